@@ -1,0 +1,1 @@
+//! flotilla: Docker hosts, discovery, placement and a proxy across engines.
