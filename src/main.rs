@@ -1,1 +1,100 @@
-fn main() {}
+//! The flotilla binary: parse, run, map errors to exit codes.
+//!
+//! Exit codes: 0 success, 1 failure, 2 usage error, 3 a driver's
+//! pre-create check failed.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use flotilla::cli::Cli;
+use flotilla::commands::{self, AlreadyReported, Ctx, Hinted};
+use flotilla::ops::create::CreateError;
+use flotilla::output::Printer;
+use flotilla::store::{self, Store};
+
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(CreateError::PreCreate { .. }) = cause.downcast_ref::<CreateError>() {
+            return 3;
+        }
+    }
+    1
+}
+
+/// The error and its causes on one line, skipping causes whose text the
+/// message already includes (typed errors often embed their source).
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.contains(&text) {
+            out = format!("{out}: {text}");
+        }
+    }
+    out
+}
+
+fn init_tracing(debug: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = if debug {
+        EnvFilter::new("flotilla=debug,info")
+    } else {
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"))
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_tracing(cli.global.debug);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let printer = Printer::new(cli.global.color, cli.global.no_progress);
+    let root = cli
+        .global
+        .storage_path
+        .clone()
+        .unwrap_or_else(store::default_root);
+    let ctx = Ctx {
+        store: Store::new(root),
+        printer: printer.clone(),
+        argv,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            printer.error(&format!("cannot start the async runtime: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(commands::run(cli, ctx));
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<AlreadyReported>().is_none() {
+                printer.error(&message(&e));
+                if let Some(h) = e.downcast_ref::<Hinted>() {
+                    printer.hint(&h.hint);
+                }
+            }
+            ExitCode::from(exit_code(&e))
+        }
+    }
+}

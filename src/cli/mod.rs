@@ -1,0 +1,169 @@
+//! Command-line types only (clap derive). No logic lives here: commands in
+//! `crate::commands` turn these into options for `crate::ops`.
+
+mod machine;
+
+pub use machine::*;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::ColorChoice;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flotilla",
+    version,
+    about = "Provision Docker hosts, keep a cluster's membership, place containers across it and front it with nginx",
+    long_about = None,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]
+    #[arg(
+        short = 's',
+        long,
+        global = true,
+        env = "FLOTILLA_STORAGE_PATH",
+        value_name = "DIR"
+    )]
+    pub storage_path: Option<PathBuf>,
+
+    /// Log debug details (with step timings) to stderr; RUST_LOG also works
+    #[arg(short = 'D', long, global = true, env = "FLOTILLA_DEBUG")]
+    pub debug: bool,
+
+    /// Never draw progress bars (they are only drawn on a terminal anyway)
+    #[arg(long, global = true, env = "FLOTILLA_NO_PROGRESS")]
+    pub no_progress: bool,
+
+    /// When to colour messages; NO_COLOR turns `auto` off
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Print which machine is active (the one DOCKER_HOST points at)
+    Active(ActiveArgs),
+    /// Print the docker client flags for a machine
+    Config(ConfigArgs),
+    /// Create a machine
+    Create(Box<CreateArgs>),
+    /// Print the commands that point a Docker client at a machine
+    Env(EnvArgs),
+    /// Print a machine's record as JSON, or through a template
+    Inspect(InspectArgs),
+    /// Print the IP address of machines
+    Ip(NamesArgs),
+    /// List machines
+    Ls(LsArgs),
+    /// Remove machines
+    Rm(RmArgs),
+    /// Print the state of a machine
+    Status(NameArg),
+    /// Print the engine URL of a machine
+    Url(NameArg),
+    /// Print flotilla's version, or a machine's engine version
+    Version(VersionArgs),
+    /// Certificates of the store
+    #[command(subcommand)]
+    Certs(CertsCommand),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Write completions and man pages (for packagers and the repository)
+    #[command(hide = true)]
+    GenerateDocs(GenerateDocsArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateDocsArgs {
+    /// Directory to write completions/ and man/ into
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CertsCommand {
+    /// Issue a server certificate signed by the store's CA, for an engine you
+    /// then adopt with `create -d none`
+    Server(CertsServerArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CertsServerArgs {
+    /// Subject alternative names: the engine's IP addresses and DNS names (localhost is always added)
+    #[arg(long = "san", value_name = "IP|NAME", required = true)]
+    pub sans: Vec<String>,
+    /// Directory to write ca.pem, server.pem and server-key.pem into
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Parses `10`, `10s`, `500ms`, `2m`, `1h` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| {
+        format!("invalid duration {s:?}: expected a number with an optional unit (ms, s, m, h)")
+    })?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        u => {
+            return Err(format!(
+                "invalid duration unit {u:?} in {s:?}: use ms, s, m or h"
+            ));
+        }
+    };
+    if !secs.is_finite() || secs <= 0.0 || secs > 86400.0 * 365.0 {
+        return Err(format!("invalid duration {s:?}: must be positive"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        for bad in ["", "0", "-1", "abc", "5x", "1e400"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

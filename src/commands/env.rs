@@ -1,0 +1,101 @@
+use super::{Ctx, hinted};
+use crate::cli::{ConfigArgs, EnvArgs};
+use crate::ops::env::{self, Connection, EnvOptions, UNSET};
+use crate::ops::{self, OpError};
+use crate::shellenv::{self, Shell};
+
+/// Turns a failed connection check into an error with the right hint.
+fn explain(name: &str, e: OpError) -> anyhow::Error {
+    match &e {
+        OpError::Probe { source, .. } if source.is_certificate_problem() => hinted(
+            e,
+            format!(
+                "the certificates do not match the engine; regenerate them with `flotilla regenerate-certs {name}`"
+            ),
+        ),
+        OpError::Probe { .. } => hinted(
+            e,
+            format!(
+                "is the engine running and reachable? `flotilla ls --filter name=^{name}$` shows its state"
+            ),
+        ),
+        OpError::NoDefault => hinted(e, "name a machine; `flotilla ls` lists them"),
+        _ => e.into(),
+    }
+}
+
+async fn checked(
+    ctx: &Ctx,
+    name: Option<&str>,
+    swarm: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Connection> {
+    let name = ops::resolve_name(&ctx.store, name).map_err(|e| explain("NAME", e))?;
+    env::connection(
+        &ctx.store,
+        &EnvOptions {
+            name: name.clone(),
+            swarm,
+            timeout,
+        },
+    )
+    .await
+    .map_err(|e| explain(&name, e))
+}
+
+pub async fn env(ctx: &Ctx, a: EnvArgs) -> anyhow::Result<()> {
+    let shell = a
+        .shell
+        .unwrap_or_else(|| Shell::detect(std::env::var("SHELL").ok().as_deref()));
+    let (no_proxy_name, no_proxy_value) = match std::env::var("no_proxy") {
+        Ok(v) if !v.is_empty() => ("no_proxy", v),
+        _ => ("NO_PROXY", std::env::var("NO_PROXY").unwrap_or_default()),
+    };
+    if a.unset {
+        if a.name.is_some() {
+            return Err(anyhow::anyhow!("expected no machine name with --unset"));
+        }
+        let mut names: Vec<String> = UNSET.iter().map(|s| s.to_string()).collect();
+        if a.no_proxy {
+            names.push(no_proxy_name.to_string());
+        }
+        ctx.printer
+            .data_raw(&shellenv::render_unset(shell, &names, &ctx.argv));
+        return Ok(());
+    }
+    let conn = checked(ctx, a.name.as_deref(), a.swarm, a.timeout).await?;
+    let mut vars = env::variables(&conn);
+    if a.no_proxy && !conn.ip.is_empty() {
+        vars.push((
+            no_proxy_name.to_string(),
+            shellenv::no_proxy_with(&no_proxy_value, &conn.ip),
+        ));
+    }
+    ctx.printer
+        .data_raw(&shellenv::render_set(shell, &vars, &ctx.argv));
+    Ok(())
+}
+
+pub async fn config(ctx: &Ctx, a: ConfigArgs) -> anyhow::Result<()> {
+    let conn = checked(ctx, a.name.as_deref(), a.swarm, a.timeout).await?;
+    let mut out = String::new();
+    if conn.tls {
+        let p = std::path::Path::new(&conn.cert_path);
+        out.push_str("--tlsverify\n");
+        out.push_str(&format!(
+            "--tlscacert={:?}\n",
+            p.join("ca.pem").to_string_lossy()
+        ));
+        out.push_str(&format!(
+            "--tlscert={:?}\n",
+            p.join("cert.pem").to_string_lossy()
+        ));
+        out.push_str(&format!(
+            "--tlskey={:?}\n",
+            p.join("key.pem").to_string_lossy()
+        ));
+    }
+    out.push_str(&format!("-H={}\n", conn.url));
+    ctx.printer.data_raw(&out);
+    Ok(())
+}

@@ -1,0 +1,48 @@
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::{AlreadyReported, Ctx, hinted};
+use crate::cli::RmArgs;
+use crate::ops::rm;
+
+pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
+    if !(a.yes || a.force) {
+        if !std::io::stdin().is_terminal() {
+            return Err(hinted(
+                anyhow::anyhow!(
+                    "refusing to remove {} without confirmation: stdin is not a terminal",
+                    a.names.join(", ")
+                ),
+                "pass -y to remove without asking",
+            ));
+        }
+        eprintln!("About to remove {}", a.names.join(", "));
+        eprintln!("WARNING: This action will delete both local reference and remote instance.");
+        eprint!("Are you sure? (y/n): ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            anyhow::bail!("aborted");
+        }
+    }
+    let outcomes = rm::remove(&ctx.store, &a.names, a.force).await;
+    let mut failed = 0;
+    for o in outcomes {
+        if let Some(w) = &o.warning {
+            ctx.printer.warn(w);
+        }
+        match o.result {
+            Ok(()) => ctx
+                .printer
+                .info(&format!("Successfully removed {}", o.name)),
+            Err(e) => {
+                failed += 1;
+                ctx.printer.error(&e.to_string());
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(AlreadyReported.into());
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Drivers: how a machine comes to exist and how its state is read.
+//!
+//! Each built-in driver declares its own `--<driver>-…` flags as a clap
+//! `Args` struct (collected in [`DriverFlags`]) and stores its configuration
+//! as opaque JSON in the machine record. The core never looks inside it.
+
+pub mod none;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::store::Machine;
+
+/// Machine states, with docker-machine's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum State {
+    #[serde(rename = "")]
+    None,
+    Running,
+    Paused,
+    Saved,
+    Stopped,
+    Stopping,
+    Starting,
+    Error,
+    Timeout,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::None => "",
+            State::Running => "Running",
+            State::Paused => "Paused",
+            State::Saved => "Saved",
+            State::Stopped => "Stopped",
+            State::Stopping => "Stopping",
+            State::Starting => "Starting",
+            State::Error => "Error",
+            State::Timeout => "Timeout",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("host is not running")]
+    NotRunning,
+    #[error("the {driver} driver does not support {action}")]
+    Unsupported {
+        driver: &'static str,
+        action: &'static str,
+    },
+    #[error("pre-create check failed: {0}")]
+    PreCreate(String),
+    #[error("driver {name:?} not found; built-in drivers: {builtin}")]
+    Unknown { name: String, builtin: String },
+    #[error("invalid {driver} driver configuration: {message}")]
+    Config {
+        driver: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a driver needs to know about its machine.
+#[derive(Debug, Clone)]
+pub struct DriverContext {
+    pub machine_name: String,
+    pub machine_dir: PathBuf,
+    pub store_root: PathBuf,
+}
+
+#[async_trait]
+pub trait Driver: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// The configuration persisted as `config.json`'s `Driver` object.
+    fn config(&self) -> serde_json::Value;
+
+    /// Checks that can fail before anything is created (exit code 3).
+    async fn pre_create_check(&self) -> Result<(), DriverError> {
+        Ok(())
+    }
+
+    async fn create(&mut self) -> Result<(), DriverError>;
+
+    async fn state(&self) -> Result<State, DriverError>;
+
+    async fn ip(&self) -> Result<String, DriverError>;
+
+    /// The engine URL (`tcp://IP:2376`); `NotRunning` when the host is down.
+    async fn url(&self) -> Result<String, DriverError>;
+
+    async fn start(&mut self) -> Result<(), DriverError> {
+        Err(self.unsupported("start"))
+    }
+
+    async fn stop(&mut self) -> Result<(), DriverError> {
+        Err(self.unsupported("stop"))
+    }
+
+    async fn restart(&mut self) -> Result<(), DriverError> {
+        Err(self.unsupported("restart"))
+    }
+
+    async fn kill(&mut self) -> Result<(), DriverError> {
+        Err(self.unsupported("kill"))
+    }
+
+    /// Removes what the driver created outside the store.
+    async fn remove(&mut self) -> Result<(), DriverError>;
+
+    /// Whether `create` installs and configures the engine; false for
+    /// drivers that adopt an engine as it is.
+    fn provisions(&self) -> bool {
+        true
+    }
+
+    /// Whether the URL alone proves the host is running, so `ls` can skip
+    /// the state query (docker-machine's shortcut).
+    fn url_implies_running(&self) -> bool {
+        true
+    }
+
+    #[doc(hidden)]
+    fn unsupported(&self, action: &'static str) -> DriverError {
+        DriverError::Unsupported {
+            driver: self.name(),
+            action,
+        }
+    }
+}
+
+/// Every built-in driver's create flags, flattened into `create`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DriverFlags {
+    #[command(flatten)]
+    pub none: none::NoneFlags,
+}
+
+/// Names of the built-in drivers.
+pub const BUILTIN: &[&str] = &["none"];
+
+fn unknown(name: &str) -> DriverError {
+    DriverError::Unknown {
+        name: name.to_string(),
+        builtin: BUILTIN.join(", "),
+    }
+}
+
+/// A new driver for `create`, configured from its flags.
+pub fn for_create(
+    name: &str,
+    flags: &DriverFlags,
+    ctx: DriverContext,
+) -> Result<Box<dyn Driver>, DriverError> {
+    match name {
+        "none" => Ok(Box::new(none::NoneDriver::from_flags(&flags.none, ctx)?)),
+        other => Err(unknown(other)),
+    }
+}
+
+/// The driver of a stored machine.
+pub fn load(m: &Machine, ctx: DriverContext) -> Result<Box<dyn Driver>, DriverError> {
+    match m.driver_name.as_str() {
+        "none" => Ok(Box::new(none::NoneDriver::from_config(&m.driver, ctx)?)),
+        other => Err(unknown(other)),
+    }
+}

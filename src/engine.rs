@@ -1,0 +1,411 @@
+//! Reaching a Docker engine: addresses, mutual-TLS configuration, a fast
+//! probe (`GET /version`) and full bollard clients.
+//!
+//! The probe is used by `ls`, `env`, `config` and `active`: it builds one
+//! rustls configuration per certificate set and speaks a single HTTP/1.1
+//! request through hyper, so listing many machines costs little more than
+//! their network round trips. Everything else goes through bollard.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde::Deserialize;
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::store::TlsFiles;
+
+/// The port Docker engines listen on with TLS.
+pub const DEFAULT_TLS_PORT: u16 = 2376;
+
+/// Where an engine listens: `tcp://HOST:PORT` or `unix:///path`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EngineAddr {
+    Tcp { host: String, port: u16 },
+    Unix(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid engine URL {url:?}: {reason}")]
+pub struct AddrError {
+    pub url: String,
+    pub reason: String,
+}
+
+impl FromStr for EngineAddr {
+    type Err = AddrError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason: &str| AddrError {
+            url: s.to_string(),
+            reason: reason.to_string(),
+        };
+        if let Some(path) = s.strip_prefix("unix://") {
+            if !path.starts_with('/') {
+                return Err(err(
+                    "a unix URL needs an absolute path, as in unix:///var/run/docker.sock",
+                ));
+            }
+            return Ok(EngineAddr::Unix(PathBuf::from(path)));
+        }
+        let rest = s
+            .strip_prefix("tcp://")
+            .ok_or_else(|| err("expected tcp://HOST:PORT or unix:///PATH"))?;
+        let rest = rest.trim_end_matches('/');
+        if rest.is_empty() {
+            return Err(err("missing host"));
+        }
+        if rest.contains('/') || rest.contains('?') || rest.contains('@') {
+            return Err(err("expected tcp://HOST:PORT with nothing after the port"));
+        }
+        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| err("unclosed [ in IPv6 address"))?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if after.is_empty() => None,
+                None => return Err(err("unexpected text after the IPv6 address")),
+            };
+            h.parse::<std::net::Ipv6Addr>()
+                .map_err(|_| err("invalid IPv6 address"))?;
+            (h.to_string(), port)
+        } else {
+            match rest.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (rest.to_string(), None),
+            }
+        };
+        let port = match port {
+            None => DEFAULT_TLS_PORT,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| err("the port must be a number from 1 to 65535"))?,
+        };
+        if host.is_empty() {
+            return Err(err("missing host"));
+        }
+        let valid_host = host.parse::<IpAddr>().is_ok()
+            || host
+                .split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        if !valid_host {
+            return Err(err("the host must be an IP address or a DNS name"));
+        }
+        Ok(EngineAddr::Tcp { host, port })
+    }
+}
+
+impl fmt::Display for EngineAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineAddr::Tcp { host, port } if host.contains(':') => {
+                write!(f, "tcp://[{host}]:{port}")
+            }
+            EngineAddr::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+            EngineAddr::Unix(p) => write!(f, "unix://{}", p.display()),
+        }
+    }
+}
+
+impl EngineAddr {
+    /// The host part (IP or name) of a TCP address; `None` for unix sockets.
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            EngineAddr::Tcp { host, .. } => Some(host),
+            EngineAddr::Unix(_) => None,
+        }
+    }
+
+    /// The same host with another port (the swarm manager's, for example).
+    pub fn with_port(&self, port: u16) -> EngineAddr {
+        match self {
+            EngineAddr::Tcp { host, .. } => EngineAddr::Tcp {
+                host: host.clone(),
+                port,
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Why an engine could not be reached. The variants let callers give the
+/// right hint: a timeout or refused connection is a host problem, a TLS
+/// failure a certificate problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("timed out after {}s waiting for {addr}", .after.as_secs_f32())]
+    Timeout { addr: String, after: Duration },
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("TLS handshake with {addr} failed: {message}")]
+    Tls { addr: String, message: String },
+    #[error("cannot load TLS files: {0}")]
+    TlsFiles(String),
+    #[error("unexpected answer from {addr}: {message}")]
+    Protocol { addr: String, message: String },
+}
+
+impl ProbeError {
+    /// True when the failure is about certificates rather than reachability.
+    pub fn is_certificate_problem(&self) -> bool {
+        matches!(self, ProbeError::Tls { .. } | ProbeError::TlsFiles(_))
+    }
+}
+
+/// What `GET /version` tells about an engine.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct EngineVersion {
+    pub version: String,
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(default)]
+    pub kernel_version: String,
+}
+
+/// Builds the client TLS configuration: trust only the given CA (never the
+/// system roots: an engine must prove it belongs to this store) and present
+/// the client certificate.
+pub fn client_tls_config(files: &TlsFiles) -> Result<Arc<rustls::ClientConfig>, ProbeError> {
+    let load = |p: &PathBuf| {
+        std::fs::read(p).map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", p.display())))
+    };
+    let ca = load(&files.ca)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(&ca) {
+        let c = c.map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", files.ca.display())))?;
+        roots
+            .add(c)
+            .map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", files.ca.display())))?;
+    }
+    if roots.is_empty() {
+        return Err(ProbeError::TlsFiles(format!(
+            "{}: no certificate found",
+            files.ca.display()
+        )));
+    }
+    let cert_pem = load(&files.cert)?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", files.cert.display())))?;
+    let key_pem = load(&files.key)?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", files.key.display())))?;
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| ProbeError::TlsFiles(e.to_string()))?;
+    Ok(Arc::new(config))
+}
+
+/// Asks an engine for its version, within `timeout` for the whole exchange.
+/// A TCP engine is reached with mutual TLS; a unix socket without.
+pub async fn probe(
+    addr: &EngineAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    timeout: Duration,
+) -> Result<EngineVersion, ProbeError> {
+    let shown = addr.to_string();
+    match tokio::time::timeout(timeout, probe_inner(addr, tls)).await {
+        Ok(r) => r,
+        Err(_) => Err(ProbeError::Timeout {
+            addr: shown,
+            after: timeout,
+        }),
+    }
+}
+
+async fn probe_inner(
+    addr: &EngineAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<EngineVersion, ProbeError> {
+    let shown = addr.to_string();
+    match addr {
+        EngineAddr::Unix(path) => {
+            let stream = UnixStream::connect(path)
+                .await
+                .map_err(|source| ProbeError::Connect {
+                    addr: shown.clone(),
+                    source,
+                })?;
+            get_version(TokioIo::new(stream), &shown, "localhost").await
+        }
+        EngineAddr::Tcp { host, port } => {
+            let stream = TcpStream::connect((host.as_str(), *port))
+                .await
+                .map_err(|source| ProbeError::Connect {
+                    addr: shown.clone(),
+                    source,
+                })?;
+            let _ = stream.set_nodelay(true);
+            let Some(config) = tls else {
+                return get_version(TokioIo::new(stream), &shown, host).await;
+            };
+            let name = ServerName::try_from(host.clone()).map_err(|e| ProbeError::Tls {
+                addr: shown.clone(),
+                message: e.to_string(),
+            })?;
+            let tls_stream = tokio_rustls::TlsConnector::from(config)
+                .connect(name, stream)
+                .await
+                .map_err(|e| ProbeError::Tls {
+                    addr: shown.clone(),
+                    message: e.to_string(),
+                })?;
+            get_version(TokioIo::new(tls_stream), &shown, host).await
+        }
+    }
+}
+
+async fn get_version<S>(
+    io: TokioIo<S>,
+    shown: &str,
+    host: &str,
+) -> Result<EngineVersion, ProbeError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // With TLS 1.3 the server checks the client certificate after the
+    // handshake; its rejection then surfaces here as an I/O error.
+    let classify = |e: &dyn std::error::Error| {
+        let mut msg = e.to_string();
+        let mut src = e.source();
+        while let Some(s) = src {
+            msg = format!("{msg}: {s}");
+            src = s.source();
+        }
+        if msg.contains("alert") || msg.contains("certificate") {
+            ProbeError::Tls {
+                addr: shown.to_string(),
+                message: msg,
+            }
+        } else {
+            ProbeError::Protocol {
+                addr: shown.to_string(),
+                message: msg,
+            }
+        }
+    };
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| classify(&e))?;
+    let driver = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let req = hyper::Request::get("/version")
+        .header(hyper::header::HOST, host)
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| classify(&e))?;
+    let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
+    let status = resp.status();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| classify(&e))?
+        .to_bytes();
+    driver.abort();
+    if !status.is_success() {
+        return Err(ProbeError::Protocol {
+            addr: shown.to_string(),
+            message: format!("GET /version answered {status}"),
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| ProbeError::Protocol {
+        addr: shown.to_string(),
+        message: format!("GET /version: {e}"),
+    })
+}
+
+/// A full Engine API client (bollard) for an address, with mutual TLS from
+/// `files` for TCP engines.
+pub fn connect(
+    addr: &EngineAddr,
+    files: Option<&TlsFiles>,
+    timeout: Duration,
+) -> Result<bollard::Docker, bollard::errors::Error> {
+    let secs = timeout.as_secs().max(1);
+    match (addr, files) {
+        (EngineAddr::Unix(p), _) => bollard::Docker::connect_with_unix(
+            &p.to_string_lossy(),
+            secs,
+            bollard::API_DEFAULT_VERSION,
+        ),
+        (EngineAddr::Tcp { .. }, Some(f)) => bollard::Docker::connect_with_ssl(
+            &addr.to_string(),
+            &f.key,
+            &f.cert,
+            &f.ca,
+            secs,
+            bollard::API_DEFAULT_VERSION,
+        ),
+        (EngineAddr::Tcp { .. }, None) => bollard::Docker::connect_with_http(
+            &addr.to_string(),
+            secs,
+            bollard::API_DEFAULT_VERSION,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses() {
+        let a: EngineAddr = "tcp://10.0.0.1:2376".parse().unwrap();
+        assert_eq!(a.to_string(), "tcp://10.0.0.1:2376");
+        let a: EngineAddr = "tcp://host.example".parse().unwrap();
+        assert_eq!(a.to_string(), "tcp://host.example:2376");
+        let a: EngineAddr = "tcp://[::1]:2377".parse().unwrap();
+        assert_eq!(a.to_string(), "tcp://[::1]:2377");
+        assert_eq!(a.host(), Some("::1"));
+        let a: EngineAddr = "unix:///var/run/docker.sock".parse().unwrap();
+        assert_eq!(a.to_string(), "unix:///var/run/docker.sock");
+        assert_eq!(
+            "tcp://10.0.0.1:2376"
+                .parse::<EngineAddr>()
+                .unwrap()
+                .with_port(3376)
+                .to_string(),
+            "tcp://10.0.0.1:3376"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_addresses() {
+        for bad in [
+            "10.0.0.1:2376",
+            "http://x:1",
+            "tcp://",
+            "tcp://:2376",
+            "tcp://h:0",
+            "tcp://h:99999",
+            "tcp://h:abc",
+            "tcp://h:1/path",
+            "tcp://bad host:1",
+            "unix://relative",
+            "tcp://[::1",
+        ] {
+            assert!(bad.parse::<EngineAddr>().is_err(), "{bad}");
+        }
+    }
+}

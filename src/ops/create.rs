@@ -1,0 +1,152 @@
+//! `create`: reserve the name, bootstrap certificates, run the driver, and
+//! leave a record that tells the truth at every step.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::certs;
+use crate::driver::{self, DriverError, DriverFlags};
+use crate::store::machine::{EngineOptions, SwarmOptions};
+use crate::store::{self, Machine, Store, StoreError};
+
+/// An explicit certificate set to use instead of the store's own.
+#[derive(Debug, Clone)]
+pub struct TlsSet {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    pub name: String,
+    pub driver: String,
+    pub driver_flags: DriverFlags,
+    pub engine: EngineOptions,
+    pub swarm: SwarmOptions,
+    pub tls_san: Vec<String>,
+    pub tls: Option<TlsSet>,
+    pub check_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Certs(#[from] certs::CertError),
+    /// The driver refused before anything was created (exit code 3).
+    #[error("machine {machine:?}: {source}")]
+    PreCreate {
+        machine: String,
+        source: DriverError,
+    },
+    /// The driver name or its flags are unusable.
+    #[error("machine {machine:?}: {source}")]
+    Driver {
+        machine: String,
+        source: DriverError,
+    },
+    #[error("machine {machine:?}: {step}: {message}")]
+    Step {
+        machine: String,
+        step: &'static str,
+        message: String,
+    },
+    #[error("invalid swarm discovery URL {0:?}: expected SCHEME://…, for example token://TOKEN")]
+    Discovery(String),
+}
+
+/// Something worth telling the user while a create runs.
+pub trait Progress: Send + Sync {
+    fn step(&self, machine: &str, message: &str);
+    fn warn(&self, machine: &str, message: &str);
+}
+
+/// Creates one machine. On failure after the name was reserved, the record
+/// stays with its error so `ls` shows it and `rm` removes it.
+pub async fn create(
+    store: &Store,
+    opts: &CreateOptions,
+    progress: &dyn Progress,
+) -> Result<Machine, CreateError> {
+    let name = &opts.name;
+    store::validate_name(name)?;
+    if !opts.swarm.discovery.is_empty() && !opts.swarm.discovery.contains("://") {
+        return Err(CreateError::Discovery(opts.swarm.discovery.clone()));
+    }
+    if store.exists(name) {
+        return Err(StoreError::AlreadyExists(name.clone()).into());
+    }
+    let ctx = super::driver_context(store, name);
+    let mut drv = driver::for_create(&opts.driver, &opts.driver_flags, ctx).map_err(|source| {
+        CreateError::Driver {
+            machine: name.clone(),
+            source,
+        }
+    })?;
+    progress.step(name, "Running pre-create checks...");
+    drv.pre_create_check()
+        .await
+        .map_err(|source| CreateError::PreCreate {
+            machine: name.clone(),
+            source,
+        })?;
+    certs::bootstrap(store)?;
+
+    let mut m = Machine::new(name, drv.name());
+    m.host_options.engine_options = opts.engine.clone();
+    m.host_options.swarm_options = opts.swarm.clone();
+    m.host_options.auth_options.server_cert_sans = opts.tls_san.clone();
+    m.created_at = Some(
+        time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    );
+    m.error = Some("create did not finish".into());
+    m.driver = drv.config();
+    store.reserve(&m)?;
+
+    let fail = |m: &mut Machine, step: &'static str, message: String| {
+        m.error = Some(format!("{step}: {message}"));
+        let _ = store.save(m);
+        CreateError::Step {
+            machine: m.name.clone(),
+            step,
+            message,
+        }
+    };
+
+    let dir = store.machine_dir(name);
+    let copied = match &opts.tls {
+        Some(t) => certs::copy_set(&t.ca, &t.cert, &t.key, &dir),
+        None => certs::install_client_copies(store, &dir),
+    };
+    if let Err(e) = copied {
+        return Err(fail(&mut m, "copying certificates", e.to_string()));
+    }
+
+    progress.step(name, "Creating machine...");
+    if let Err(e) = drv.create().await {
+        m.driver = drv.config();
+        return Err(fail(&mut m, "creating the machine", e.to_string()));
+    }
+    m.driver = drv.config();
+    m.error = None;
+    store.save(&m)?;
+
+    if !drv.provisions() {
+        // An adopted engine is not changed; say whether it answers, but do
+        // not fail: it may simply be down right now.
+        progress.step(name, "Checking connection to Docker...");
+        if let Ok(loaded) = super::load(store, name)
+            && let Ok(addr) = loaded.addr().await
+        {
+            match loaded.probe(store, &addr, opts.check_timeout).await {
+                Ok(v) => progress.step(name, &format!("Docker {} is up and running!", v.version)),
+                Err(e) => progress.warn(name, &e.to_string()),
+            }
+        }
+    }
+    Ok(m)
+}

@@ -1,0 +1,68 @@
+//! `rm`: remove what a driver created, then the local record.
+
+use super::OpError;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug)]
+pub struct RmOutcome {
+    pub name: String,
+    pub result: Result<(), OpError>,
+    /// Set when only the local record could be removed.
+    pub warning: Option<String>,
+}
+
+/// Removes machines concurrently; every failure is reported. With `force`
+/// the local record goes even when the remote removal fails.
+pub async fn remove(store: &Store, names: &[String], force: bool) -> Vec<RmOutcome> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, name) in names.iter().enumerate() {
+        let store = store.clone();
+        let name = name.clone();
+        set.spawn(async move { (i, remove_one(&store, &name, force).await) });
+    }
+    let mut out: Vec<(usize, RmOutcome)> = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            out.push(r);
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, o)| o).collect()
+}
+
+async fn remove_one(store: &Store, name: &str, force: bool) -> RmOutcome {
+    let mut warning = None;
+    let result = async {
+        if !store.exists(name) {
+            return Err(OpError::Store(StoreError::NotFound(name.to_string())));
+        }
+        match super::load(store, name) {
+            Ok(mut loaded) => {
+                if let Err(source) = loaded.driver.remove().await {
+                    let e = OpError::Driver {
+                        machine: name.to_string(),
+                        source,
+                    };
+                    if !force {
+                        return Err(e);
+                    }
+                    warning = Some(format!("{e}; removed the local record only (--force)"));
+                }
+            }
+            Err(e) => {
+                // A record that cannot be read cannot drive a removal; the
+                // local directory is all there is to remove.
+                warning = Some(format!("{e}; removed the local record only"));
+            }
+        }
+        let _lock = store.lock()?;
+        store.remove(name)?;
+        Ok(())
+    }
+    .await;
+    RmOutcome {
+        name: name.to_string(),
+        result,
+        warning,
+    }
+}

@@ -1,0 +1,7 @@
+//! Everything that reaches the terminal: data on stdout, messages on stderr.
+
+mod printer;
+pub mod table;
+pub mod template;
+
+pub use printer::{ColorChoice, Printer};

@@ -1,0 +1,263 @@
+//! The stored machine record (`machines/<name>/config.json`).
+//!
+//! The layout follows docker-machine's `config.json` (PascalCase keys,
+//! `HostOptions.{EngineOptions,SwarmOptions,AuthOptions}`) so that
+//! `inspect -f` templates written for docker-machine keep working, with one
+//! deliberate difference: every path is relative to the store root, so a
+//! store can be moved or copied to another computer.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Version of the record layout written by this build. Loading a newer one
+/// is refused rather than silently misread.
+pub const CONFIG_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Machine {
+    pub config_version: u32,
+    pub name: String,
+    pub driver_name: String,
+    /// The driver's own configuration, opaque to the core.
+    #[serde(default)]
+    pub driver: serde_json::Value,
+    #[serde(default)]
+    pub host_options: HostOptions,
+    /// Set while a `create` is in progress or after it failed half-way, so
+    /// `ls` can show the machine with its error and `rm` can remove it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HostOptions {
+    pub engine_options: EngineOptions,
+    pub swarm_options: SwarmOptions,
+    pub auth_options: AuthOptions,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EngineOptions {
+    /// `--engine-opt flag=value`, passed to the daemon as `--flag=value`.
+    pub arbitrary_flags: Vec<String>,
+    pub env: Vec<String>,
+    pub insecure_registry: Vec<String>,
+    /// `k=v` strings, as docker-machine stores them.
+    pub labels: Vec<String>,
+    pub registry_mirror: Vec<String>,
+    pub storage_driver: String,
+    #[serde(rename = "InstallURL")]
+    pub install_url: String,
+    /// Engine version to pin at install time; empty means the installer's default.
+    pub version: String,
+    pub tls_verify: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            arbitrary_flags: vec![],
+            env: vec![],
+            insecure_registry: vec![],
+            labels: vec![],
+            registry_mirror: vec![],
+            storage_driver: String::new(),
+            install_url: "https://get.docker.com".into(),
+            version: String::new(),
+            tls_verify: true,
+        }
+    }
+}
+
+impl EngineOptions {
+    /// Labels as (key, value) pairs; a label without `=` has an empty value
+    /// (docker-machine panicked on those).
+    pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.labels
+            .iter()
+            .map(|l| l.split_once('=').unwrap_or((l.as_str(), "")))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SwarmOptions {
+    pub is_swarm: bool,
+    pub master: bool,
+    pub agent: bool,
+    pub discovery: String,
+    pub strategy: String,
+    /// Where the manager listens, `tcp://0.0.0.0:3376` by default.
+    pub host: String,
+    pub address: String,
+    pub arbitrary_flags: Vec<String>,
+    pub arbitrary_join_flags: Vec<String>,
+}
+
+impl Default for SwarmOptions {
+    fn default() -> Self {
+        SwarmOptions {
+            is_swarm: false,
+            master: false,
+            agent: false,
+            discovery: String::new(),
+            strategy: "spread".into(),
+            host: "tcp://0.0.0.0:3376".into(),
+            address: String::new(),
+            arbitrary_flags: vec![],
+            arbitrary_join_flags: vec![],
+        }
+    }
+}
+
+impl SwarmOptions {
+    /// The manager's port from `Host`, 3376 when it cannot be read.
+    pub fn host_port(&self) -> u16 {
+        self.host
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.trim_end_matches('/').parse().ok())
+            .unwrap_or(3376)
+    }
+}
+
+/// Certificate locations, relative to the store root.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AuthOptions {
+    pub cert_dir: String,
+    pub ca_cert_path: String,
+    pub client_cert_path: String,
+    pub client_key_path: String,
+    pub server_cert_path: String,
+    pub server_key_path: String,
+    #[serde(rename = "ServerCertSANs")]
+    pub server_cert_sans: Vec<String>,
+    pub store_path: String,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        AuthOptions::for_machine("")
+    }
+}
+
+impl AuthOptions {
+    pub fn for_machine(name: &str) -> Self {
+        let dir = format!("machines/{name}");
+        AuthOptions {
+            cert_dir: "certs".into(),
+            ca_cert_path: format!("{dir}/ca.pem"),
+            client_cert_path: format!("{dir}/cert.pem"),
+            client_key_path: format!("{dir}/key.pem"),
+            server_cert_path: format!("{dir}/server.pem"),
+            server_key_path: format!("{dir}/server-key.pem"),
+            server_cert_sans: vec![],
+            store_path: dir,
+        }
+    }
+
+    /// The same options with every path made absolute against `root`
+    /// (what `inspect` shows, so templates yield usable paths).
+    pub fn resolved(&self, root: &Path) -> Self {
+        let abs = |p: &str| -> String {
+            if p.is_empty() {
+                String::new()
+            } else {
+                root.join(p).to_string_lossy().into_owned()
+            }
+        };
+        AuthOptions {
+            cert_dir: abs(&self.cert_dir),
+            ca_cert_path: abs(&self.ca_cert_path),
+            client_cert_path: abs(&self.client_cert_path),
+            client_key_path: abs(&self.client_key_path),
+            server_cert_path: abs(&self.server_cert_path),
+            server_key_path: abs(&self.server_key_path),
+            server_cert_sans: self.server_cert_sans.clone(),
+            store_path: abs(&self.store_path),
+        }
+    }
+}
+
+/// Client-side TLS material for reaching a machine's engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Machine {
+    pub fn new(name: &str, driver_name: &str) -> Self {
+        let mut host_options = HostOptions::default();
+        host_options.auth_options = AuthOptions::for_machine(name);
+        Machine {
+            config_version: CONFIG_VERSION,
+            name: name.to_string(),
+            driver_name: driver_name.to_string(),
+            driver: serde_json::Value::Null,
+            host_options,
+            error: None,
+            created_at: None,
+        }
+    }
+
+    pub fn tls_files(&self, root: &Path) -> TlsFiles {
+        let a = &self.host_options.auth_options;
+        TlsFiles {
+            ca: root.join(&a.ca_cert_path),
+            cert: root.join(&a.client_cert_path),
+            key: root.join(&a.client_key_path),
+        }
+    }
+
+    pub fn engine(&self) -> &EngineOptions {
+        &self.host_options.engine_options
+    }
+
+    pub fn swarm(&self) -> &SwarmOptions {
+        &self.host_options.swarm_options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips_with_relative_paths() {
+        let mut m = Machine::new("n1", "none");
+        m.host_options.engine_options.labels = vec!["a=b".into(), "flag".into()];
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(
+            json.contains(r#""CaCertPath":"machines/n1/ca.pem""#),
+            "{json}"
+        );
+        let back: Machine = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        let pairs: Vec<_> = back.engine().label_pairs().collect();
+        assert_eq!(pairs, vec![("a", "b"), ("flag", "")]);
+    }
+
+    #[test]
+    fn swarm_port_defaults() {
+        let mut s = SwarmOptions::default();
+        assert_eq!(s.host_port(), 3376);
+        s.host = "tcp://0.0.0.0:4000".into();
+        assert_eq!(s.host_port(), 4000);
+        s.host = "garbage".into();
+        assert_eq!(s.host_port(), 3376);
+    }
+
+    #[test]
+    fn resolved_paths_are_absolute() {
+        let a = AuthOptions::for_machine("x").resolved(Path::new("/s"));
+        assert_eq!(a.ca_cert_path, "/s/machines/x/ca.pem");
+        assert_eq!(a.store_path, "/s/machines/x");
+    }
+}
