@@ -45,9 +45,18 @@ impl Filters {
             match k.to_ascii_lowercase().as_str() {
                 "driver" => f.driver.push(v.to_string()),
                 "state" => f.state.push(v.to_string()),
-                "name" => f.name.push(Regex::new(v).map_err(|e| FilterError::Regex {
-                    pattern: v.to_string(),
-                    message: e.to_string(),
+                "name" => f.name.push(Regex::new(v).map_err(|e| {
+                    FilterError::Regex {
+                        pattern: v.to_string(),
+                        // regex errors are multi-line drawings; keep the verdict.
+                        message: e
+                            .to_string()
+                            .lines()
+                            .rfind(|l| !l.trim().is_empty())
+                            .unwrap_or("invalid regex")
+                            .trim()
+                            .to_string(),
+                    }
                 })?),
                 "swarm" => f.swarm.push(v.to_string()),
                 "label" => match v.split_once('=') {
@@ -78,6 +87,15 @@ impl Filters {
                         lk == k && v.as_ref().is_none_or(|v| v.eq_ignore_ascii_case(lv))
                     })
                 }))
+    }
+
+    /// A record that cannot be read has only a name: it passes when no
+    /// filter needs more than that.
+    pub fn matches_unreadable(&self, name: &str) -> bool {
+        self.driver.is_empty()
+            && self.label.is_empty()
+            && self.swarm.is_empty()
+            && (self.name.is_empty() || self.name.iter().any(|r| r.is_match(name)))
     }
 
     pub fn matches_state(&self, state: State) -> bool {

@@ -56,7 +56,7 @@ pub struct LsOptions {
 
 /// Machines that could not be loaded, kept as rows rather than failures.
 enum Entry {
-    Ok(Machine),
+    Ok(Box<Machine>),
     Broken { name: String, error: StoreError },
 }
 
@@ -117,10 +117,21 @@ fn load_all(store: &Store) -> Result<Vec<Entry>, StoreError> {
         .list_names()?
         .into_iter()
         .map(|name| match store.load(&name) {
-            Ok(m) => Entry::Ok(m),
+            Ok(m) => Entry::Ok(Box::new(m)),
             Err(error) => Entry::Broken { name, error },
         })
         .collect())
+}
+
+fn masters_of(entries: &[Entry]) -> HashMap<String, String> {
+    let machines: Vec<&Machine> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Ok(m) => Some(m.as_ref()),
+            Entry::Broken { .. } => None,
+        })
+        .collect();
+    swarm_masters(&machines)
 }
 
 fn broken_row(name: String, error: &StoreError) -> HostRow {
@@ -152,14 +163,7 @@ pub async fn names(store: &Store, opts: &LsOptions) -> Result<Vec<String>, Store
             .collect());
     }
     let entries = load_all(store)?;
-    let machines: Vec<&Machine> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Ok(m) => Some(m),
-            Entry::Broken { .. } => None,
-        })
-        .collect();
-    let masters = swarm_masters(&machines);
+    let masters = masters_of(&entries);
     Ok(entries
         .iter()
         .filter(|e| match e {
@@ -190,25 +194,14 @@ fn subject<'a>(m: &'a Machine, masters: &'a HashMap<String, String>) -> Subject<
 /// bounded by the timeout, sorted by name.
 pub async fn list(store: &Store, opts: &LsOptions) -> Result<Vec<HostRow>, StoreError> {
     let entries = load_all(store)?;
-    let machines: Vec<&Machine> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Ok(m) => Some(m),
-            Entry::Broken { .. } => None,
-        })
-        .collect();
-    let masters = swarm_masters(&machines);
+    let masters = masters_of(&entries);
 
     let mut set = tokio::task::JoinSet::new();
     let mut rows: Vec<HostRow> = Vec::new();
     for (idx, e) in entries.iter().enumerate() {
         match e {
             Entry::Broken { name, error } => {
-                if opts.filters.driver.is_empty()
-                    && opts.filters.label.is_empty()
-                    && opts.filters.swarm.is_empty()
-                    && opts.filters.name.iter().all(|r| r.is_match(name))
-                {
+                if opts.filters.matches_unreadable(name) {
                     rows.push(broken_row(name.clone(), error));
                 }
             }
@@ -354,8 +347,10 @@ mod tests {
         );
         assert_eq!(active_marker(State::Stopped, url, &s, Some(url)).0, "-");
         assert_eq!(active_marker(State::Running, url, &s, None).0, "-");
-        let mut master = SwarmOptions::default();
-        master.master = true;
+        let master = SwarmOptions {
+            master: true,
+            ..Default::default()
+        };
         assert_eq!(
             active_marker(State::Running, url, &master, Some("tcp://10.0.0.1:3376")).0,
             "* (swarm)"

@@ -194,8 +194,10 @@ pub struct TlsFiles {
 
 impl Machine {
     pub fn new(name: &str, driver_name: &str) -> Self {
-        let mut host_options = HostOptions::default();
-        host_options.auth_options = AuthOptions::for_machine(name);
+        let host_options = HostOptions {
+            auth_options: AuthOptions::for_machine(name),
+            ..Default::default()
+        };
         Machine {
             config_version: CONFIG_VERSION,
             name: name.to_string(),

@@ -1,0 +1,239 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_flotilla_global_optspecs
+    string join \n s/storage-path= D/debug no-progress color= h/help V/version
+end
+
+function __fish_flotilla_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_flotilla_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_flotilla_using_subcommand
+    set -l cmd (__fish_flotilla_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c flotilla -n "__fish_flotilla_needs_command" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_needs_command" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_needs_command" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_needs_command" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_needs_command" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "config" -d 'Print the docker client flags for a machine'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "create" -d 'Create a machine'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ls" -d 'List machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "rm" -d 'Remove machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "status" -d 'Print the state of a machine'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "url" -d 'Print the engine URL of a machine'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "certs" -d 'Certificates of the store'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -s t -l timeout -d 'How long to wait for each machine' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand active" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s t -l timeout -d 'How long the connection check may take' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l swarm -d 'Point at the machine\'s swarm manager instead of its engine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: none)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-label -d 'Engine label KEY=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-opt -d 'Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-env -d 'Environment variable for the daemon KEY=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-insecure-registry -d 'Insecure registry for the daemon (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-registry-mirror -d 'Registry mirror for the daemon (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-storage-driver -d 'Storage driver for the daemon [default: keep the host\'s]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-install-url -d 'Script that installs the engine when it is missing' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-version -d 'Engine version to install when it is missing [default: the installer\'s]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-discovery -d 'Discovery URL of the swarm (token://, file://, nodes://, etcd://)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-strategy -d 'Scheduling strategy of the swarm' -r -f -a "spread\t''
+binpack\t''
+random\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-host -d 'Where the swarm manager listens' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-addr -d 'Address to advertise for the swarm [default: the machine\'s IP]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-opt -d 'Manager option FLAG=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-join-opt -d 'Agent option FLAG=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-san -d 'Extra subject alternative name for the server certificate (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-ca-cert -d 'CA certificate the engine\'s server certificate is signed by [default: the store\'s CA]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-client-cert -d 'Client certificate the engine accepts [default: the store\'s]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-client-key -d 'Key of the client certificate [default: the store\'s]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l check-timeout -d 'How long the final connection check may take' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l url -d 'URL of the engine to adopt (none driver): tcp://HOST:PORT or unix:///PATH' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm -d 'Make the machine a member of a swarm'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-master -d 'Make the machine the swarm\'s master'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -l shell -d 'Shell to print for [default: from $SHELL, else bash]' -r -f -a "bash\t'bash, sh, zsh and other POSIX shells'
+fish\t''
+powershell\t''
+cmd\t''
+tcsh\t''
+emacs\t''
+nu\t'nushell'"
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s t -l timeout -d 'How long the connection check may take' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -l swarm -d 'Point at the machine\'s swarm manager (the port of its --swarm-host, 3376 by default)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s u -l unset -d 'Print the commands that unset the variables instead'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -l no-proxy -d 'Add the machine\'s IP to NO_PROXY'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flotilla -n "__fish_flotilla_using_subcommand env" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -s f -l format -d 'Go template applied to the record, e.g. \'{{.Driver.IPAddress}}\'' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -l filter -d 'Filter: driver=, state=, name= (regex), swarm=, label=KEY[=VALUE]; repeatable' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s t -l timeout -d 'How long to wait for each machine (they are queried concurrently)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s f -l format -d '`json`, a Go template (\'{{.Name}}\'), or `table` + template' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s q -l quiet -d 'Print only machine names (no network access)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s f -l force -d 'Remove the local record even if removing the host fails (implies -y)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s y -d 'Do not ask for confirmation'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand status" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand url" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s t -l timeout -d 'How long to wait for the engine' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -f -a "server" -d 'Issue a server certificate signed by the store\'s CA, for an engine you then adopt with `create -d none`'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -l san -d 'Subject alternative names: the engine\'s IP addresses and DNS names (localhost is always added)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -l out -d 'Directory to write ca.pem, server.pem and server-key.pem into' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from server" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from help" -f -a "server" -d 'Issue a server certificate signed by the store\'s CA, for an engine you then adopt with `create -d none`'
+complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l out-dir -d 'Directory to write completions/ and man/ into' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "create" -d 'Create a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "ls" -d 'List machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from certs" -f -a "server" -d 'Issue a server certificate signed by the store\'s CA, for an engine you then adopt with `create -d none`'

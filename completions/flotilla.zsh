@@ -1,0 +1,674 @@
+#compdef flotilla
+
+autoload -U is-at-least
+
+_flotilla() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla_commands" \
+"*::: :->flotilla" \
+&& ret=0
+    case $state in
+    (flotilla)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-command-$line[1]:"
+        case $line[1] in
+            (active)
+_arguments "${_arguments_options[@]}" : \
+'-t+[How long to wait for each machine]:TIMEOUT:_default' \
+'--timeout=[How long to wait for each machine]:TIMEOUT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(config)
+_arguments "${_arguments_options[@]}" : \
+'-t+[How long the connection check may take]:TIMEOUT:_default' \
+'--timeout=[How long the connection check may take]:TIMEOUT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--swarm[Point at the machine'\''s swarm manager instead of its engine]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(create)
+_arguments "${_arguments_options[@]}" : \
+'-d+[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
+'--driver=[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
+'*--engine-label=[Engine label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*--engine-opt=[Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
+'*--engine-env=[Environment variable for the daemon KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*--engine-insecure-registry=[Insecure registry for the daemon (repeatable)]:REGISTRY:_default' \
+'*--engine-registry-mirror=[Registry mirror for the daemon (repeatable)]:URL:_default' \
+'--engine-storage-driver=[Storage driver for the daemon \[default\: keep the host'\''s\]]:DRIVER:_default' \
+'--engine-install-url=[Script that installs the engine when it is missing]:URL:_default' \
+'--engine-version=[Engine version to install when it is missing \[default\: the installer'\''s\]]:VERSION:_default' \
+'--swarm-discovery=[Discovery URL of the swarm (token\://, file\://, nodes\://, etcd\://)]:URL:_default' \
+'--swarm-strategy=[Scheduling strategy of the swarm]:SWARM_STRATEGY:(spread binpack random)' \
+'--swarm-host=[Where the swarm manager listens]:URL:_default' \
+'--swarm-addr=[Address to advertise for the swarm \[default\: the machine'\''s IP\]]:ADDR:_default' \
+'*--swarm-opt=[Manager option FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
+'*--swarm-join-opt=[Agent option FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
+'*--tls-san=[Extra subject alternative name for the server certificate (repeatable)]:IP|NAME:_default' \
+'--tls-ca-cert=[CA certificate the engine'\''s server certificate is signed by \[default\: the store'\''s CA\]]:FILE:_files' \
+'--tls-client-cert=[Client certificate the engine accepts \[default\: the store'\''s\]]:FILE:_files' \
+'--tls-client-key=[Key of the client certificate \[default\: the store'\''s\]]:FILE:_files' \
+'--check-timeout=[How long the final connection check may take]:DURATION:_default' \
+'--url=[URL of the engine to adopt (none driver)\: tcp\://HOST\:PORT or unix\:///PATH]:URL:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--swarm[Make the machine a member of a swarm]' \
+'--swarm-master[Make the machine the swarm'\''s master]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':name -- Machine name:_default' \
+&& ret=0
+;;
+(env)
+_arguments "${_arguments_options[@]}" : \
+'--shell=[Shell to print for \[default\: from \$SHELL, else bash\]]:SHELL:((bash\:"bash, sh, zsh and other POSIX shells"
+fish\:""
+powershell\:""
+cmd\:""
+tcsh\:""
+emacs\:""
+nu\:"nushell"))' \
+'-t+[How long the connection check may take]:TIMEOUT:_default' \
+'--timeout=[How long the connection check may take]:TIMEOUT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--swarm[Point at the machine'\''s swarm manager (the port of its --swarm-host, 3376 by default)]' \
+'-u[Print the commands that unset the variables instead]' \
+'--unset[Print the commands that unset the variables instead]' \
+'--no-proxy[Add the machine'\''s IP to NO_PROXY]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(inspect)
+_arguments "${_arguments_options[@]}" : \
+'-f+[Go template applied to the record, e.g. '\''{{.Driver.IPAddress}}'\'']:TEMPLATE:_default' \
+'--format=[Go template applied to the record, e.g. '\''{{.Driver.IPAddress}}'\'']:TEMPLATE:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(ip)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(ls)
+_arguments "${_arguments_options[@]}" : \
+'*--filter=[Filter\: driver=, state=, name= (regex), swarm=, label=KEY\[=VALUE\]; repeatable]:KEY=VALUE:_default' \
+'-t+[How long to wait for each machine (they are queried concurrently)]:TIMEOUT:_default' \
+'--timeout=[How long to wait for each machine (they are queried concurrently)]:TIMEOUT:_default' \
+'-f+[\`json\`, a Go template ('\''{{.Name}}'\''), or \`table\` + template]:FORMAT:_default' \
+'--format=[\`json\`, a Go template ('\''{{.Name}}'\''), or \`table\` + template]:FORMAT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-q[Print only machine names (no network access)]' \
+'--quiet[Print only machine names (no network access)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(rm)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-f[Remove the local record even if removing the host fails (implies -y)]' \
+'--force[Remove the local record even if removing the host fails (implies -y)]' \
+'-y[Do not ask for confirmation]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machines to remove:_default' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(url)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'-t+[How long to wait for the engine]:TIMEOUT:_default' \
+'--timeout=[How long to wait for the engine]:TIMEOUT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::name -- Machine whose engine version to print:_default' \
+&& ret=0
+;;
+(certs)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__certs_commands" \
+"*::: :->certs" \
+&& ret=0
+
+    case $state in
+    (certs)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-certs-command-$line[1]:"
+        case $line[1] in
+            (server)
+_arguments "${_arguments_options[@]}" : \
+'*--san=[Subject alternative names\: the engine'\''s IP addresses and DNS names (localhost is always added)]:IP|NAME:_default' \
+'--out=[Directory to write ca.pem, server.pem and server-key.pem into]:DIR:_files' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__certs__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-certs-help-command-$line[1]:"
+        case $line[1] in
+            (server)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell -- The shell to complete for:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(generate-docs)
+_arguments "${_arguments_options[@]}" : \
+'--out-dir=[Directory to write completions/ and man/ into]:DIR:_files' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-command-$line[1]:"
+        case $line[1] in
+            (active)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(config)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(create)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(env)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(inspect)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ip)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ls)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(rm)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(url)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(certs)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__certs_commands" \
+"*::: :->certs" \
+&& ret=0
+
+    case $state in
+    (certs)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-certs-command-$line[1]:"
+        case $line[1] in
+            (server)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(generate-docs)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_flotilla_commands] )) ||
+_flotilla_commands() {
+    local commands; commands=(
+'active:Print which machine is active (the one DOCKER_HOST points at)' \
+'config:Print the docker client flags for a machine' \
+'create:Create a machine' \
+'env:Print the commands that point a Docker client at a machine' \
+'inspect:Print a machine'\''s record as JSON, or through a template' \
+'ip:Print the IP address of machines' \
+'ls:List machines' \
+'rm:Remove machines' \
+'status:Print the state of a machine' \
+'url:Print the engine URL of a machine' \
+'version:Print flotilla'\''s version, or a machine'\''s engine version' \
+'certs:Certificates of the store' \
+'completions:Print a shell completion script' \
+'generate-docs:Write completions and man pages (for packagers and the repository)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__active_commands] )) ||
+_flotilla__subcmd__active_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla active commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__certs_commands] )) ||
+_flotilla__subcmd__certs_commands() {
+    local commands; commands=(
+'server:Issue a server certificate signed by the store'\''s CA, for an engine you then adopt with \`create -d none\`' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__certs__subcmd__help_commands] )) ||
+_flotilla__subcmd__certs__subcmd__help_commands() {
+    local commands; commands=(
+'server:Issue a server certificate signed by the store'\''s CA, for an engine you then adopt with \`create -d none\`' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla certs help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__certs__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__certs__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla certs help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__certs__subcmd__help__subcmd__server_commands] )) ||
+_flotilla__subcmd__certs__subcmd__help__subcmd__server_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla certs help server commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__certs__subcmd__server_commands] )) ||
+_flotilla__subcmd__certs__subcmd__server_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla certs server commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__completions_commands] )) ||
+_flotilla__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla completions commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__config_commands] )) ||
+_flotilla__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla config commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__create_commands] )) ||
+_flotilla__subcmd__create_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla create commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__env_commands] )) ||
+_flotilla__subcmd__env_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla env commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__generate-docs_commands] )) ||
+_flotilla__subcmd__generate-docs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla generate-docs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help_commands] )) ||
+_flotilla__subcmd__help_commands() {
+    local commands; commands=(
+'active:Print which machine is active (the one DOCKER_HOST points at)' \
+'config:Print the docker client flags for a machine' \
+'create:Create a machine' \
+'env:Print the commands that point a Docker client at a machine' \
+'inspect:Print a machine'\''s record as JSON, or through a template' \
+'ip:Print the IP address of machines' \
+'ls:List machines' \
+'rm:Remove machines' \
+'status:Print the state of a machine' \
+'url:Print the engine URL of a machine' \
+'version:Print flotilla'\''s version, or a machine'\''s engine version' \
+'certs:Certificates of the store' \
+'completions:Print a shell completion script' \
+'generate-docs:Write completions and man pages (for packagers and the repository)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__active_commands] )) ||
+_flotilla__subcmd__help__subcmd__active_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help active commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__certs_commands] )) ||
+_flotilla__subcmd__help__subcmd__certs_commands() {
+    local commands; commands=(
+'server:Issue a server certificate signed by the store'\''s CA, for an engine you then adopt with \`create -d none\`' \
+    )
+    _describe -t commands 'flotilla help certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__certs__subcmd__server_commands] )) ||
+_flotilla__subcmd__help__subcmd__certs__subcmd__server_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help certs server commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__completions_commands] )) ||
+_flotilla__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help completions commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__config_commands] )) ||
+_flotilla__subcmd__help__subcmd__config_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help config commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__create_commands] )) ||
+_flotilla__subcmd__help__subcmd__create_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help create commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__env_commands] )) ||
+_flotilla__subcmd__help__subcmd__env_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help env commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__generate-docs_commands] )) ||
+_flotilla__subcmd__help__subcmd__generate-docs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help generate-docs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__inspect_commands] )) ||
+_flotilla__subcmd__help__subcmd__inspect_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help inspect commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__ip_commands] )) ||
+_flotilla__subcmd__help__subcmd__ip_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help ip commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__ls_commands] )) ||
+_flotilla__subcmd__help__subcmd__ls_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help ls commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__rm_commands] )) ||
+_flotilla__subcmd__help__subcmd__rm_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__status_commands] )) ||
+_flotilla__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__url_commands] )) ||
+_flotilla__subcmd__help__subcmd__url_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help url commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__version_commands] )) ||
+_flotilla__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help version commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__inspect_commands] )) ||
+_flotilla__subcmd__inspect_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla inspect commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__ip_commands] )) ||
+_flotilla__subcmd__ip_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla ip commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__ls_commands] )) ||
+_flotilla__subcmd__ls_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla ls commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__rm_commands] )) ||
+_flotilla__subcmd__rm_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__status_commands] )) ||
+_flotilla__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__url_commands] )) ||
+_flotilla__subcmd__url_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla url commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__version_commands] )) ||
+_flotilla__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla version commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_flotilla" ]; then
+    _flotilla "$@"
+else
+    compdef _flotilla flotilla
+fi

@@ -1,0 +1,7 @@
+//! flotilla's integration tests: one binary, one module per area. They drive
+//! the built `flotilla` binary against the real testbed (`scripts/testbed up`).
+
+mod support;
+
+mod docs;
+mod machines;
