@@ -310,10 +310,44 @@ where
     let driver = tokio::spawn(async move {
         let _ = conn.await;
     });
-    let req = hyper::Request::get("/version")
-        .header(hyper::header::HOST, host)
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| classify(&e))?;
+    let request = |path: &str| {
+        hyper::Request::get(path)
+            .header(hyper::header::HOST, host)
+            .body(Empty::<Bytes>::new())
+    };
+    // `/_ping` names the version in its Server header and costs the engine
+    // almost nothing; `/version` makes dockerd run `runc --version` and
+    // friends. Fall back to it only when the header says nothing.
+    let req = request("/_ping").map_err(|e| classify(&e))?;
+    let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
+    let status = resp.status();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let from_ping = parse_server_header(&header("server")).map(|version| EngineVersion {
+        version,
+        api_version: header("api-version"),
+        os: header("ostype"),
+        arch: String::new(),
+        kernel_version: String::new(),
+    });
+    let _ = resp.into_body().collect().await;
+    if !status.is_success() {
+        driver.abort();
+        return Err(ProbeError::Protocol {
+            addr: shown.to_string(),
+            message: format!("GET /_ping answered {status}"),
+        });
+    }
+    if let Some(v) = from_ping {
+        driver.abort();
+        return Ok(v);
+    }
+    let req = request("/version").map_err(|e| classify(&e))?;
     let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
     let status = resp.status();
     let body = resp
@@ -333,6 +367,13 @@ where
         addr: shown.to_string(),
         message: format!("GET /version: {e}"),
     })
+}
+
+/// `Docker/20.10.24+dfsg1 (linux)` → `20.10.24+dfsg1`.
+fn parse_server_header(v: &str) -> Option<String> {
+    let rest = v.strip_prefix("Docker/")?;
+    let version = rest.split_whitespace().next()?;
+    (!version.is_empty()).then(|| version.to_string())
 }
 
 /// A full Engine API client (bollard) for an address, with mutual TLS from
@@ -388,6 +429,16 @@ mod tests {
                 .to_string(),
             "tcp://10.0.0.1:3376"
         );
+    }
+
+    #[test]
+    fn server_header() {
+        assert_eq!(
+            parse_server_header("Docker/20.10.24+dfsg1 (linux)").as_deref(),
+            Some("20.10.24+dfsg1")
+        );
+        assert_eq!(parse_server_header("nginx/1.22"), None);
+        assert_eq!(parse_server_header("Docker/"), None);
     }
 
     #[test]
