@@ -1,1 +1,3 @@
 //! flotilla: Docker hosts, discovery, placement and a proxy across engines.
+
+pub mod proxy;
