@@ -585,3 +585,514 @@ fn address(c: &ProxyContainer, port: u16) -> Result<SocketAddr, String> {
         )),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::proxy::source::{ExposedPort, PublishedPort};
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("test ip")
+    }
+
+    /// A running container on the data plane (`node-1`, local) with address `10.0.0.<n>`.
+    pub(crate) fn local(name: &str, n: u8, env: &[&str]) -> ProxyContainer {
+        ProxyContainer {
+            engine: "node-1".into(),
+            engine_ip: Some(ip("192.168.1.1")),
+            local: true,
+            id: format!("id-{name}"),
+            name: name.into(),
+            running: true,
+            env: env.iter().map(|s| s.to_string()).collect(),
+            ip_address: Some(IpAddr::from([10, 0, 0, n])),
+            network: Some("flotilla".into()),
+            ..Default::default()
+        }
+    }
+
+    /// A running container on another engine publishing `published` as (container, host) ports on 0.0.0.0.
+    pub(crate) fn remote(
+        engine: &str,
+        name: &str,
+        env: &[&str],
+        published: &[(u16, u16)],
+    ) -> ProxyContainer {
+        ProxyContainer {
+            engine: engine.into(),
+            engine_ip: Some(ip(match engine {
+                "node-2" => "192.168.1.2",
+                _ => "192.168.1.3",
+            })),
+            local: false,
+            id: format!("id-{name}"),
+            name: name.into(),
+            running: true,
+            env: env.iter().map(|s| s.to_string()).collect(),
+            published: published
+                .iter()
+                .map(|(c, h)| PublishedPort {
+                    container_port: *c,
+                    proto: "tcp".into(),
+                    host_ip: Some(ip("0.0.0.0")),
+                    host_port: *h,
+                })
+                .collect(),
+            ip_address: Some(IpAddr::from([172, 17, 0, 2])),
+            network: Some("bridge".into()),
+            ..Default::default()
+        }
+    }
+
+    fn servers(t: &RouteTable, host: &str, path: &str) -> Vec<String> {
+        t.vhosts
+            .iter()
+            .find(|v| v.host == host)
+            .and_then(|v| v.locations.iter().find(|l| l.path == path))
+            .map(|l| l.servers.iter().map(|s| s.addr.to_string()).collect())
+            .unwrap_or_else(|| vec!["<missing>".into()])
+    }
+
+    fn hosts(t: &RouteTable) -> Vec<(String, HostKind)> {
+        t.vhosts.iter().map(|v| (v.host.clone(), v.kind)).collect()
+    }
+
+    #[test]
+    fn virtual_host_list_is_trimmed_lowercased_and_deduplicated() {
+        let t = build(&[local(
+            "a",
+            2,
+            &["VIRTUAL_HOST= B.example.com, ,a.example.com,,b.example.com "],
+        )]);
+        assert_eq!(
+            hosts(&t),
+            vec![
+                ("a.example.com".into(), HostKind::Exact),
+                ("b.example.com".into(), HostKind::Exact)
+            ]
+        );
+        assert!(t.skipped.is_empty() && t.warnings.is_empty());
+    }
+
+    #[test]
+    fn containers_without_a_host_are_ignored() {
+        for env in [
+            &[][..],
+            &["VIRTUAL_HOST="][..],
+            &["VIRTUAL_HOST= , ,"][..],
+            &["OTHER=1"][..],
+        ] {
+            let t = build(&[local("a", 2, env)]);
+            assert_eq!(t, RouteTable::default(), "{env:?}");
+        }
+    }
+
+    #[test]
+    fn host_kinds() {
+        let cases = [
+            ("foo.bar.com", "foo.bar.com", HostKind::Exact),
+            ("*.bar.com", "*.bar.com", HostKind::Wildcard),
+            ("foo.bar.*", "foo.bar.*", HostKind::Wildcard),
+            (
+                "~^foo\\.bar\\..*\\.nip\\.io$",
+                "~^foo\\.bar\\..*\\.nip\\.io$",
+                HostKind::Regex,
+            ),
+            (
+                "~^(?<sub>[a-z]+)\\.x\\.com$",
+                "~^(?<sub>[a-z]+)\\.x\\.com$",
+                HostKind::Regex,
+            ),
+            ("~^a{2}\\.b;c$", "~^a{2}\\.b;c$", HostKind::Regex),
+            ("127.0.0.1", "127.0.0.1", HostKind::Exact),
+            ("[FD00::1]", "[fd00::1]", HostKind::Exact),
+            ("_", "_", HostKind::Exact),
+            ("Web_1.Local", "web_1.local", HostKind::Exact),
+        ];
+        for (input, host, kind) in cases {
+            assert_eq!(parse_host(input), Ok((host.to_string(), kind)), "{input}");
+        }
+    }
+
+    #[test]
+    fn invalid_hosts_drop_only_their_container() {
+        let long_label = format!("{}.com", "a".repeat(64));
+        let long_name = format!("{}com", "abcdefghi.".repeat(26));
+        let cases: Vec<(String, &str)> = vec![
+            ("a b.com".into(), "only letters"),
+            (
+                "a.com:8080".into(),
+                "a port in VIRTUAL_HOST is not supported",
+            ),
+            ("*.".into(), "1 to 63"),
+            ("a.*.b".into(), "only letters"),
+            ("*a.com".into(), "only letters"),
+            ("a..b".into(), "1 to 63"),
+            ("a.com.".into(), "1 to 63"),
+            (long_label, "1 to 63"),
+            (long_name, "longer than 253"),
+            ("~(".into(), "regex does not compile"),
+            ("~".into(), "empty regex"),
+            ("~a\"b".into(), "whitespace and quotes"),
+            ("~a\tb".into(), "whitespace and quotes"),
+            ("[zz]".into(), "not an IPv6 address"),
+            ("a;b.com".into(), "only letters"),
+            ("a{b}".into(), "only letters"),
+            ("ok.com,bad host".into(), "only letters"),
+        ];
+        for (host, reason) in cases {
+            let t = build(&[
+                local("bad", 2, &[&format!("VIRTUAL_HOST={host}")]),
+                local("good", 3, &["VIRTUAL_HOST=good.com"]),
+            ]);
+            assert_eq!(
+                hosts(&t),
+                vec![("good.com".into(), HostKind::Exact)],
+                "{host}"
+            );
+            assert_eq!(t.skipped.len(), 1, "{host}");
+            assert_eq!(t.skipped[0].container, "bad");
+            assert!(
+                t.skipped[0].reason.contains(reason),
+                "{host}: {}",
+                t.skipped[0].reason
+            );
+            assert!(!t.skipped[0].reason.contains('\t'));
+        }
+    }
+
+    #[test]
+    fn port_selection() {
+        let exposed = |ports: &[(u16, &str)]| -> Vec<ExposedPort> {
+            ports
+                .iter()
+                .map(|(p, proto)| ExposedPort {
+                    port: *p,
+                    proto: proto.to_string(),
+                })
+                .collect()
+        };
+        // (env, exposed, expected server, expect warning)
+        let cases: Vec<(Vec<&str>, Vec<ExposedPort>, &str, bool)> = vec![
+            (
+                vec!["VIRTUAL_PORT=8080"],
+                exposed(&[(3000, "tcp")]),
+                "10.0.0.2:8080",
+                false,
+            ),
+            (vec![" VIRTUAL_PORT= 8080 "], vec![], "10.0.0.2:80", false), // key with space is another var
+            (vec!["VIRTUAL_PORT= 8080 "], vec![], "10.0.0.2:8080", false),
+            (vec![], exposed(&[(3000, "tcp")]), "10.0.0.2:3000", false),
+            (
+                vec![],
+                exposed(&[(3000, "tcp"), (53, "udp")]),
+                "10.0.0.2:3000",
+                false,
+            ),
+            (vec![], exposed(&[(53, "udp")]), "10.0.0.2:80", false),
+            (vec![], vec![], "10.0.0.2:80", false),
+            (
+                vec![],
+                exposed(&[(8080, "tcp"), (9000, "tcp")]),
+                "10.0.0.2:80",
+                true,
+            ),
+            (
+                vec!["VIRTUAL_PORT=9000"],
+                exposed(&[(8080, "tcp"), (9000, "tcp")]),
+                "10.0.0.2:9000",
+                false,
+            ),
+        ];
+        for (env, ports, want, warn) in cases {
+            let mut e = vec!["VIRTUAL_HOST=a.com"];
+            e.extend(env.iter().copied());
+            let mut c = local("a", 2, &e);
+            c.exposed_ports = ports;
+            let t = build(&[c]);
+            assert_eq!(servers(&t, "a.com", "/"), vec![want.to_string()], "{env:?}");
+            assert_eq!(!t.warnings.is_empty(), warn, "{env:?} {:?}", t.warnings);
+        }
+    }
+
+    #[test]
+    fn invalid_ports_are_rejected() {
+        for p in ["0", "65536", "abc", "-1", "80.5", "8080/tcp"] {
+            let t = build(&[local(
+                "a",
+                2,
+                &["VIRTUAL_HOST=a.com", &format!("VIRTUAL_PORT={p}")],
+            )]);
+            assert!(t.vhosts.is_empty(), "{p}");
+            assert!(t.skipped[0].reason.contains("invalid VIRTUAL_PORT"), "{p}");
+        }
+        assert_eq!(parse_port("65535"), Ok(65535));
+        assert_eq!(parse_port("1"), Ok(1));
+    }
+
+    #[test]
+    fn proto() {
+        let cases = [
+            ("", Some(Proto::Http)),
+            ("VIRTUAL_PROTO=http", Some(Proto::Http)),
+            ("VIRTUAL_PROTO=https", Some(Proto::Https)),
+            ("VIRTUAL_PROTO=HTTPS", Some(Proto::Https)),
+            ("VIRTUAL_PROTO=uwsgi", None),
+            ("VIRTUAL_PROTO=grpc", None),
+        ];
+        for (env, want) in cases {
+            let t = build(&[local("a", 2, &["VIRTUAL_HOST=a.com", env])]);
+            let got = t.vhosts.first().map(|v| v.locations[0].proto);
+            assert_eq!(got, want, "{env}");
+            if want.is_none() {
+                assert!(t.skipped[0].reason.contains("unsupported VIRTUAL_PROTO"));
+            }
+        }
+    }
+
+    #[test]
+    fn path_and_dest_validation() {
+        // (path, dest, ok)
+        let cases = [
+            ("/api/", "", true),
+            ("/api", "/", true),
+            ("/", "/app/", true),
+            ("/a-b_c.d/~x", "", true),
+            ("api", "", false),
+            ("/a b", "", false),
+            ("/a;b", "", false),
+            ("/a{", "", false),
+            ("/a}", "", false),
+            ("/a'b", "", false),
+            ("/a\"b", "", false),
+            ("/a\\b", "", false),
+            ("/a$b", "", false),
+            ("/a\nb", "", false),
+            ("~ ^/(a|b)/", "", false),
+            ("/ok", "x", false),
+            ("/ok", "/a;b", false),
+            ("/ok", "/$host", false),
+        ];
+        for (path, dest, ok) in cases {
+            let mut env = vec![
+                "VIRTUAL_HOST=a.com".to_string(),
+                format!("VIRTUAL_PATH={path}"),
+            ];
+            if !dest.is_empty() {
+                env.push(format!("VIRTUAL_DEST={dest}"));
+            }
+            let env: Vec<&str> = env.iter().map(String::as_str).collect();
+            let t = build(&[local("a", 2, &env)]);
+            assert_eq!(t.vhosts.len() == 1, ok, "{path:?} {dest:?} {:?}", t.skipped);
+            if ok {
+                let l = &t.vhosts[0].locations[0];
+                assert_eq!((l.path.as_str(), l.dest.as_str()), (path, dest));
+            } else {
+                assert!(
+                    t.skipped[0].reason.starts_with("invalid VIRTUAL_"),
+                    "{:?}",
+                    t.skipped
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn labels_are_an_alternative_and_win_over_env() {
+        let mut c = local("a", 2, &[]);
+        for (k, v) in [
+            (LABEL_HOST, "l.com"),
+            (LABEL_PORT, "3000"),
+            (LABEL_PROTO, "https"),
+            (LABEL_PATH, "/x/"),
+            (LABEL_DEST, "/"),
+        ] {
+            c.labels.insert(k.into(), v.into());
+        }
+        let t = build(std::slice::from_ref(&c));
+        let l = &t.vhosts[0].locations[0];
+        assert_eq!(t.vhosts[0].host, "l.com");
+        assert_eq!(
+            (l.path.as_str(), l.dest.as_str(), l.proto),
+            ("/x/", "/", Proto::Https)
+        );
+        assert_eq!(servers(&t, "l.com", "/x/"), vec!["10.0.0.2:3000"]);
+        assert!(t.warnings.is_empty());
+
+        c.env = vec!["VIRTUAL_HOST=e.com".into(), "VIRTUAL_PORT=3000".into()];
+        let t = build(&[c]);
+        assert_eq!(hosts(&t), vec![("l.com".into(), HostKind::Exact)]);
+        assert_eq!(
+            t.warnings,
+            vec!["node-1/a: label flotilla.proxy.host=l.com overrides VIRTUAL_HOST=e.com"]
+        );
+    }
+
+    #[test]
+    fn same_host_and_path_are_load_balanced_in_one_upstream() {
+        let t = build(&[
+            local("b", 3, &["VIRTUAL_HOST=a.com", "VIRTUAL_PORT=81"]),
+            local("a", 2, &["VIRTUAL_HOST=a.com"]),
+            remote("node-2", "c", &["VIRTUAL_HOST=a.com"], &[(80, 32768)]),
+            local("d", 4, &["VIRTUAL_HOST=a.com", "VIRTUAL_PATH=/api/"]),
+        ]);
+        assert_eq!(t.vhosts.len(), 1);
+        assert_eq!(
+            t.vhosts[0]
+                .locations
+                .iter()
+                .map(|l| l.path.as_str())
+                .collect::<Vec<_>>(),
+            vec!["/", "/api/"]
+        );
+        assert_eq!(
+            servers(&t, "a.com", "/"),
+            vec!["10.0.0.2:80", "10.0.0.3:81", "192.168.1.2:32768"]
+        );
+        assert_eq!(servers(&t, "a.com", "/api/"), vec!["10.0.0.4:80"]);
+    }
+
+    #[test]
+    fn stopped_containers_are_removed() {
+        let mut c = local("a", 2, &["VIRTUAL_HOST=a.com"]);
+        c.running = false;
+        let t = build(&[c, local("b", 3, &["VIRTUAL_HOST=b.com"])]);
+        assert_eq!(hosts(&t), vec![("b.com".into(), HostKind::Exact)]);
+        assert!(t.skipped.is_empty());
+    }
+
+    #[test]
+    fn unhealthy_containers_are_removed_until_healthy() {
+        let with = |h: Option<&str>| {
+            let mut c = local("a", 2, &["VIRTUAL_HOST=a.com"]);
+            c.health = h.map(str::to_string);
+            build(&[c, local("b", 3, &["VIRTUAL_HOST=a.com"])])
+        };
+        let t = with(Some("unhealthy"));
+        assert_eq!(servers(&t, "a.com", "/"), vec!["10.0.0.3:80"]);
+        assert_eq!(t.skipped[0].reason, "health check reports unhealthy");
+        for h in [None, Some("healthy"), Some("starting")] {
+            let t = with(h);
+            assert_eq!(
+                servers(&t, "a.com", "/"),
+                vec!["10.0.0.2:80", "10.0.0.3:80"],
+                "{h:?}"
+            );
+            assert!(t.skipped.is_empty());
+        }
+        // the only backend unhealthy: the vhost stays, with no server (nginx answers 502)
+        let mut c = local("a", 2, &["VIRTUAL_HOST=a.com"]);
+        c.health = Some("unhealthy".into());
+        let t = build(&[c]);
+        assert_eq!(servers(&t, "a.com", "/"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn multi_host_addressing() {
+        let env = ["VIRTUAL_HOST=a.com", "VIRTUAL_PORT=8080"];
+        let mut specific = remote("node-3", "s", &env, &[]);
+        specific.published = vec![
+            PublishedPort {
+                container_port: 8080,
+                proto: "tcp".into(),
+                host_ip: Some(ip("10.9.9.9")),
+                host_port: 4000,
+            },
+            PublishedPort {
+                container_port: 8080,
+                proto: "udp".into(),
+                host_ip: None,
+                host_port: 4001,
+            },
+        ];
+        let mut loopback = remote("node-3", "lo", &env, &[]);
+        loopback.published = vec![PublishedPort {
+            container_port: 8080,
+            proto: "tcp".into(),
+            host_ip: Some(ip("127.0.0.1")),
+            host_port: 4002,
+        }];
+        let mut no_engine_ip = remote("node-3", "noip", &env, &[(8080, 4003)]);
+        no_engine_ip.engine_ip = None;
+        let mut local_no_ip = local("lnoip", 9, &env);
+        local_no_ip.ip_address = None;
+        local_no_ip.published = remote("x", "x", &[], &[(8080, 4004)]).published;
+        let mut local_nothing = local("lnothing", 9, &env);
+        local_nothing.ip_address = None;
+        let t = build(&[
+            local("l", 2, &env),
+            remote("node-2", "r", &env, &[(8080, 32768), (80, 32769)]),
+            remote("node-2", "unpublished", &env, &[(80, 32770)]),
+            specific,
+            loopback,
+            no_engine_ip,
+            local_no_ip,
+            local_nothing,
+        ]);
+        assert_eq!(
+            servers(&t, "a.com", "/"),
+            vec![
+                "10.0.0.2:8080",
+                "10.9.9.9:4000",
+                "192.168.1.1:4004",
+                "192.168.1.2:32768"
+            ]
+        );
+        let reasons: Vec<String> = t.skipped.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "node-1/lnothing: no address on the data plane network and port 8080/tcp is not published",
+                "node-2/unpublished: runs on another engine and port 8080/tcp is not published (publish it, e.g. -p 8080)",
+                "node-3/lo: port 8080/tcp is published only on a loopback address of its engine",
+                "node-3/noip: port 8080/tcp is published but the address of engine node-3 is unknown",
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicting_settings_resolve_to_lowest_engine_and_name() {
+        let a = remote(
+            "node-2",
+            "a",
+            &[
+                "VIRTUAL_HOST=x.com",
+                "VIRTUAL_PROTO=http",
+                "VIRTUAL_DEST=/a/",
+            ],
+            &[(80, 1)],
+        );
+        let b = local("b", 3, &["VIRTUAL_HOST=x.com", "VIRTUAL_PROTO=https"]);
+        let z = local("z", 4, &["VIRTUAL_HOST=x.com", "VIRTUAL_DEST=/z/"]);
+        let n = local("n", 5, &["VIRTUAL_HOST=x.com"]); // sets nothing: does not count
+        let t1 = build(&[a.clone(), b.clone(), z.clone(), n.clone()]);
+        let t2 = build(&[n, z, b, a]);
+        assert_eq!(t1, t2);
+        let l = &t1.vhosts[0].locations[0];
+        // node-1/b sets https and is lower than node-2/a; node-1/z is lower than node-2/a for dest
+        assert_eq!((l.proto, l.dest.as_str()), (Proto::Https, "/z/"));
+        assert_eq!(l.servers.len(), 4);
+        assert_eq!(
+            t1.warnings,
+            vec![
+                "vhost x.com path /: containers disagree on VIRTUAL_DEST; using /z/ from node-1/z (lowest engine/name), ignoring node-2/a=/a/",
+                "vhost x.com path /: containers disagree on VIRTUAL_PROTO; using https from node-1/b (lowest engine/name), ignoring node-2/a=http",
+            ]
+        );
+        // agreement: no warning
+        let t = build(&[
+            local("a", 2, &["VIRTUAL_HOST=x.com", "VIRTUAL_PROTO=https"]),
+            local("b", 3, &["VIRTUAL_HOST=x.com", "VIRTUAL_PROTO=https"]),
+        ]);
+        assert!(t.warnings.is_empty());
+    }
+
+    #[test]
+    fn skipped_use_id_when_name_is_empty() {
+        let mut c = local("", 2, &["VIRTUAL_HOST=a b"]);
+        c.id = "0123456789abcdef".into();
+        let t = build(&[c]);
+        assert_eq!(t.skipped[0].container, "0123456789ab");
+    }
+}
