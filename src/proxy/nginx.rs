@@ -84,8 +84,13 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// The upstream name for `host` and `path`.
+/// The upstream name for `host` and `path`: `<sanitised host>-<hash>`, or `regex-<hash>` for a
+/// regex host.
 pub fn upstream_name(host: &str, path: &str) -> String {
+    let hash = fnv1a(&[host, path]) >> 16;
+    if host.starts_with('~') {
+        return format!("regex-{hash:012x}");
+    }
     let mut base: String = host
         .chars()
         .map(|c| {
@@ -103,8 +108,7 @@ pub fn upstream_name(host: &str, path: &str) -> String {
     } else {
         base_trimmed
     };
-    let hash = fnv1a(&[host, path]);
-    format!("{base}-{:012x}", hash >> 16)
+    format!("{base}-{hash:012x}")
 }
 
 /// Quotes a string for nginx (`"…"` with `\` and `"` escaped).
@@ -125,6 +129,14 @@ fn server_name(v: &VHost) -> String {
     match v.kind {
         HostKind::Regex => quote(&v.host),
         HostKind::Exact | HostKind::Wildcard => v.host.clone(),
+    }
+}
+
+fn kind_name(k: HostKind) -> &'static str {
+    match k {
+        HostKind::Exact => "exact",
+        HostKind::Wildcard => "wildcard",
+        HostKind::Regex => "regex",
     }
 }
 
@@ -294,7 +306,12 @@ pub fn render(table: &RouteTable, opts: &RenderOptions) -> String {
 
     let mut used: BTreeSet<String> = BTreeSet::new();
     for v in &table.vhosts {
-        let _ = write!(o, "\n    # vhost {} ({:?})\n", sanitize(&v.host), v.kind);
+        let _ = write!(
+            o,
+            "\n    # vhost {} ({})\n",
+            sanitize(&v.host),
+            kind_name(v.kind)
+        );
         let mut upstreams = Vec::with_capacity(v.locations.len());
         for loc in &v.locations {
             let mut name = upstream_name(&v.host, &loc.path);
@@ -357,4 +374,277 @@ fn render_upstream(o: &mut String, name: &str, loc: &Location) {
         );
     }
     o.push_str("    }\n");
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::proxy::routes::build;
+    use crate::proxy::routes::tests::{local, remote};
+    use crate::proxy::source::ProxyContainer;
+    use proptest::prelude::*;
+
+    /// Wildcard, regex, path + dest, https, multi-backend (local + remote), an empty upstream
+    /// (only backend unhealthy), a skipped container and a conflict warning.
+    pub(crate) fn rich_containers() -> Vec<ProxyContainer> {
+        let mut sick = local("sick", 9, &["VIRTUAL_HOST=down.example.com"]);
+        sick.health = Some("unhealthy".into());
+        vec![
+            local(
+                "web-1",
+                2,
+                &["VIRTUAL_HOST=app.example.com,www.example.com"],
+            ),
+            remote(
+                "node-2",
+                "web-2",
+                &["VIRTUAL_HOST=app.example.com"],
+                &[(80, 32768)],
+            ),
+            remote(
+                "node-3",
+                "web-3",
+                &["VIRTUAL_HOST=app.example.com", "VIRTUAL_PORT=8080"],
+                &[(8080, 32800)],
+            ),
+            local(
+                "api",
+                3,
+                &[
+                    "VIRTUAL_HOST=app.example.com",
+                    "VIRTUAL_PATH=/api/",
+                    "VIRTUAL_DEST=/",
+                    "VIRTUAL_PORT=3000",
+                ],
+            ),
+            local("wild", 4, &["VIRTUAL_HOST=*.apps.example.com"]),
+            local("tld", 5, &["VIRTUAL_HOST=example.*"]),
+            local("re", 6, &["VIRTUAL_HOST=~^(?<name>[a-z]+)\\.nip\\.io$"]),
+            local(
+                "secure",
+                7,
+                &[
+                    "VIRTUAL_HOST=secure.example.com",
+                    "VIRTUAL_PROTO=https",
+                    "VIRTUAL_PORT=443",
+                ],
+            ),
+            local(
+                "secure-b",
+                8,
+                &[
+                    "VIRTUAL_HOST=secure.example.com",
+                    "VIRTUAL_PROTO=http",
+                    "VIRTUAL_PORT=443",
+                ],
+            ),
+            local(
+                "docs",
+                10,
+                &["VIRTUAL_HOST=docs.example.com", "VIRTUAL_PATH=/docs/"],
+            ),
+            sick,
+            remote("node-2", "hidden", &["VIRTUAL_HOST=app.example.com"], &[]),
+            local("broken", 11, &["VIRTUAL_HOST=bad host"]),
+        ]
+    }
+
+    fn opts() -> RenderOptions {
+        let mut o = RenderOptions::new("/run/flotilla-proxy");
+        o.listen_port = 8080;
+        o.listen_addr = Some(IpAddr::from([127, 0, 0, 1]));
+        o
+    }
+
+    #[test]
+    fn snapshot_rich_config() {
+        let conf = render(&build(&rich_containers()), &opts());
+        insta::assert_snapshot!("rich", conf);
+    }
+
+    #[test]
+    fn fallback_503_unless_default_host() {
+        let table = build(&[local("a", 2, &["VIRTUAL_HOST=a.com,*.b.com"])]);
+        let conf = render(&table, &opts());
+        assert!(conf.contains("server_name _;\n        location ^~ / {\n            return 503;"));
+        assert!(!conf.contains("default_server"));
+
+        let mut o = opts();
+        o.default_host = Some("A.com".into());
+        let conf = render(&table, &o);
+        assert!(!conf.contains("return 503"));
+        assert!(conf.contains("listen 127.0.0.1:8080 default_server;\n        server_name a.com;"));
+        assert_eq!(conf.matches("default_server").count(), 1);
+
+        // DEFAULT_HOST must name an exact vhost
+        for d in ["nope.com", "*.b.com"] {
+            o.default_host = Some(d.into());
+            let conf = render(&table, &o);
+            assert!(conf.contains("return 503"));
+            assert!(conf.contains(&format!("# warning: DEFAULT_HOST {d} matches no vhost")));
+            assert!(!conf.contains("default_server"));
+        }
+    }
+
+    #[test]
+    fn empty_upstream_gets_a_down_placeholder() {
+        let mut c = local("a", 2, &["VIRTUAL_HOST=a.com"]);
+        c.health = Some("unhealthy".into());
+        let conf = render(&build(&[c]), &opts());
+        assert!(conf.contains("server 127.0.0.1:9 down;"));
+        assert!(conf.contains("# skipped node-1/a: health check reports unhealthy"));
+    }
+
+    #[test]
+    fn headers_and_maps() {
+        let conf = render(&RouteTable::default(), &opts());
+        for line in [
+            "proxy_set_header Host $host$host_port;",
+            "proxy_set_header X-Real-IP $remote_addr;",
+            "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+            "proxy_set_header X-Forwarded-Proto $proxy_x_forwarded_proto;",
+            "proxy_set_header X-Forwarded-Host $proxy_x_forwarded_host;",
+            "proxy_set_header X-Forwarded-Port $proxy_x_forwarded_port;",
+            "proxy_set_header Upgrade $http_upgrade;",
+            "proxy_set_header Connection $proxy_connection;",
+            "proxy_set_header Proxy \"\";",
+            "map $http_upgrade $proxy_connection {\n        default upgrade;\n        '' close;",
+            "map $http_x_forwarded_proto $proxy_x_forwarded_proto {\n        default $http_x_forwarded_proto;\n        '' $scheme;",
+            "map $http_x_forwarded_port $proxy_x_forwarded_port {\n        default $http_x_forwarded_port;\n        '' $server_port;",
+            "pid \"/run/flotilla-proxy/nginx.pid\";",
+            "proxy_temp_path \"/run/flotilla-proxy/proxy_temp\";",
+        ] {
+            assert!(conf.contains(line), "missing {line}");
+        }
+        let mut o = opts();
+        o.trust_downstream_proxy = false;
+        let conf = render(&RouteTable::default(), &o);
+        assert!(conf.contains("proxy_set_header X-Forwarded-For $remote_addr;"));
+        assert!(conf.contains("map $http_x_forwarded_proto $proxy_x_forwarded_proto {\n        default $scheme;\n    }"));
+    }
+
+    #[test]
+    fn server_names_locations_and_dest() {
+        let table = build(&rich_containers());
+        let conf = render(&table, &opts());
+        assert!(conf.contains("server_name \"~^(?<name>[a-z]+)\\\\.nip\\\\.io$\";"));
+        assert!(conf.contains("server_name *.apps.example.com;"));
+        assert!(conf.contains("server_name example.*;"));
+        let api = upstream_name("app.example.com", "/api/");
+        assert!(conf.contains(&format!(
+            "location /api/ {{\n            proxy_pass http://{api}/;"
+        )));
+        let secure = upstream_name("secure.example.com", "/");
+        assert!(conf.contains(&format!("proxy_pass https://{secure};")));
+        // docs.example.com has no "/" path: DEFAULT_ROOT
+        let docs = conf
+            .split("server_name docs.example.com;")
+            .nth(1)
+            .unwrap_or_default();
+        let docs_up = upstream_name("docs.example.com", "/docs/");
+        assert!(docs.starts_with(&format!(
+            "\n        location /docs/ {{\n            proxy_pass http://{docs_up};"
+        )));
+        assert!(docs.contains("location / {\n            return 404;"));
+        let mut o = opts();
+        o.default_root = None;
+        assert!(!render(&table, &o).contains("return 404"));
+    }
+
+    #[test]
+    fn upstream_names_are_stable_valid_and_distinct() {
+        let a = upstream_name("app.example.com", "/");
+        assert_eq!(a, upstream_name("app.example.com", "/"));
+        assert!(a.starts_with("app.example.com-"));
+        assert_ne!(a, upstream_name("app.example.com", "/api/"));
+        assert_ne!(upstream_name("a.b", "/c"), upstream_name("a.b/", "c"));
+        for h in ["~^(a|b)\\.c$", "*.x.com", "x.*", "[::1]"] {
+            let n = upstream_name(h, "/");
+            assert!(
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+                "{n}"
+            );
+        }
+        assert!(upstream_name("~^(a|b)\\.c$", "/").starts_with("regex-"));
+        assert!(upstream_name("*.", "/").starts_with("vhost-"));
+    }
+
+    fn arb_container() -> impl Strategy<Value = ProxyContainer> {
+        (
+            0u8..3,
+            0u8..6,
+            prop::sample::select(vec![
+                "a.com",
+                "b.com",
+                "*.w.com",
+                "~^r\\d+\\.com$",
+                "a.com,b.com",
+                "bad host",
+                "",
+            ]),
+            prop::option::of(prop::sample::select(vec!["80", "8080", "0", "x"])),
+            prop::option::of(prop::sample::select(vec!["http", "https"])),
+            prop::option::of(prop::sample::select(vec!["/", "/api/", "bad"])),
+            prop::option::of(prop::sample::select(vec!["/", "/v1/"])),
+            prop::option::of(prop::sample::select(vec![
+                "healthy",
+                "unhealthy",
+                "starting",
+            ])),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(engine, n, host, port, proto, path, dest, health, running, published)| {
+                    let mut env = vec![format!("VIRTUAL_HOST={host}")];
+                    let mut push = |k: &str, v: Option<&str>| {
+                        if let Some(v) = v {
+                            env.push(format!("{k}={v}"));
+                        }
+                    };
+                    push("VIRTUAL_PORT", port);
+                    push("VIRTUAL_PROTO", proto);
+                    push("VIRTUAL_PATH", path);
+                    push("VIRTUAL_DEST", dest);
+                    let env: Vec<&str> = env.iter().map(String::as_str).collect();
+                    let name = format!("c{engine}-{n}");
+                    let mut c = match engine {
+                        0 => local(&name, 2 + n, &env),
+                        1 => remote(
+                            "node-2",
+                            &name,
+                            &env,
+                            if published {
+                                &[(80, 30000), (8080, 30001)]
+                            } else {
+                                &[]
+                            },
+                        ),
+                        _ => remote(
+                            "node-3",
+                            &name,
+                            &env,
+                            if published { &[(80, 31000)] } else { &[] },
+                        ),
+                    };
+                    c.id = format!("id-{engine}-{n}-{}", host.len());
+                    c.health = health.map(str::to_string);
+                    c.running = running;
+                    c
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn rendering_is_independent_of_input_order(
+            (containers, shuffled) in prop::collection::vec(arb_container(), 0..24)
+                .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle()))
+        ) {
+            let a = render(&build(&containers), &opts());
+            let b = render(&build(&shuffled), &opts());
+            prop_assert_eq!(a, b);
+        }
+    }
 }

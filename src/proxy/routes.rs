@@ -399,19 +399,13 @@ fn settings(
     }))
 }
 
-/// Replaces control characters and quotes so container-supplied text is safe in logs and in
-/// nginx comments.
+/// Replaces control characters (and shortens) so container-supplied text is safe in logs and
+/// in nginx comments (a newline would end a comment).
 pub(crate) fn sanitize(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(200)
-        .map(|ch| {
-            if ch.is_control() || ch == '"' {
-                '?'
-            } else {
-                ch
-            }
-        })
+        .map(|ch| if ch.is_control() { '?' } else { ch })
         .collect();
     if s.chars().count() > 200 {
         out.push('…');
