@@ -251,3 +251,292 @@ fn run(mut cmd: Command, what: &str, timeout: Duration) -> Result<(bool, String)
     }
     Ok((status.success(), stderr))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::nginx::{RenderOptions, render};
+    use crate::proxy::routes::build;
+    use crate::proxy::routes::tests::local;
+    use crate::proxy::source::ProxyContainer;
+    use std::io::{BufRead, BufReader};
+    use std::net::{IpAddr, TcpListener, TcpStream};
+
+    fn nginx() -> Option<PathBuf> {
+        let p = std::env::var_os("FLOTILLA_NGINX")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"));
+        if p.exists() {
+            Some(p)
+        } else {
+            eprintln!("skipping: {} not found (set FLOTILLA_NGINX)", p.display());
+            None
+        }
+    }
+
+    fn setup(reload: Reload) -> Option<(tempfile::TempDir, PathBuf, ApplyOptions, RenderOptions)> {
+        let nginx = nginx()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("nginx.conf");
+        let opts = ApplyOptions {
+            nginx,
+            prefix: dir.path().to_path_buf(),
+            reload,
+            timeout: Duration::from_secs(20),
+        };
+        let mut render_opts = RenderOptions::new(dir.path());
+        render_opts.listen_addr = Some(IpAddr::from([127, 0, 0, 1]));
+        render_opts.listen_port = free_port();
+        render_opts.worker_processes = "1".into();
+        Some((dir, target, opts, render_opts))
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port")
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("read dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn real_nginx_accepts_the_rich_config() {
+        let Some((dir, target, opts, ropts)) = setup(Reload::None) else {
+            return;
+        };
+        let table = build(&crate::proxy::nginx::tests::rich_containers());
+        let conf = render(&table, &ropts);
+        let r = validate_and_swap(&conf, &target, &opts);
+        assert!(matches!(r, Ok(Changed::Updated)), "{r:?}");
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), conf);
+        let r = validate_and_swap(&conf, &target, &opts);
+        assert!(matches!(r, Ok(Changed::Unchanged)), "{r:?}");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_broken_config_is_rejected_and_the_previous_file_stays() {
+        let Some((dir, target, opts, ropts)) = setup(Reload::None) else {
+            return;
+        };
+        let good = render(&build(&[local("a", 2, &["VIRTUAL_HOST=a.com"])]), &ropts);
+        assert!(matches!(
+            validate_and_swap(&good, &target, &opts),
+            Ok(Changed::Updated)
+        ));
+        let broken = good.replace(
+            "proxy_http_version 1.1;",
+            "proxy_http_version 1.1;\n    bogus_directive on;",
+        );
+        let err = validate_and_swap(&broken, &target, &opts).expect_err("must be rejected");
+        let msg = err.to_string();
+        assert!(matches!(err, ProxyError::Invalid { .. }), "{msg}");
+        assert!(
+            msg.contains("unknown directive \"bogus_directive\""),
+            "{msg}"
+        );
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), good);
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{:?}",
+            leftovers(dir.path())
+        );
+
+        // nothing there yet: a rejected first config leaves no file
+        let fresh = dir.path().join("fresh.conf");
+        assert!(validate_and_swap(&broken, &fresh, &opts).is_err());
+        assert!(!fresh.exists());
+    }
+
+    #[test]
+    fn a_failed_reload_restores_the_previous_file() {
+        let Some((_dir, target, mut opts, ropts)) = setup(Reload::None) else {
+            return;
+        };
+        let first = render(&build(&[local("a", 2, &["VIRTUAL_HOST=a.com"])]), &ropts);
+        assert!(matches!(
+            validate_and_swap(&first, &target, &opts),
+            Ok(Changed::Updated)
+        ));
+        opts.reload = Reload::Command("echo boom >&2; exit 3".into());
+        let second = render(&build(&[local("b", 2, &["VIRTUAL_HOST=b.com"])]), &ropts);
+        let err = validate_and_swap(&second, &target, &opts).expect_err("reload fails");
+        assert!(matches!(err, ProxyError::Reload { .. }), "{err}");
+        assert!(err.to_string().contains("boom"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), first);
+        // a successful retry then goes through
+        opts.reload = Reload::Command("true".into());
+        assert!(matches!(
+            validate_and_swap(&second, &target, &opts),
+            Ok(Changed::Updated)
+        ));
+        opts.timeout = Duration::from_millis(200);
+        opts.reload = Reload::Command("sleep 5".into());
+        let err = validate_and_swap(&first, &target, &opts).expect_err("times out");
+        assert!(matches!(err, ProxyError::Timeout { .. }), "{err}");
+    }
+
+    /// A backend on loopback that answers 200 with the request head as the body.
+    fn echo_backend() -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind backend");
+        let port = l.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for stream in l.incoming().flatten() {
+                let mut reader = BufReader::new(&stream);
+                let mut head = String::new();
+                let mut line = String::new();
+                while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                    head.push_str(&line);
+                    line.clear();
+                }
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+                    head.len()
+                );
+                let _ = (&stream).write_all(resp.as_bytes());
+            }
+        });
+        port
+    }
+
+    fn get(port: u16, host: &str, path: &str) -> (u16, String) {
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+            return (0, String::new());
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let req = format!(
+            "GET {path} HTTP/1.0\r\nHost: {host}\r\nX-Forwarded-For: 203.0.113.9\r\nProxy: http://evil\r\nUpgrade: websocket\r\n\r\n"
+        );
+        let _ = s.write_all(req.as_bytes());
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let code = resp
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (code, resp)
+    }
+
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        /// SIGTERM first (the master stops its workers), SIGKILL only as a last resort.
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.0.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.0.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[test]
+    fn live_nginx_routes_503_502_headers_and_reloads() {
+        let Some((dir, target, mut opts, ropts)) = setup(Reload::None) else {
+            return;
+        };
+        let backend = echo_backend();
+        let mut up = local(
+            "web",
+            1,
+            &["VIRTUAL_HOST=app.test", &format!("VIRTUAL_PORT={backend}")],
+        );
+        up.ip_address = Some(IpAddr::from([127, 0, 0, 1]));
+        let mut sick = local("sick", 2, &["VIRTUAL_HOST=down.test"]);
+        sick.health = Some("unhealthy".into());
+        let mut api = up.clone();
+        api.name = "api".into();
+        api.env = vec![
+            "VIRTUAL_HOST=app.test".into(),
+            "VIRTUAL_PATH=/api/".into(),
+            "VIRTUAL_DEST=/v1/".into(),
+            format!("VIRTUAL_PORT={backend}"),
+        ];
+        let containers: Vec<ProxyContainer> = vec![up.clone(), sick, api];
+        let conf = render(&build(&containers), &ropts);
+        validate_and_swap(&conf, &target, &opts).expect("first config");
+        let child = Command::new(&opts.nginx)
+            .arg("-c")
+            .arg(&target)
+            .arg("-p")
+            .arg(dir.path())
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nginx");
+        let _guard = Kill(child);
+        let port = ropts.listen_port;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get(port, "app.test", "/").0 == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+
+        let (code, body) = get(port, "app.test", "/hello");
+        assert_eq!(code, 200, "{body}");
+        let body = body.to_ascii_lowercase();
+        assert!(body.contains("get /hello http/1.1"), "{body}");
+        assert!(body.contains(&format!("host: app.test:{port}")), "{body}");
+        assert!(body.contains("x-real-ip: 127.0.0.1"), "{body}");
+        assert!(
+            body.contains("x-forwarded-for: 203.0.113.9, 127.0.0.1"),
+            "{body}"
+        );
+        assert!(body.contains("x-forwarded-proto: http"), "{body}");
+        assert!(body.contains("x-forwarded-host: app.test"), "{body}");
+        assert!(
+            body.contains(&format!("x-forwarded-port: {port}")),
+            "{body}"
+        );
+        assert!(
+            body.contains("upgrade: websocket") && body.contains("connection: upgrade"),
+            "{body}"
+        );
+        assert!(!body.contains("proxy: http://evil"), "{body}");
+        let (code, body) = get(port, "app.test", "/api/users");
+        assert_eq!(code, 200);
+        assert!(body.contains("GET /v1/users HTTP/1.1"), "{body}");
+        assert_eq!(get(port, "unknown.test", "/").0, 503);
+        assert_eq!(get(port, "down.test", "/").0, 502);
+
+        // a new vhost appears after a reload through `nginx -s reload`
+        opts.reload = Reload::Signal;
+        let mut more = containers.clone();
+        let mut other = up.clone();
+        other.name = "other".into();
+        other.env = vec![
+            "VIRTUAL_HOST=new.test".into(),
+            format!("VIRTUAL_PORT={backend}"),
+        ];
+        more.push(other);
+        let conf = render(&build(&more), &ropts);
+        let r = validate_and_swap(&conf, &target, &opts);
+        assert!(matches!(r, Ok(Changed::Updated)), "{r:?}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get(port, "new.test", "/").0 != 200 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(get(port, "new.test", "/").0, 200);
+        // a rejected config leaves the running nginx and the file alone
+        let err = validate_and_swap("events {", &target, &opts).expect_err("broken");
+        assert!(err.to_string().contains("unexpected end of file"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).expect("target"), conf);
+        assert_eq!(get(port, "new.test", "/").0, 200);
+    }
+}
