@@ -478,9 +478,10 @@ mod tests {
             .arg(dir.path())
             .args(["-g", "daemon off;"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("nginx.stderr")).expect("log file"))
             .spawn()
             .expect("start nginx");
+        let log = || std::fs::read_to_string(dir.path().join("nginx.stderr")).unwrap_or_default();
         let _guard = Kill(child);
         let port = ropts.listen_port;
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -528,11 +529,19 @@ mod tests {
         let conf = render(&build(&more), &ropts);
         let r = validate_and_swap(&conf, &target, &opts);
         assert!(matches!(r, Ok(Changed::Updated)), "{r:?}");
+        // old workers may accept a few more connections while they shut down: wait for the new
+        // configuration to answer 10 times in a row
         let deadline = Instant::now() + Duration::from_secs(10);
-        while get(port, "new.test", "/").0 != 200 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
+        let mut streak = 0;
+        while streak < 10 && Instant::now() < deadline {
+            if get(port, "new.test", "/").0 == 200 {
+                streak += 1;
+            } else {
+                streak = 0;
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        assert_eq!(get(port, "new.test", "/").0, 200);
+        assert_eq!(get(port, "new.test", "/").0, 200, "nginx log:\n{}", log());
         // a rejected config leaves the running nginx and the file alone
         let err = validate_and_swap("events {", &target, &opts).expect_err("broken");
         assert!(err.to_string().contains("unexpected end of file"), "{err}");

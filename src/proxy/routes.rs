@@ -186,6 +186,8 @@ pub fn build(containers: &[ProxyContainer]) -> RouteTable {
     let mut skipped: BTreeSet<Skipped> = BTreeSet::new();
     let mut warnings: BTreeSet<String> = BTreeSet::new();
     let mut hosts: BTreeMap<String, (HostKind, BTreeMap<String, Group>)> = BTreeMap::new();
+    // Replicas repeat the same VIRTUAL_HOST items; compiling a regex is the costly part.
+    let mut host_cache: HostCache = BTreeMap::new();
 
     for c in containers {
         if !c.running {
@@ -197,7 +199,7 @@ pub fn build(containers: &[ProxyContainer]) -> RouteTable {
             container: display_name(c),
             reason,
         };
-        let settings = match settings(c, &who, &mut warnings) {
+        let settings = match settings(c, &who, &mut warnings, &mut host_cache) {
             Ok(Some(s)) => s,
             Ok(None) => continue,
             Err(reason) => {
@@ -334,10 +336,13 @@ fn setting<'a>(
 }
 
 /// Parses and validates a container's settings. `Ok(None)`: the container does not opt in.
+type HostCache = BTreeMap<String, Result<(String, HostKind), String>>;
+
 fn settings(
     c: &ProxyContainer,
     who: &str,
     warnings: &mut BTreeSet<String>,
+    cache: &mut HostCache,
 ) -> Result<Option<Settings>, String> {
     let Some(raw_hosts) = setting(c, ENV_HOST, LABEL_HOST, who, warnings) else {
         return Ok(None);
@@ -348,7 +353,14 @@ fn settings(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let parsed = parse_host(item)?;
+        let parsed = match cache.get(item) {
+            Some(r) => r.clone()?,
+            None => {
+                let r = parse_host(item);
+                cache.insert(item.to_string(), r.clone());
+                r?
+            }
+        };
         if !hosts.contains(&parsed) {
             hosts.push(parsed);
         }
