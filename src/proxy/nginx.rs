@@ -26,7 +26,8 @@ use std::path::PathBuf;
 
 use super::routes::{HostKind, Location, RouteTable, VHost, sanitize};
 
-/// Settings of the proxy itself (not of the containers).
+/// Settings of the proxy itself (not of the containers). These come from the operator and are
+/// written as given (`worker_processes`, `default_root`); `nginx -t` checks them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderOptions {
     /// HTTP port nginx listens on.

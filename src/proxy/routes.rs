@@ -34,6 +34,10 @@
 //!   container with no usable address is listed in `skipped` with the reason; its vhost stays
 //!   declared (502).
 //!
+//! Regex hosts are checked with Rust's `regex` crate, nginx uses PCRE: a pattern using PCRE-only
+//! syntax (look-around, back-references) is rejected here, and the rare pattern that one accepts
+//! and the other does not is still caught by `nginx -t` in [`crate::proxy::apply`].
+//!
 //! # Conflict rule
 //!
 //! All running, valid containers with the same host and path share one location and one upstream.
@@ -557,7 +561,7 @@ fn address(c: &ProxyContainer, port: u16) -> Result<SocketAddr, String> {
             format!("no address on the data plane network and port {port}/tcp is not published")
         } else {
             format!(
-                "runs on another engine and port {port}/tcp is not published (publish it, e.g. -p {port})"
+                "not reachable on the data plane network and port {port}/tcp is not published (publish it, e.g. -p {port})"
             )
         });
     }
@@ -1050,7 +1054,7 @@ pub(crate) mod tests {
             reasons,
             vec![
                 "node-1/lnothing: no address on the data plane network and port 8080/tcp is not published",
-                "node-2/unpublished: runs on another engine and port 8080/tcp is not published (publish it, e.g. -p 8080)",
+                "node-2/unpublished: not reachable on the data plane network and port 8080/tcp is not published (publish it, e.g. -p 8080)",
                 "node-3/lo: port 8080/tcp is published only on a loopback address of its engine",
                 "node-3/noip: port 8080/tcp is published but the address of engine node-3 is unknown",
             ]
