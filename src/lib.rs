@@ -15,6 +15,7 @@
 
 pub mod certs;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod driver;
 pub mod engine;
