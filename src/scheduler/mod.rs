@@ -13,6 +13,31 @@
 //! [`schedule`] decides one request; [`explain`] says, node by node, which filter rejected it;
 //! [`plan_sequence`] decides a list of requests in order, adding each placed container to the state
 //! before the next; [`plan`] wraps that for `flotilla plan`.
+//!
+//! # Differences from classic Swarm (deliberate)
+//!
+//! * Exact ties (same weight, same container count) go to the node whose name sorts first, for every
+//!   strategy; upstream's order came from a Go map. Decisions are reproducible.
+//! * CPU reservations come from `NanoCpus` (`--cpus`), counted in nano-CPUs; `CpuShares` is not a CPU
+//!   count here (upstream read `--cpu-shares N` as "N CPUs", #475/#534). Overcommit is therefore
+//!   computed in nano-CPUs too: 5 % of 4 CPUs is 0.2 CPU, where upstream's integer CPUs gave 0.
+//! * In a glob only `*` is special; upstream left `.`, `+`, `?`, … live as regex metacharacters.
+//! * A `/regex/` that does not compile is rejected with the expression; upstream logged it and
+//!   treated it as "no match".
+//! * A malformed expression or reschedule policy is reported as such (`invalid constraint 'x': One
+//!   of operator ==, != is expected`), not wrapped in "Unable to find a node…".
+//! * `random` picks among the nodes that fit the requested resources (upstream skipped the check),
+//!   with a seed from [`Options`].
+//! * A `whitelist` with `!=` excludes the listed nodes (upstream ignored the operator).
+//! * Expression keys are lowercased as upstream, but a label whose key has capitals still matches
+//!   (case-insensitive fallback); upstream could never match it.
+//! * Exposed-port keys are normalised (`80` = `80/tcp`) for the host-mode check, host port ranges
+//!   (`8000-8010`) conflict with any port inside them, and planned/pending containers count in the
+//!   host-mode check too (upstream skipped pending ones there).
+//! * A `com.docker.swarm.*` rule label that is not a JSON array of strings is an error.
+//! * The scheduler never looks at whether a node has the requested image: a missing image is
+//!   pulled at create time and never makes a node ineligible (images matter only to `image`
+//!   affinities). [`plan_sequence`] records the image on the chosen node, as the pull would.
 
 pub mod expr;
 pub mod filter;
@@ -119,16 +144,29 @@ pub enum ScheduleError {
     NoResources,
 }
 
-/// Per-node data the pipeline needs beyond the state: usage and name order. Built once per state
-/// and updated in place by [`plan_sequence`], so a decision never re-sums every container.
+/// Per-node data the pipeline needs beyond the state: usage and name order.
+///
+/// A one-off decision ([`schedule`]) computes usage lazily, only for the nodes that survive the
+/// filters and only when the request reserves CPU or memory (otherwise only container counts
+/// matter). [`plan_sequence`] caches both and updates them in place as it places containers, so a
+/// decision never re-sums every container.
 #[derive(Debug, Clone)]
 struct View {
-    usage: Vec<Usage>,
-    name_rank: Vec<usize>,
+    overcommit: f64,
+    usage: Option<Vec<Usage>>,
+    name_rank: Option<Vec<usize>>,
 }
 
 impl View {
-    fn build(state: &ClusterState, overcommit: f64) -> View {
+    fn lazy(overcommit: f64) -> View {
+        View {
+            overcommit,
+            usage: None,
+            name_rank: None,
+        }
+    }
+
+    fn cached(state: &ClusterState, overcommit: f64) -> View {
         let usage = state
             .nodes
             .iter()
@@ -140,23 +178,46 @@ impl View {
         for (rank, &i) in order.iter().enumerate() {
             name_rank[i] = rank;
         }
-        View { usage, name_rank }
+        View {
+            overcommit,
+            usage: Some(usage),
+            name_rank: Some(name_rank),
+        }
     }
 
-    fn candidates(&self, alive: &[usize]) -> Vec<Candidate> {
+    fn usage(&self, state: &ClusterState, i: usize, req: &Prepared) -> Usage {
+        match &self.usage {
+            Some(cached) => cached[i],
+            None if req.nano_cpus == 0 && req.memory == 0 => Usage {
+                containers: state.nodes[i].containers.len(),
+                ..Usage::default()
+            },
+            None => Usage::of(&state.nodes[i], self.overcommit),
+        }
+    }
+
+    fn candidates<'s>(
+        &self,
+        state: &'s ClusterState,
+        alive: &[usize],
+        req: &Prepared,
+    ) -> Vec<Candidate<'s>> {
         alive
             .iter()
             .map(|&i| Candidate {
                 index: i,
-                name_rank: self.name_rank[i],
-                usage: self.usage[i],
+                name: &state.nodes[i].name,
+                usage: self.usage(state, i, req),
             })
             .collect()
     }
 
     fn sorted_names(&self, state: &ClusterState, alive: &[usize]) -> Vec<String> {
         let mut sorted = alive.to_vec();
-        sorted.sort_by_key(|&i| self.name_rank[i]);
+        match &self.name_rank {
+            Some(rank) => sorted.sort_unstable_by_key(|&i| rank[i]),
+            None => sorted.sort_by(|&a, &b| state.nodes[a].name.cmp(&state.nodes[b].name)),
+        }
         sorted
             .into_iter()
             .map(|i| state.nodes[i].name.clone())
@@ -177,9 +238,17 @@ fn filter_pass(
     opts: &Options,
     soft: bool,
 ) -> Result<Vec<usize>, ScheduleError> {
+    if state.nodes.is_empty() {
+        // Upstream's health filter fails first on an empty cluster.
+        return Err(if opts.filters.contains(&FilterKind::Health) {
+            ScheduleError::NoHealthyNode
+        } else {
+            ScheduleError::NoNodes
+        });
+    }
     let mut alive: Vec<usize> = (0..state.nodes.len()).collect();
     for (k, f) in opts.filters.iter().copied().enumerate() {
-        if f.is_noop(req, soft) && !alive.is_empty() {
+        if f.is_noop(req, soft) {
             continue;
         }
         alive.retain(|&i| f.check(req, &state.nodes[i], soft).is_none());
@@ -198,9 +267,6 @@ fn filter_pass(
             });
         }
     }
-    if alive.is_empty() {
-        return Err(ScheduleError::NoNodes);
-    }
     Ok(alive)
 }
 
@@ -214,7 +280,7 @@ fn run_pass(
     let alive = filter_pass(state, req, opts, soft)?;
     let chosen = strategy::best(
         opts.strategy,
-        &view.candidates(&alive),
+        &view.candidates(state, &alive, req),
         req.nano_cpus,
         req.memory,
         opts.seed,
@@ -255,7 +321,7 @@ pub fn schedule_prepared(
     opts: &Options,
 ) -> Result<Decision, ScheduleError> {
     opts.validate()?;
-    let view = View::build(state, opts.overcommit);
+    let view = View::lazy(opts.overcommit);
     let outcome = decide(state, &view, req, opts)?;
     Ok(Decision {
         node: state.nodes[outcome.chosen].name.clone(),
@@ -330,7 +396,7 @@ fn explain_pass(
     }
     let ranked = strategy::rank(
         opts.strategy,
-        &view.candidates(&passed),
+        &view.candidates(state, &passed, req),
         req.nano_cpus,
         req.memory,
         opts.seed,
@@ -346,7 +412,7 @@ fn explain_pass(
     }
     for &i in &passed {
         if reports[i].is_none() {
-            let u = &view.usage[i];
+            let u = view.usage(state, i, req);
             reports[i] = Some(NodeReport {
                 node: state.nodes[i].name.clone(),
                 rejected_by: Some("resources".to_string()),
@@ -364,20 +430,12 @@ fn explain_pass(
             });
         }
     }
-    let mut nodes: Vec<(usize, NodeReport)> = reports
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.map(|r| (view.name_rank[i], r)))
-        .collect();
-    nodes.sort_by_key(|(rank, _)| *rank);
+    let mut nodes: Vec<NodeReport> = reports.into_iter().flatten().collect();
+    nodes.sort_by(|a, b| a.node.cmp(&b.node));
     let error = run_pass(state, view, req, opts, soft)
         .err()
         .map(|e| e.to_string());
-    PassReport {
-        soft,
-        nodes: nodes.into_iter().map(|(_, r)| r).collect(),
-        error,
-    }
+    PassReport { soft, nodes, error }
 }
 
 /// Explain a decision: for each pass that ran, every node with the filter that rejected it and why,
@@ -389,7 +447,7 @@ pub fn explain(
 ) -> Result<Explanation, ScheduleError> {
     opts.validate()?;
     let prepared = req.prepare()?;
-    let view = View::build(state, opts.overcommit);
+    let view = View::lazy(opts.overcommit);
     let mut passes = vec![explain_pass(state, &view, &prepared, opts, true)];
     if passes[0].error.is_some() && prepared.has_soft_rules() {
         passes.push(explain_pass(state, &view, &prepared, opts, false));
@@ -537,7 +595,7 @@ pub fn plan_sequence(
             })
             .collect();
     }
-    let mut view = View::build(state, opts.overcommit);
+    let mut view = View::cached(state, opts.overcommit);
     let mut names: HashSet<String> = state
         .nodes
         .iter()
@@ -563,7 +621,9 @@ pub fn plan_sequence(
                 let i = outcome.chosen;
                 let candidates = view.sorted_names(state, &outcome.alive);
                 let node = &mut state.nodes[i];
-                view.usage[i].add(prepared.nano_cpus, prepared.memory);
+                if let Some(usage) = view.usage.as_mut() {
+                    usage[i].add(prepared.nano_cpus, prepared.memory);
+                }
                 if !prepared.name.is_empty() {
                     names.insert(prepared.name.clone());
                 }

@@ -90,39 +90,39 @@ impl Usage {
 
 /// One candidate for ranking.
 #[derive(Debug, Clone, Copy)]
-pub struct Candidate {
+pub struct Candidate<'a> {
     /// Index of the node in the state.
     pub index: usize,
-    /// Position of the node's name in ascending name order (the final tie-break).
-    pub name_rank: usize,
-    /// Its usage.
+    /// The node's name (the final tie-break, ascending).
+    pub name: &'a str,
+    /// Its usage. When the request reserves nothing only `containers` is read.
     pub usage: Usage,
 }
 
 /// Sort key: smaller is better.
-fn key(strategy: Strategy, weight: u64, c: &Candidate) -> (i128, i128, usize) {
+fn key<'a>(strategy: Strategy, weight: u64, c: &Candidate<'a>) -> (i128, i128, &'a str) {
     let (w, n) = (i128::from(weight), c.usage.containers as i128);
     match strategy {
-        Strategy::Binpack => (-w, -n, c.name_rank),
-        Strategy::Spread | Strategy::Random => (w, n, c.name_rank),
+        Strategy::Binpack => (-w, -n, c.name),
+        Strategy::Spread | Strategy::Random => (w, n, c.name),
     }
 }
 
 /// Rank the candidates that fit, best first, with their weights. `seed` drives `random`.
-pub fn rank(
+pub fn rank<'a>(
     strategy: Strategy,
-    candidates: &[Candidate],
+    candidates: &[Candidate<'a>],
     req_cpu: u64,
     req_mem: u64,
     seed: u64,
-) -> Vec<(Candidate, u64)> {
-    let mut fit: Vec<(Candidate, u64)> = candidates
+) -> Vec<(Candidate<'a>, u64)> {
+    let mut fit: Vec<(Candidate<'a>, u64)> = candidates
         .iter()
         .filter_map(|c| c.usage.weight(req_cpu, req_mem).map(|w| (*c, w)))
         .collect();
     match strategy {
         Strategy::Random => {
-            fit.sort_by_key(|(c, _)| c.name_rank);
+            fit.sort_by_key(|(c, _)| c.name);
             let mut rng = StdRng::seed_from_u64(seed);
             // Fisher–Yates, so `rank(..)[0]` is uniform among the nodes that fit.
             for i in (1..fit.len()).rev() {
@@ -166,6 +166,11 @@ mod tests {
 
     const GIB: u64 = 1 << 30;
 
+    const NAMES: [&str; 20] = [
+        "n00", "n01", "n02", "n03", "n04", "n05", "n06", "n07", "n08", "n09", "n10", "n11", "n12",
+        "n13", "n14", "n15", "n16", "n17", "n18", "n19",
+    ];
+
     fn cand(
         index: usize,
         cpus: f64,
@@ -173,10 +178,10 @@ mod tests {
         used_cpu: f64,
         used_mem: u64,
         n: usize,
-    ) -> Candidate {
+    ) -> Candidate<'static> {
         Candidate {
             index,
-            name_rank: index,
+            name: NAMES[index],
             usage: Usage {
                 total_cpu: with_overcommit(nano_cpus(cpus), 0.05),
                 total_mem: with_overcommit(mem, 0.05),

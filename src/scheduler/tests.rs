@@ -503,6 +503,71 @@ fn plan_one_checks_names_and_decides() {
     assert_eq!(r.node.as_deref(), Some("node-1"));
 }
 
+#[test]
+fn empty_cluster_without_health_filter_has_no_nodes() {
+    let opts = Options {
+        filters: vec![FilterKind::Constraint],
+        ..Options::default()
+    };
+    assert_eq!(
+        schedule(&cluster(vec![]), &req(json!({})), &opts)
+            .unwrap_err()
+            .to_string(),
+        "No nodes available in the cluster"
+    );
+}
+
+#[test]
+fn planned_host_mode_containers_block_their_ports() {
+    let mut s = cluster(vec![node("a", 1.0, GIB), node("b", 1.0, GIB)]);
+    let host = |n: &str| json!({"Name": n, "ExposedPorts": {"80/tcp": {}}, "HostConfig": {"NetworkMode": "host"}});
+    let opts = Options::default();
+    let r = plan_sequence(&mut s, vec![host("h1"), host("h2"), host("h3")], &opts);
+    assert_eq!(r[0].node.as_deref(), Some("a"));
+    assert_eq!(r[1].node.as_deref(), Some("b"));
+    assert_eq!(
+        r[2].error.as_deref(),
+        Some(
+            "Unable to find a node that satisfies the following conditions \n[port 80/tcp (Host mode)]"
+        )
+    );
+}
+
+#[test]
+fn label_affinity_in_parallel_places_exactly_two_of_three() {
+    // Upstream's "label affinity in parallel": 3 runs with --label test.label=true and
+    // affinity:test.label!=true on 2 nodes; exactly one fails.
+    let mut s = cluster(vec![node("node-0", 1.0, GIB), node("node-1", 1.0, GIB)]);
+    let body = |n: &str| json!({"Name": n, "Labels": {"test.label": "true"}, "Env": ["affinity:test.label!=true"]});
+    let r = plan_sequence(
+        &mut s,
+        vec![body("a"), body("b"), body("c")],
+        &Options::default(),
+    );
+    assert_eq!(r.iter().filter(|r| r.placed()).count(), 2);
+    assert_eq!(
+        r[2].error.as_deref(),
+        Some(
+            "Unable to find a node that satisfies the following conditions \n[available container slots]\n[test.label!=true (soft=false)]"
+        )
+    );
+}
+
+#[test]
+fn explanation_serializes_to_json() {
+    let s = three();
+    let e = explain(
+        &s,
+        &req(json!({"Env":["constraint:region==us-west"]})),
+        &Options::default(),
+    )
+    .unwrap();
+    let v = serde_json::to_value(&e).unwrap();
+    assert_eq!(v["decision"]["node"], "node-0");
+    assert_eq!(v["passes"][0]["nodes"][1]["rejected_by"], "constraint");
+    assert_eq!(v["error"], Value::Null);
+}
+
 // ---- property tests -------------------------------------------------------------------------
 
 fn arb_node(i: usize) -> impl proptest::strategy::Strategy<Value = Node> {

@@ -27,65 +27,65 @@ fn target(entry: &str) -> &str {
     entry.split_once(':').map_or(entry, |(t, _)| t)
 }
 
-fn truncated(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
+/// `id` is `what`, or its 12-character truncation is. Compares lengths before bytes, so a
+/// mismatch rarely touches the string's heap data (this runs for every container of every node).
+fn id_is(id: &str, what: &str) -> bool {
+    !id.is_empty()
+        && ((id.len() == what.len() && id == what)
+            || (what.len() == 12 && id.as_bytes().get(..12) == Some(what.as_bytes())))
 }
 
-/// Whether `what` names a container of `node`: exact or 12-char ID, exact or 12-char swarm ID,
-/// then a unique name (`name`, `/name`, `<node id>/name`, `<node name>/name`), then a unique ID
-/// prefix, then a unique swarm-ID prefix.
-pub fn find<'a>(node: &'a Node, what: &str) -> Option<&'a Container> {
+/// `name` (with or without its leading `/`) is `target`.
+fn name_is(name: &str, target: &str) -> bool {
+    let (n, t) = (name.as_bytes(), target.as_bytes());
+    (n.len() == t.len() && n == t) || (n.len() == t.len() + 1 && n[0] == b'/' && &n[1..] == t)
+}
+
+fn swarm_id(c: &Container) -> &str {
+    if c.labels.is_empty() {
+        return "";
+    }
+    c.labels.get(SWARM_ID).map(String::as_str).unwrap_or("")
+}
+
+/// Whether `what` names a container of `node`, by upstream's `Containers.Get` rules restricted to
+/// the node: exact or 12-char ID, exact or 12-char swarm ID, then exactly one name match (`name`,
+/// `/name`, `<node id>/name`, `<node name>/name`; several matches mean not found), then exactly
+/// one ID or swarm-ID prefix match. One pass over the containers.
+pub fn holds(node: &Node, what: &str) -> bool {
     if what.is_empty() {
-        return None;
+        return false;
     }
-    let swarm_id = |c: &'a Container| c.labels.get(SWARM_ID).map(String::as_str).unwrap_or("");
-    if let Some(c) = node
-        .containers
-        .iter()
-        .find(|c| !c.id.is_empty() && (c.id == what || truncated(&c.id) == what))
-    {
-        return Some(c);
-    }
-    if let Some(c) = node.containers.iter().find(|c| {
-        let s = swarm_id(c);
-        !s.is_empty() && (s == what || truncated(s) == what)
-    }) {
-        return Some(c);
-    }
-    let name = what.trim_start_matches('/');
+    let name = what.strip_prefix('/').unwrap_or(what);
     let name = [node.id.as_str(), node.name.as_str()]
         .iter()
         .filter(|p| !p.is_empty())
         .find_map(|p| name.strip_prefix(*p).and_then(|r| r.strip_prefix('/')))
         .unwrap_or(name);
-    let named = |c: &&Container| !c.name.is_empty() && c.name.trim_start_matches('/') == name;
-    if node.containers.iter().any(|c| named(&c)) {
-        // More than one match is "not found": no ambiguity resolution, as upstream.
-        return unique(node.containers.iter().filter(named));
+    let (mut named, mut prefixed) = (0usize, 0usize);
+    for c in &node.containers {
+        if id_is(&c.id, what) {
+            return true;
+        }
+        let swarm = swarm_id(c);
+        if id_is(swarm, what) {
+            return true;
+        }
+        if !c.name.is_empty() && name_is(&c.name, name) {
+            named += 1;
+        }
+        if named == 0 {
+            prefixed += usize::from(c.id.len() > what.len() && c.id.starts_with(what));
+            prefixed += usize::from(swarm.len() > what.len() && swarm.starts_with(what));
+        }
     }
-    unique(
-        node.containers
-            .iter()
-            .filter(|c| !c.id.is_empty() && c.id.starts_with(what)),
-    )
-    .or_else(|| {
-        unique(node.containers.iter().filter(|c| {
-            let s = swarm_id(c);
-            !s.is_empty() && s.starts_with(what)
-        }))
-    })
-}
-
-/// The only item of the iterator, or `None` when it has none or several.
-fn unique<T>(mut it: impl Iterator<Item = T>) -> Option<T> {
-    let first = it.next()?;
-    it.next().is_none().then_some(first)
+    named == 1 || (named == 0 && prefixed == 1)
 }
 
 /// Reject the node when a dependency is missing from it.
 pub fn check<'a>(req: &'a Prepared, node: &'a Node) -> Option<Reject<'a>> {
     for v in &req.volumes_from {
-        if find(node, target(v)).is_none() {
+        if !holds(node, target(v)) {
             return Some(Reject::Dependency {
                 flag: "--volumes-from",
                 entry: v,
@@ -93,7 +93,7 @@ pub fn check<'a>(req: &'a Prepared, node: &'a Node) -> Option<Reject<'a>> {
         }
     }
     for l in &req.links {
-        if find(node, target(l)).is_none() {
+        if !holds(node, target(l)) {
             return Some(Reject::Dependency {
                 flag: "--link",
                 entry: l,
@@ -101,7 +101,7 @@ pub fn check<'a>(req: &'a Prepared, node: &'a Node) -> Option<Reject<'a>> {
         }
     }
     if let Some(c) = req.net_container()
-        && find(node, c).is_none()
+        && !holds(node, c)
     {
         return Some(Reject::Dependency {
             flag: "--net",
@@ -145,13 +145,12 @@ mod tests {
             "55556",
             "b",
         ] {
-            assert!(find(&n, what).is_some(), "{what}");
+            assert!(holds(&n, what), "{what}");
         }
-        // "a" prefixes both IDs but names win; "ab" is a unique ID prefix; "aa"/"ab" ambiguity.
-        assert_eq!(find(&n, "a").unwrap().name, "a");
-        assert_eq!(find(&n, "ab").unwrap().name, "/b");
+        // "a" prefixes both IDs but the name wins; "ab" is a unique ID prefix.
+        assert!(holds(&n, "ab"));
         for what in ["", "c", "other/a", "9"] {
-            assert!(find(&n, what).is_none(), "{what}");
+            assert!(!holds(&n, what), "{what}");
         }
     }
 
@@ -159,7 +158,16 @@ mod tests {
     fn duplicate_names_are_not_found() {
         let mut n = n();
         n.containers.push(container("a"));
-        assert!(find(&n, "a").is_none());
+        assert!(!holds(&n, "a"));
+        // Two containers whose IDs share a prefix: ambiguous, not found.
+        for id in ["dead0001", "dead0002"] {
+            let mut c = container(id);
+            c.id = id.into();
+            c.name.clear();
+            n.containers.push(c);
+        }
+        assert!(!holds(&n, "dead"));
+        assert!(holds(&n, "dead0001"));
     }
 
     #[test]
