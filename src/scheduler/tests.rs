@@ -697,6 +697,16 @@ proptest! {
     }
 
     #[test]
+    fn cheap_first_order_gives_the_same_survivors_and_errors(state in arb_state(), body in arb_request(), soft in any::<bool>()) {
+        let p = req(body).prepare().unwrap();
+        let opts = Options::default();
+        prop_assert_eq!(
+            filter_pass_fast(&state, &p, &opts, soft),
+            filter_pass(&state, &p, &opts, soft)
+        );
+    }
+
+    #[test]
     fn explain_agrees_with_schedule(state in arb_state(), body in arb_request()) {
         let r = req(body);
         let opts = Options::default();
