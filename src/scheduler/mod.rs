@@ -290,6 +290,7 @@ fn filter_pass_fast(
     req: &Prepared,
     opts: &Options,
     soft: bool,
+    exact_error: bool,
 ) -> Result<Vec<usize>, ScheduleError> {
     let mut order: Vec<FilterKind> = opts
         .filters
@@ -306,19 +307,25 @@ fn filter_pass_fast(
         }
     }
     if alive.is_empty() {
+        if !exact_error {
+            return Err(ScheduleError::NoNodes);
+        }
         return filter_pass(state, req, opts, soft);
     }
     Ok(alive)
 }
 
+/// One pass. With `exact_error == false` a filter failure is reported as [`ScheduleError::NoNodes`]
+/// without working out which filter failed (for a first pass whose error is discarded).
 fn run_pass(
     state: &ClusterState,
     view: &View,
     req: &Prepared,
     opts: &Options,
     soft: bool,
+    exact_error: bool,
 ) -> Result<PassOutcome, ScheduleError> {
-    let alive = filter_pass_fast(state, req, opts, soft)?;
+    let alive = filter_pass_fast(state, req, opts, soft, exact_error)?;
     let chosen = strategy::best(
         opts.strategy,
         &view.candidates(state, &alive, req),
@@ -337,9 +344,10 @@ fn decide(
     req: &Prepared,
     opts: &Options,
 ) -> Result<PassOutcome, ScheduleError> {
-    match run_pass(state, view, req, opts, true) {
+    let soft_rules = req.has_soft_rules();
+    match run_pass(state, view, req, opts, true, !soft_rules) {
         Ok(outcome) => Ok(outcome),
-        Err(_) if req.has_soft_rules() => run_pass(state, view, req, opts, false),
+        Err(_) if soft_rules => run_pass(state, view, req, opts, false, true),
         Err(e) => Err(e),
     }
 }
@@ -473,7 +481,7 @@ fn explain_pass(
     }
     let mut nodes: Vec<NodeReport> = reports.into_iter().flatten().collect();
     nodes.sort_by(|a, b| a.node.cmp(&b.node));
-    let error = run_pass(state, view, req, opts, soft)
+    let error = run_pass(state, view, req, opts, soft, true)
         .err()
         .map(|e| e.to_string());
     PassReport { soft, nodes, error }

@@ -701,7 +701,7 @@ proptest! {
         let p = req(body).prepare().unwrap();
         let opts = Options::default();
         prop_assert_eq!(
-            filter_pass_fast(&state, &p, &opts, soft),
+            filter_pass_fast(&state, &p, &opts, soft, true),
             filter_pass(&state, &p, &opts, soft)
         );
     }
