@@ -231,6 +231,14 @@ impl Expr {
         self.soft
     }
 
+    /// The value when it matches only itself (a glob without `*`), for exact lookups.
+    pub fn exact_value(&self) -> Option<&str> {
+        match &self.matcher {
+            Matcher::Exact(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Whether one string matches the value (glob or regex), regardless of the operator.
     pub fn value_matches(&self, candidate: &str) -> bool {
         match &self.matcher {

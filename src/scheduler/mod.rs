@@ -41,6 +41,7 @@
 
 pub mod expr;
 pub mod filter;
+mod index;
 pub mod plan;
 pub mod request;
 pub mod strategy;
@@ -53,6 +54,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::cluster::state::Strategy;
 use crate::cluster::state::{ClusterState, Container, DEFAULT_OVERCOMMIT, Image, Port};
 use filter::{DEFAULT_FILTERS, FilterKind};
+use index::NodeIndex;
 pub use request::{CreateRequest, Prepared, RequestError};
 use strategy::{Candidate, Usage};
 
@@ -155,6 +157,7 @@ struct View {
     overcommit: f64,
     usage: Option<Vec<Usage>>,
     name_rank: Option<Vec<usize>>,
+    index: Option<Vec<NodeIndex>>,
 }
 
 impl View {
@@ -163,6 +166,7 @@ impl View {
             overcommit,
             usage: None,
             name_rank: None,
+            index: None,
         }
     }
 
@@ -182,7 +186,12 @@ impl View {
             overcommit,
             usage: Some(usage),
             name_rank: Some(name_rank),
+            index: Some(state.nodes.iter().map(NodeIndex::of).collect()),
         }
+    }
+
+    fn node_index(&self, i: usize) -> Option<&NodeIndex> {
+        self.index.as_ref().map(|v| &v[i])
     }
 
     fn usage(&self, state: &ClusterState, i: usize, req: &Prepared) -> Usage {
@@ -234,6 +243,7 @@ struct PassOutcome {
 /// The nodes surviving the filters of one pass, or the filter error.
 fn filter_pass(
     state: &ClusterState,
+    view: &View,
     req: &Prepared,
     opts: &Options,
     soft: bool,
@@ -251,7 +261,10 @@ fn filter_pass(
         if f.is_noop(req, soft) {
             continue;
         }
-        alive.retain(|&i| f.check(req, &state.nodes[i], soft).is_none());
+        alive.retain(|&i| {
+            f.check_indexed(req, &state.nodes[i], view.node_index(i), soft)
+                .is_none()
+        });
         if alive.is_empty() {
             if f == FilterKind::Health {
                 return Err(ScheduleError::NoHealthyNode);
@@ -287,6 +300,7 @@ fn cost(f: FilterKind) -> u8 {
 /// is redone in the configured order to report the filter that failed, as upstream would.
 fn filter_pass_fast(
     state: &ClusterState,
+    view: &View,
     req: &Prepared,
     opts: &Options,
     soft: bool,
@@ -301,7 +315,10 @@ fn filter_pass_fast(
     order.sort_by_key(|f| cost(*f));
     let mut alive: Vec<usize> = (0..state.nodes.len()).collect();
     for f in order {
-        alive.retain(|&i| f.check(req, &state.nodes[i], soft).is_none());
+        alive.retain(|&i| {
+            f.check_indexed(req, &state.nodes[i], view.node_index(i), soft)
+                .is_none()
+        });
         if alive.is_empty() {
             break;
         }
@@ -310,7 +327,7 @@ fn filter_pass_fast(
         if !exact_error {
             return Err(ScheduleError::NoNodes);
         }
-        return filter_pass(state, req, opts, soft);
+        return filter_pass(state, view, req, opts, soft);
     }
     Ok(alive)
 }
@@ -325,7 +342,7 @@ fn run_pass(
     soft: bool,
     exact_error: bool,
 ) -> Result<PassOutcome, ScheduleError> {
-    let alive = filter_pass_fast(state, req, opts, soft, exact_error)?;
+    let alive = filter_pass_fast(state, view, req, opts, soft, exact_error)?;
     let chosen = strategy::best(
         opts.strategy,
         &view.candidates(state, &alive, req),
@@ -685,7 +702,11 @@ pub fn plan_sequence(
                         });
                     }
                 }
-                node.containers.push(planned_container(&prepared));
+                let container = planned_container(&prepared);
+                if let Some(index) = view.index.as_mut() {
+                    index[i].add(&container);
+                }
+                node.containers.push(container);
                 results.push(PlanResult {
                     name: prepared.name,
                     node: Some(node.name.clone()),

@@ -10,7 +10,8 @@
 
 use super::{Reject, first_failing, label};
 use crate::cluster::state::Node;
-use crate::scheduler::expr::Expr;
+use crate::scheduler::expr::{Expr, Op};
+use crate::scheduler::index::NodeIndex;
 use crate::scheduler::request::Prepared;
 
 /// Split a repo tag into repository and tag (upstream's `ParseRepositoryTag`):
@@ -43,6 +44,34 @@ pub fn holds(expr: &Expr, node: &Node) -> bool {
         })),
         key => expr.matches(node.containers.iter().map(|c| label(&c.labels, key))),
     }
+}
+
+/// [`holds`] answered from the node's lookup tables when the rule is an exact `container` name or
+/// ID; any other rule is evaluated by scanning.
+fn holds_indexed(expr: &Expr, node: &Node, idx: &NodeIndex) -> bool {
+    match (expr.key(), expr.exact_value()) {
+        ("container", Some(v)) => {
+            let any = idx.has_name_or_named_id(v);
+            match expr.op() {
+                Op::Eq => any,
+                Op::Ne => !any,
+            }
+        }
+        _ => holds(expr, node),
+    }
+}
+
+/// [`check`] answered from the node's lookup tables where they apply.
+pub(crate) fn check_indexed<'a>(
+    req: &'a Prepared,
+    node: &'a Node,
+    idx: &NodeIndex,
+    soft: bool,
+) -> Option<Reject<'a>> {
+    first_failing(&req.affinities, soft, |e| holds_indexed(e, node, idx)).map(|expr| Reject::Expr {
+        kind: "affinity",
+        expr,
+    })
 }
 
 /// Reject the node when an affinity does not hold.

@@ -4,6 +4,7 @@
 
 use super::Reject;
 use crate::cluster::state::{Container, Node};
+use crate::scheduler::index::NodeIndex;
 use crate::scheduler::request::Prepared;
 
 const SWARM_ID: &str = "com.docker.swarm.id";
@@ -35,10 +36,29 @@ fn id_is(id: &str, what: &str) -> bool {
             || (what.len() == 12 && id.as_bytes().get(..12) == Some(what.as_bytes())))
 }
 
-/// `name` (with or without its leading `/`) is `target`.
+/// `name` without its leading `/`s is `target`.
 fn name_is(name: &str, target: &str) -> bool {
     let (n, t) = (name.as_bytes(), target.as_bytes());
-    (n.len() == t.len() && n == t) || (n.len() == t.len() + 1 && n[0] == b'/' && &n[1..] == t)
+    n.len() >= t.len() && {
+        let k = n.len() - t.len();
+        n[..k].iter().all(|&b| b == b'/') && &n[k..] == t
+    }
+}
+
+/// The container name `what` designates on `node`: without leading `/`s and without a
+/// `<node id>/` or `<node name>/` prefix.
+pub(crate) fn target_name<'a>(node: &Node, what: &'a str) -> &'a str {
+    let name = what.trim_start_matches('/');
+    [node.id.as_str(), node.name.as_str()]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .find_map(|p| name.strip_prefix(*p).and_then(|r| r.strip_prefix('/')))
+        .unwrap_or(name)
+}
+
+/// [`holds`] answered from the node's lookup tables.
+fn holds_indexed(node: &Node, idx: &NodeIndex, what: &str) -> bool {
+    idx.holds(what, target_name(node, what))
 }
 
 fn swarm_id(c: &Container) -> &str {
@@ -56,12 +76,7 @@ pub fn holds(node: &Node, what: &str) -> bool {
     if what.is_empty() {
         return false;
     }
-    let name = what.strip_prefix('/').unwrap_or(what);
-    let name = [node.id.as_str(), node.name.as_str()]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .find_map(|p| name.strip_prefix(*p).and_then(|r| r.strip_prefix('/')))
-        .unwrap_or(name);
+    let name = target_name(node, what);
     let (mut named, mut prefixed) = (0usize, 0usize);
     for c in &node.containers {
         if id_is(&c.id, what) {
@@ -84,6 +99,23 @@ pub fn holds(node: &Node, what: &str) -> bool {
 
 /// Reject the node when a dependency is missing from it.
 pub fn check<'a>(req: &'a Prepared, node: &'a Node) -> Option<Reject<'a>> {
+    check_with(req, node, holds)
+}
+
+/// [`check`] answered from the node's lookup tables.
+pub(crate) fn check_indexed<'a>(
+    req: &'a Prepared,
+    node: &'a Node,
+    idx: &NodeIndex,
+) -> Option<Reject<'a>> {
+    check_with(req, node, |n, w| holds_indexed(n, idx, w))
+}
+
+fn check_with<'a>(
+    req: &'a Prepared,
+    node: &'a Node,
+    holds: impl Fn(&Node, &str) -> bool,
+) -> Option<Reject<'a>> {
     for v in &req.volumes_from {
         if !holds(node, target(v)) {
             return Some(Reject::Dependency {
@@ -168,6 +200,39 @@ mod tests {
         }
         assert!(!holds(&n, "dead"));
         assert!(holds(&n, "dead0001"));
+    }
+
+    #[test]
+    fn lookup_tables_agree_with_the_scan() {
+        let mut n = n();
+        for id in ["dead0001", "dead0002", "aaaa1111bbbb9999"] {
+            let mut c = container(id);
+            c.id = id.into();
+            n.containers.push(c);
+        }
+        n.containers.push(container("a"));
+        let idx = NodeIndex::of(&n);
+        for what in [
+            "",
+            "a",
+            "/a",
+            "b",
+            "node-1/b",
+            "ENGINE/b",
+            "aaaa1111bbbb",
+            "aaaa1",
+            "aaaa1111bbbb2",
+            "5555",
+            "5555666677778888",
+            "dead",
+            "dead0001",
+            "dead0001-id",
+            "ab",
+            "zz",
+            "abcd0000",
+        ] {
+            assert_eq!(holds_indexed(&n, &idx, what), holds(&n, what), "{what}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::fmt;
 
 use crate::cluster::state::Node;
 use crate::scheduler::expr::Expr;
+use crate::scheduler::index::NodeIndex;
 use crate::scheduler::request::{Binding, Prepared};
 
 /// One filter of the pipeline.
@@ -137,6 +138,23 @@ impl FilterKind {
             FilterKind::Affinity => affinity::check(req, node, soft),
             FilterKind::Constraint => constraint::check(req, node, soft),
             FilterKind::Whitelist => whitelist::check(req, node, soft),
+        }
+    }
+}
+
+impl FilterKind {
+    /// [`FilterKind::check`] using the node's lookup tables where a filter can.
+    pub(crate) fn check_indexed<'a>(
+        self,
+        req: &'a Prepared,
+        node: &'a Node,
+        idx: Option<&NodeIndex>,
+        soft: bool,
+    ) -> Option<Reject<'a>> {
+        match (self, idx) {
+            (FilterKind::Dependency, Some(idx)) => dependency::check_indexed(req, node, idx),
+            (FilterKind::Affinity, Some(idx)) => affinity::check_indexed(req, node, idx, soft),
+            _ => self.check(req, node, soft),
         }
     }
 }
