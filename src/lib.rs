@@ -10,8 +10,8 @@
 //! - [`driver`] is how machines come to exist (`none` adopts an engine);
 //!   [`engine`] reaches engines over mutual TLS.
 //! - Pure decisions (env rendering in [`shellenv`], `ls` filters in
-//!   [`ops::filter`], routes and nginx config in [`proxy`]) are separate
-//!   from I/O and tested exhaustively.
+//!   [`ops::filter`], placement in [`scheduler`], routes and nginx config in
+//!   [`proxy`]) are separate from I/O and tested exhaustively.
 
 pub mod certs;
 pub mod cli;
@@ -22,5 +22,6 @@ pub mod engine;
 pub mod ops;
 pub mod output;
 pub mod proxy;
+pub mod scheduler;
 pub mod shellenv;
 pub mod store;
