@@ -99,6 +99,7 @@ pub async fn run(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<()> {
                 opts.name
             ),
         )),
+        Err(CreateError::Discovery(e)) => Err(super::discovery::user_error(e)),
         Err(e) => Err(e.into()),
     }
 }

@@ -82,11 +82,12 @@ pub async fn join(ctx: &Ctx, a: JoinArgs) -> anyhow::Result<()> {
     let printer = ctx.printer.clone();
     let url = a.url.clone();
     let advertise = plan.advertise.to_string();
-    let hb = plan.heartbeat;
+    let (hb, ttl) = (plan.heartbeat, plan.ttl);
     let report = move |e: agent::Event<'_>| match e {
         agent::Event::Registered { first: true } => printer.info(&format!(
-            "registered {advertise} on {url}; again every {}s with a TTL of the given --ttl",
-            hb.as_secs()
+            "registered {advertise} on {url}; again every {}s, expiring {}s after the last",
+            hb.as_secs_f64(),
+            ttl.as_secs_f64()
         )),
         agent::Event::Registered { first: false } => {
             tracing::debug!("registered {advertise} again")

@@ -94,7 +94,9 @@ fn read(p: &Path) -> Result<Option<Cluster>, String> {
 }
 
 fn save(p: &Path, c: &Cluster) -> Result<(), String> {
-    let mut json = serde_json::to_vec_pretty(c).map_err(|e| e.to_string())?;
+    let mut c = c.clone();
+    c.saved_ms = registry::now_ms();
+    let mut json = serde_json::to_vec_pretty(&c).map_err(|e| e.to_string())?;
     json.push(b'\n');
     store::write_atomic(p, &json, 0o600).map_err(|e| format!("cannot write {}: {e}", p.display()))
 }

@@ -51,6 +51,18 @@ pub fn advertise_addr(swarm_addr: &str, engine: Option<(&str, u16)>) -> Result<A
     }
 }
 
+/// Checks that a swarm's discovery answers (and, for tokens, knows the
+/// token) before `create` makes a machine. Files may not exist yet
+/// (registration creates them) and node lists need nothing.
+pub async fn preflight(url: &str, settings: &Settings) -> Result<(), DiscoveryError> {
+    match DiscoveryUrl::parse(url)? {
+        DiscoveryUrl::Token { .. } | DiscoveryUrl::Etcd { .. } => {
+            super::open(url, settings)?.list().await.map(|_| ())
+        }
+        DiscoveryUrl::File { .. } | DiscoveryUrl::Nodes { .. } => Ok(()),
+    }
+}
+
 /// Registers `addr` without a TTL and records it in `machine_dir`.
 pub async fn register(
     machine_dir: &Path,

@@ -105,7 +105,6 @@ impl DiscoveryError {
             DiscoveryError::Unreachable { .. } | DiscoveryError::Timeout { .. } => Some(
                 "check that the token service runs (`flotilla discovery serve`) and the URL is right".into(),
             ),
-            DiscoveryError::Url(_) => Some(format!("discovery URLs are {}", url::SCHEMES)),
             _ => None,
         }
     }

@@ -27,6 +27,10 @@ pub fn now_ms() -> u64 {
 pub struct Cluster {
     pub token: String,
     pub created_ms: u64,
+    /// When this copy was written; members that had expired by then were
+    /// already gone (see [`Cluster::after_restart`]).
+    #[serde(default)]
+    pub saved_ms: u64,
     #[serde(default)]
     pub members: BTreeMap<String, Member>,
 }
@@ -58,6 +62,7 @@ impl Cluster {
         Cluster {
             token: token.to_string(),
             created_ms: now,
+            saved_ms: now,
             members: BTreeMap::new(),
         }
     }
@@ -119,9 +124,13 @@ impl Cluster {
     }
 
     /// After a restart, heartbeats received since the last write are not on
-    /// disk: give every TTL member one full TTL from now, so a restart never
-    /// drops agents that kept heartbeating.
+    /// disk: members that had expired when the file was written are dropped,
+    /// and every other TTL member gets one full TTL from now, so a restart
+    /// never drops agents that kept heartbeating.
     pub fn after_restart(&mut self, now: u64) {
+        let saved = self.saved_ms;
+        self.members
+            .retain(|_, m| m.expires_ms.is_none_or(|e| e > saved));
         for m in self.members.values_mut() {
             if let (Some(ttl), Some(exp)) = (m.ttl_s, m.expires_ms) {
                 m.expires_ms = Some(exp.max(now.saturating_add(ttl.saturating_mul(1000))));
@@ -187,7 +196,10 @@ mod tests {
         c.register(&a("h:1"), Some(Duration::from_secs(3)), 0)
             .unwrap();
         c.register(&a("h:2"), None, 0).unwrap();
-        // Stored expiry 3000; the service comes back at 10 000.
+        c.register(&a("h:3"), Some(Duration::from_secs(1)), 0)
+            .unwrap();
+        // Written at 1500 (h:3 dead by then); back at 10 000.
+        c.saved_ms = 1500;
         c.after_restart(10_000);
         assert_eq!(c.live(12_999), vec!["h:1", "h:2"]);
         assert_eq!(c.live(13_000), vec!["h:2"]);

@@ -177,7 +177,9 @@ fn write_cluster(data: &Path, token: &str, c: Option<&Cluster>) -> std::io::Resu
     let p = cluster_path(data, token);
     match c {
         Some(c) => {
-            let mut json = serde_json::to_vec(c).map_err(std::io::Error::other)?;
+            let mut c = c.clone();
+            c.saved_ms = registry::now_ms();
+            let mut json = serde_json::to_vec(&c).map_err(std::io::Error::other)?;
             json.push(b'\n');
             crate::store::write_atomic(&p, &json, 0o600)
         }

@@ -88,6 +88,11 @@ pub async fn create(
     if store.exists(name) {
         return Err(StoreError::AlreadyExists(name.clone()).into());
     }
+    if opts.swarm.is_swarm {
+        // Check the discovery answers and knows the token before a machine
+        // exists, so a typo does not cost a VM.
+        membership::preflight(&opts.swarm.discovery, &opts.discovery).await?;
+    }
     let ctx = super::driver_context(store, name);
     let mut drv = driver::for_create(&opts.driver, &opts.driver_flags, ctx).map_err(|source| {
         CreateError::Driver {

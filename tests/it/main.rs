@@ -1,0 +1,2 @@
+mod discovery;
+mod support_discovery;
