@@ -15,13 +15,18 @@
 //! Unknown tokens are `404`, malformed input `400`, bodies over 1 KiB `413`.
 //!
 //! **Durability.** Membership lives in memory and in `DATA/clusters/TOKEN.json`.
-//! A request that changes membership (a new token, a new or returning
-//! member, a removal) is answered only after its cluster file is written and
-//! fsynced; writes are group-committed by one writer task, so a burst of
-//! joins costs one write per cluster, not one per join. A heartbeat that
-//! only moves an expiry is answered from memory; on restart every TTL member
-//! gets one full TTL from the restart (see `Cluster::after_restart`), so a
-//! restart loses neither tokens nor members. SIGTERM/SIGINT stop accepting,
+//! A new token, a permanent member (no `ttl`, what `create --swarm`
+//! registers) and every removal are answered only after the cluster file is
+//! written and fsynced. A TTL member is soft state its agent re-sends every
+//! heartbeat, so its first registration is written behind (the writer runs
+//! at once, without the request waiting on the fsync) and a plain heartbeat,
+//! which only moves an expiry, stays in memory: a crash can forget at most
+//! the TTL joins of the last write round, and their agents put them back at
+//! their next heartbeat. Writes are group-committed by one writer task, so a
+//! burst costs one write per cluster, not one per request. On restart every
+//! TTL member that was live at the last write gets one full TTL from the
+//! restart (see `Cluster::after_restart`), so a restart loses neither
+//! tokens nor members. SIGTERM/SIGINT stop accepting,
 //! finish requests in flight and write everything once more.
 
 use std::collections::{HashMap, HashSet};
@@ -337,10 +342,16 @@ async fn register(
             Err(e) => return text(StatusCode::CONFLICT, e.to_string()),
         }
     };
-    if let Some(g) = generation
-        && let Some(r) = s.persisted(g).await
-    {
-        return r;
+    match generation {
+        // A TTL entry is soft state its agent re-sends every heartbeat: it
+        // is written behind (within one writer round), not waited for.
+        Some(_) if ttl.is_some() => s.kick.notify_one(),
+        Some(g) => {
+            if let Some(r) = s.persisted(g).await {
+                return r;
+            }
+        }
+        None => {}
     }
     text(StatusCode::OK, "OK")
 }
