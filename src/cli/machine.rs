@@ -127,6 +127,9 @@ pub struct CreateArgs {
     pub tls: TlsArgs,
 
     #[command(flatten)]
+    pub discovery: super::DiscoveryArgs,
+
+    #[command(flatten)]
     pub drivers: DriverFlags,
 }
 

@@ -2,6 +2,8 @@
 //! the built `flotilla` binary against the real testbed (`scripts/testbed up`).
 
 mod support;
+mod support_discovery;
 
+mod discovery;
 mod docs;
 mod machines;
