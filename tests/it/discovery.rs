@@ -237,12 +237,12 @@ fn token_service_ttl_restart_and_graceful_stop() {
         assert_eq!(r.status(), 200);
     });
     let three = vec!["10.8.0.1:2376", "10.8.0.2:2376", "10.8.0.9:2376"];
-    assert_eq!(list(s.path(), &[&via[0], &via[1], &url]), three);
+    assert_eq!(list(s.path(), &[via[0], via[1], &url]), three);
     // TTL expiry: a killed agent disappears after its 2 s TTL.
     short.child.kill().unwrap();
     short.child.wait().unwrap();
     eventually(Duration::from_secs(5), "the killed agent to expire", || {
-        list(s.path(), &[&via[0], &via[1], &url]).len() == 2
+        list(s.path(), &[via[0], via[1], &url]).len() == 2
     });
     // Graceful stop (SIGTERM) and restart on the same data directory and
     // port: the token and both members are still there.
@@ -269,16 +269,16 @@ fn token_service_ttl_restart_and_graceful_stop() {
         }
     };
     assert_eq!(
-        list(s.path(), &[&via[0], &via[1], &url]),
+        list(s.path(), &[via[0], via[1], &url]),
         vec!["10.8.0.1:2376", "10.8.0.9:2376"]
     );
     // The agent kept heartbeating through the restart (its failures are
     // only logged), and its SIGTERM deregisters it.
     std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(list(s.path(), &[&via[0], &via[1], &url]).len(), 2);
+    assert_eq!(list(s.path(), &[via[0], via[1], &url]).len(), 2);
     assert!(agent.terminate().success(), "{}", agent.stderr());
     assert_eq!(
-        list(s.path(), &[&via[0], &via[1], &url]),
+        list(s.path(), &[via[0], via[1], &url]),
         vec!["10.8.0.9:2376"]
     );
     // A second service on the same data directory is refused.
