@@ -19,5 +19,7 @@ pub mod driver;
 pub mod engine;
 pub mod ops;
 pub mod output;
+pub mod provision;
+pub mod remote;
 pub mod shellenv;
 pub mod store;

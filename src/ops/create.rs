@@ -53,6 +53,12 @@ pub enum CreateError {
         step: &'static str,
         message: String,
     },
+    /// Provisioning failed at a named step.
+    #[error("machine {machine:?}: {source}")]
+    Provision {
+        machine: String,
+        source: crate::provision::ProvisionError,
+    },
     #[error("invalid swarm discovery URL {0:?}: expected SCHEME://…, for example token://TOKEN")]
     Discovery(String),
 }
@@ -147,6 +153,45 @@ pub async fn create(
                 Err(e) => progress.warn(name, &e.to_string()),
             }
         }
+        return Ok(m);
     }
-    Ok(m)
+
+    m.error = Some("provisioning did not finish".into());
+    store.save(&m)?;
+    progress.step(name, "Waiting for the machine to be running...");
+    if let Err(e) = super::wait_for_state(
+        drv.as_ref(),
+        crate::driver::State::Running,
+        drv.boot_timeout(),
+    )
+    .await
+    {
+        return Err(fail(&mut m, "waiting for the machine", e.to_string()));
+    }
+    let provisioned = super::provision_machine(store, &m, drv.as_ref(), false, &|msg: &str| {
+        progress.step(name, msg)
+    })
+    .await;
+    match provisioned {
+        Ok(r) => {
+            m.driver = drv.config();
+            m.error = None;
+            store.save(&m)?;
+            progress.step(
+                name,
+                &format!("Docker {} is up and running!", r.engine_version),
+            );
+            Ok(m)
+        }
+        Err(super::ProvisionFailure::Provision(source)) => {
+            m.driver = drv.config();
+            m.error = Some(source.to_string());
+            let _ = store.save(&m);
+            Err(CreateError::Provision {
+                machine: name.clone(),
+                source,
+            })
+        }
+        Err(super::ProvisionFailure::Driver(e)) => Err(fail(&mut m, "provisioning", e.to_string())),
+    }
 }
