@@ -220,9 +220,11 @@ impl Driver for DockerDriver {
                 vec![
                     "apparmor=unconfined".to_string(),
                     "seccomp=unconfined".to_string(),
-                    "systempaths=unconfined".to_string(),
                 ]
             }),
+            // The CLI's `--security-opt systempaths=unconfined`.
+            masked_paths: (!self.c.privileged).then(Vec::new),
+            readonly_paths: (!self.c.privileged).then(Vec::new),
             device_cgroup_rules: (!self.c.privileged).then(|| vec!["a *:* rwm".to_string()]),
             binds: (!self.c.privileged)
                 .then(|| vec!["/sys/fs/cgroup:/sys/fs/cgroup:rw".to_string()]),
@@ -230,6 +232,9 @@ impl Driver for DockerDriver {
                 .then_some(bollard::models::HostConfigCgroupnsModeEnum::HOST),
             tmpfs: Some(HashMap::from([("/run".to_string(), String::new())])),
             network_mode: Some(self.c.network.clone()),
+            // An init as PID 1 reaps the engine's orphans, so a stopped
+            // dockerd does not linger as a zombie holding its pid file.
+            init: Some(true),
             ..Default::default()
         };
         let body = ContainerCreateBody {

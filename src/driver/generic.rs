@@ -256,4 +256,13 @@ impl Driver for GenericDriver {
     fn url_implies_running(&self) -> bool {
         false
     }
+
+    fn waits_for_running(&self) -> bool {
+        false
+    }
+
+    /// The host should be up: retry the connection briefly only.
+    fn boot_timeout(&self) -> Duration {
+        Duration::from_secs(10)
+    }
 }

@@ -138,6 +138,13 @@ pub trait Driver: Send + Sync {
         std::time::Duration::from_secs(20)
     }
 
+    /// Whether `create` waits for the driver to report Running before
+    /// connecting; false for hosts that are supposed to be up already
+    /// (the connection attempt then explains a failure best).
+    fn waits_for_running(&self) -> bool {
+        true
+    }
+
     /// Whether `create` installs and configures the engine; false for
     /// drivers that adopt an engine as it is.
     fn provisions(&self) -> bool {

@@ -158,15 +158,17 @@ pub async fn create(
 
     m.error = Some("provisioning did not finish".into());
     store.save(&m)?;
-    progress.step(name, "Waiting for the machine to be running...");
-    if let Err(e) = super::wait_for_state(
-        drv.as_ref(),
-        crate::driver::State::Running,
-        drv.boot_timeout(),
-    )
-    .await
-    {
-        return Err(fail(&mut m, "waiting for the machine", e.to_string()));
+    if drv.waits_for_running() {
+        progress.step(name, "Waiting for the machine to be running...");
+        if let Err(e) = super::wait_for_state(
+            drv.as_ref(),
+            crate::driver::State::Running,
+            drv.boot_timeout(),
+        )
+        .await
+        {
+            return Err(fail(&mut m, "waiting for the machine", e.to_string()));
+        }
     }
     let provisioned = super::provision_machine(store, &m, drv.as_ref(), false, &|msg: &str| {
         progress.step(name, msg)
