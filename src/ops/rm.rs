@@ -50,13 +50,14 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
         }
         match super::load(store, name) {
             Ok(mut loaded) => {
-                if cleanup && loaded.driver.name() == "generic" {
-                    if let Err(e) = clean_host(&loaded).await {
-                        if !force {
-                            return Err(e);
-                        }
-                        warning = Some(format!("{e}; removed the local record only (--force)"));
+                if cleanup
+                    && loaded.driver.name() == "generic"
+                    && let Err(e) = clean_host(&loaded).await
+                {
+                    if !force {
+                        return Err(e);
                     }
+                    warning = Some(format!("{e}; removed the local record only (--force)"));
                 }
                 if let Err(source) = loaded.driver.remove().await {
                     let e = OpError::Driver {
