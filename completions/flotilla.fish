@@ -38,6 +38,15 @@ complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "create" -d 'Creat
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "kill" -d 'Kill machines (power off at once)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "provision" -d 'Provision machines again with their stored options (idempotent)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "regenerate-certs" -d 'Issue new server certificates (and, with --client-certs, a new client certificate)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "restart" -d 'Restart machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "scp" -d 'Copy files to, from or between machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ssh" -d 'Log into a machine or run a command on it'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "start" -d 'Start machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "stop" -d 'Stop machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "upgrade" -d 'Upgrade the engine of machines with the host\'s package manager'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ls" -d 'List machines'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "rm" -d 'Remove machines'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "status" -d 'Print the state of a machine'
@@ -70,7 +79,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s D -l debug 
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: none)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none; others: a flotilla-driver-NAME plugin on PATH)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-label -d 'Engine label KEY=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-opt -d 'Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-env -d 'Environment variable for the daemon KEY=VALUE (repeatable)' -r
@@ -96,12 +105,21 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-u
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l url -d 'URL of the engine to adopt (none driver): tcp://HOST:PORT or unix:///PATH' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ip-address -d 'IP address or host name of the host (generic driver; required)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-user -d 'SSH user (generic driver); non-root users need passwordless sudo' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-key -d 'SSH private key, copied into the store (generic driver) [default: ssh-agent and ~/.ssh]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-port -d 'SSH port (generic driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-engine-port -d 'Port the engine listens on with TLS (generic driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-host -d 'Engine that runs the node containers (docker driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-image -d 'Node image; it must contain dockerd (docker driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-network -d 'Network the node joins (docker driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm -d 'Make the machine a member of a swarm'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-master -d 'Make the machine the swarm\'s master'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-privileged -d 'Run the node with --privileged instead of the capability set (docker driver)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s h -l help -d 'Print help'
@@ -142,6 +160,82 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s D -l debug -d '
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s f -l force -d 'Do not ask for confirmation'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l client-certs -d 'Also replace the client certificate (all machines keep working: they trust the CA)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s r -l recursive -d 'Copy directories recursively'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s d -l delta -d 'Send only the differences (rsync; one side must be local)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s V -l version -d 'Print version'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -l filter -d 'Filter: driver=, state=, name= (regex), swarm=, label=KEY[=VALUE]; repeatable' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s t -l timeout -d 'How long to wait for each machine (they are queried concurrently)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s f -l format -d '`json`, a Go template (\'{{.Name}}\'), or `table` + template' -r
@@ -160,6 +254,7 @@ always\t''
 never\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s f -l force -d 'Remove the local record even if removing the host fails (implies -y)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s y -d 'Do not ask for confirmation'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l generic-cleanup -d 'Also remove flotilla\'s engine configuration from generic hosts (the host\'s own is restored)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s h -l help -d 'Print help'
@@ -319,25 +414,34 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s D -l
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "create" -d 'Create a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "ls" -d 'List machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "token" -d 'Cluster tokens: create one (in the store, or on a token service), delete one'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "discovery" -d 'The token service'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "join" -d 'Keep an engine address registered in a cluster\'s discovery until stopped'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "list" -d 'Print a cluster\'s addresses from its discovery URL'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version token discovery join list certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "create" -d 'Create a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "kill" -d 'Kill machines (power off at once)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "provision" -d 'Provision machines again with their stored options (idempotent)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "regenerate-certs" -d 'Issue new server certificates (and, with --client-certs, a new client certificate)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "restart" -d 'Restart machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "scp" -d 'Copy files to, from or between machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "ssh" -d 'Log into a machine or run a command on it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "start" -d 'Start machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "stop" -d 'Stop machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "upgrade" -d 'Upgrade the engine of machines with the host\'s package manager'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "ls" -d 'List machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "token" -d 'Cluster tokens: create one (in the store, or on a token service), delete one'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "discovery" -d 'The token service'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "join" -d 'Keep an engine address registered in a cluster\'s discovery until stopped'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "list" -d 'Print a cluster\'s addresses from its discovery URL'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a cluster token and print it (and nothing else) on stdout: token=$(flotilla token create)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "rm" -d 'Delete a cluster token and all its members'
 complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from discovery" -f -a "serve" -d 'Run a token service (Docker Hub\'s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C'

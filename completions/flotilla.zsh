@@ -70,8 +70,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'-d+[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
-'--driver=[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
+'-d+[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'--driver=[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
 '*--engine-label=[Engine label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
 '*--engine-opt=[Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
 '*--engine-env=[Environment variable for the daemon KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
@@ -95,11 +95,20 @@ _arguments "${_arguments_options[@]}" : \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '--url=[URL of the engine to adopt (none driver)\: tcp\://HOST\:PORT or unix\:///PATH]:URL:_default' \
+'--generic-ip-address=[IP address or host name of the host (generic driver; required)]:ADDR:_default' \
+'--generic-ssh-user=[SSH user (generic driver); non-root users need passwordless sudo]:USER:_default' \
+'--generic-ssh-key=[SSH private key, copied into the store (generic driver) \[default\: ssh-agent and ~/.ssh\]]:FILE:_files' \
+'--generic-ssh-port=[SSH port (generic driver)]:PORT:_default' \
+'--generic-engine-port=[Port the engine listens on with TLS (generic driver)]:PORT:_default' \
+'--docker-host=[Engine that runs the node containers (docker driver)]:URL:_default' \
+'--docker-image=[Node image; it must contain dockerd (docker driver)]:IMAGE:_default' \
+'--docker-network=[Network the node joins (docker driver)]:NETWORK:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
 '--swarm[Make the machine a member of a swarm]' \
 '--swarm-master[Make the machine the swarm'\''s master]' \
+'--docker-privileged[Run the node with --privileged instead of the capability set (docker driver)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
@@ -107,7 +116,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
-':name -- Machine name:_default' \
+'*::names -- Machine names; several names create several machines concurrently:_default' \
 && ret=0
 ;;
 (env)
@@ -170,6 +179,150 @@ _arguments "${_arguments_options[@]}" : \
 '*::names -- Machine names \[default\: "default" when it exists\]:_default' \
 && ret=0
 ;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(provision)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(regenerate-certs)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-f[Do not ask for confirmation]' \
+'--force[Do not ask for confirmation]' \
+'--client-certs[Also replace the client certificate (all machines keep working\: they trust the CA)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(scp)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-r[Copy directories recursively]' \
+'--recursive[Copy directories recursively]' \
+'-d[Send only the differences (rsync; one side must be local)]' \
+'--delta[Send only the differences (rsync; one side must be local)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':src -- Source\: \[\[USER@\]MACHINE\:\]PATH:_default' \
+':dst -- Destination\: \[\[USER@\]MACHINE\:\]PATH:_default' \
+&& ret=0
+;;
+(ssh)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':name -- Machine name:_default' \
+'*::command -- Command to run instead of a login shell (after `--`); its exit code is flotilla'\''s:_default' \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(upgrade)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
 (ls)
 _arguments "${_arguments_options[@]}" : \
 '*--filter=[Filter\: driver=, state=, name= (regex), swarm=, label=KEY\[=VALUE\]; repeatable]:KEY=VALUE:_default' \
@@ -199,6 +352,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f[Remove the local record even if removing the host fails (implies -y)]' \
 '--force[Remove the local record even if removing the host fails (implies -y)]' \
 '-y[Do not ask for confirmation]' \
+'--generic-cleanup[Also remove flotilla'\''s engine configuration from generic hosts (the host'\''s own is restored)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
@@ -590,6 +744,42 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(provision)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(regenerate-certs)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(scp)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ssh)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(upgrade)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ls)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -712,6 +902,15 @@ _flotilla_commands() {
 'env:Print the commands that point a Docker client at a machine' \
 'inspect:Print a machine'\''s record as JSON, or through a template' \
 'ip:Print the IP address of machines' \
+'kill:Kill machines (power off at once)' \
+'provision:Provision machines again with their stored options (idempotent)' \
+'regenerate-certs:Issue new server certificates (and, with --client-certs, a new client certificate)' \
+'restart:Restart machines' \
+'scp:Copy files to, from or between machines' \
+'ssh:Log into a machine or run a command on it' \
+'start:Start machines' \
+'stop:Stop machines' \
+'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
 'status:Print the state of a machine' \
@@ -829,6 +1028,15 @@ _flotilla__subcmd__help_commands() {
 'env:Print the commands that point a Docker client at a machine' \
 'inspect:Print a machine'\''s record as JSON, or through a template' \
 'ip:Print the IP address of machines' \
+'kill:Kill machines (power off at once)' \
+'provision:Provision machines again with their stored options (idempotent)' \
+'regenerate-certs:Issue new server certificates (and, with --client-certs, a new client certificate)' \
+'restart:Restart machines' \
+'scp:Copy files to, from or between machines' \
+'ssh:Log into a machine or run a command on it' \
+'start:Start machines' \
+'stop:Stop machines' \
+'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
 'status:Print the state of a machine' \
@@ -919,6 +1127,11 @@ _flotilla__subcmd__help__subcmd__join_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help join commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__kill_commands] )) ||
+_flotilla__subcmd__help__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help kill commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__list_commands] )) ||
 _flotilla__subcmd__help__subcmd__list_commands() {
     local commands; commands=()
@@ -929,15 +1142,50 @@ _flotilla__subcmd__help__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help ls commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__provision_commands] )) ||
+_flotilla__subcmd__help__subcmd__provision_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__regenerate-certs_commands] )) ||
+_flotilla__subcmd__help__subcmd__regenerate-certs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help regenerate-certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__restart_commands] )) ||
+_flotilla__subcmd__help__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help restart commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__rm_commands] )) ||
 _flotilla__subcmd__help__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help rm commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__scp_commands] )) ||
+_flotilla__subcmd__help__subcmd__scp_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help scp commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__ssh_commands] )) ||
+_flotilla__subcmd__help__subcmd__ssh_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help ssh commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__start_commands] )) ||
+_flotilla__subcmd__help__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help start commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__status_commands] )) ||
 _flotilla__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__stop_commands] )) ||
+_flotilla__subcmd__help__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help stop commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__token_commands] )) ||
 _flotilla__subcmd__help__subcmd__token_commands() {
@@ -956,6 +1204,11 @@ _flotilla__subcmd__help__subcmd__token__subcmd__create_commands() {
 _flotilla__subcmd__help__subcmd__token__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help token rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__upgrade_commands] )) ||
+_flotilla__subcmd__help__subcmd__upgrade_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help upgrade commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__url_commands] )) ||
 _flotilla__subcmd__help__subcmd__url_commands() {
@@ -982,6 +1235,11 @@ _flotilla__subcmd__join_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla join commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__kill_commands] )) ||
+_flotilla__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla kill commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__list_commands] )) ||
 _flotilla__subcmd__list_commands() {
     local commands; commands=()
@@ -992,15 +1250,50 @@ _flotilla__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla ls commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__provision_commands] )) ||
+_flotilla__subcmd__provision_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__regenerate-certs_commands] )) ||
+_flotilla__subcmd__regenerate-certs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla regenerate-certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__restart_commands] )) ||
+_flotilla__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla restart commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__rm_commands] )) ||
 _flotilla__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla rm commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__scp_commands] )) ||
+_flotilla__subcmd__scp_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla scp commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__ssh_commands] )) ||
+_flotilla__subcmd__ssh_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla ssh commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__start_commands] )) ||
+_flotilla__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla start commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__status_commands] )) ||
 _flotilla__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__stop_commands] )) ||
+_flotilla__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla stop commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__token_commands] )) ||
 _flotilla__subcmd__token_commands() {
@@ -1044,6 +1337,11 @@ _flotilla__subcmd__token__subcmd__help__subcmd__rm_commands() {
 _flotilla__subcmd__token__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla token rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__upgrade_commands] )) ||
+_flotilla__subcmd__upgrade_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla upgrade commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__url_commands] )) ||
 _flotilla__subcmd__url_commands() {

@@ -96,6 +96,9 @@ pub struct RmArgs {
     /// Do not ask for confirmation
     #[arg(short = 'y')]
     pub yes: bool,
+    /// Also remove flotilla's engine configuration from generic hosts (the host's own is restored)
+    #[arg(long)]
+    pub generic_cleanup: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -110,10 +113,11 @@ pub struct VersionArgs {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Create options")]
 pub struct CreateArgs {
-    /// Machine name
-    pub name: String,
+    /// Machine names; several names create several machines concurrently
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
 
-    /// Driver that creates the machine (built-in: none)
+    /// Driver that creates the machine (built-in: docker, generic, none; others: a flotilla-driver-NAME plugin on PATH)
     #[arg(short = 'd', long, env = "FLOTILLA_DRIVER", value_name = "DRIVER")]
     pub driver: String,
 

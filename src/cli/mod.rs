@@ -2,9 +2,12 @@
 //! `crate::commands` turn these into options for `crate::ops`.
 
 mod discovery;
+mod lifecycle;
 mod machine;
+pub mod plugin;
 
 pub use discovery::*;
+pub use lifecycle::*;
 pub use machine::*;
 
 use std::path::PathBuf;
@@ -70,6 +73,24 @@ pub enum Commands {
     Inspect(InspectArgs),
     /// Print the IP address of machines
     Ip(NamesArgs),
+    /// Kill machines (power off at once)
+    Kill(NamesArgs),
+    /// Provision machines again with their stored options (idempotent)
+    Provision(NamesArgs),
+    /// Issue new server certificates (and, with --client-certs, a new client certificate)
+    RegenerateCerts(RegenerateCertsArgs),
+    /// Restart machines
+    Restart(NamesArgs),
+    /// Copy files to, from or between machines
+    Scp(ScpArgs),
+    /// Log into a machine or run a command on it
+    Ssh(SshArgs),
+    /// Start machines
+    Start(NamesArgs),
+    /// Stop machines
+    Stop(NamesArgs),
+    /// Upgrade the engine of machines with the host's package manager
+    Upgrade(NamesArgs),
     /// List machines
     Ls(LsArgs),
     /// Remove machines

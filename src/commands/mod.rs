@@ -6,12 +6,15 @@ mod create;
 mod discovery;
 mod env;
 mod info;
+mod lifecycle;
 mod ls;
 mod rm;
+mod ssh;
 
 use std::fmt;
 
 use crate::cli::{Cli, Commands};
+use crate::ops::lifecycle::Action;
 use crate::output::Printer;
 use crate::store::Store;
 
@@ -75,6 +78,19 @@ impl fmt::Display for AlreadyReported {
 
 impl std::error::Error for AlreadyReported {}
 
+/// Exit with this code and print nothing more (`ssh NAME -- CMD` passes
+/// the remote command's exit code through).
+#[derive(Debug)]
+pub struct ExitStatus(pub u8);
+
+impl fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitStatus {}
+
 pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
     match cli.command {
         Commands::Active(a) => info::active(&ctx, a).await,
@@ -83,6 +99,15 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Env(a) => env::env(&ctx, a).await,
         Commands::Inspect(a) => info::inspect(&ctx, a).await,
         Commands::Ip(a) => info::ip(&ctx, a).await,
+        Commands::Kill(a) => lifecycle::run(&ctx, a, Action::Kill).await,
+        Commands::Provision(a) => lifecycle::run(&ctx, a, Action::Provision).await,
+        Commands::RegenerateCerts(a) => lifecycle::regenerate(&ctx, a).await,
+        Commands::Restart(a) => lifecycle::run(&ctx, a, Action::Restart).await,
+        Commands::Scp(a) => ssh::scp(&ctx, a).await,
+        Commands::Ssh(a) => ssh::ssh(&ctx, a).await,
+        Commands::Start(a) => lifecycle::run(&ctx, a, Action::Start).await,
+        Commands::Stop(a) => lifecycle::run(&ctx, a, Action::Stop).await,
+        Commands::Upgrade(a) => lifecycle::run(&ctx, a, Action::Upgrade).await,
         Commands::Ls(a) => ls::run(&ctx, a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
         Commands::Status(a) => info::status(&ctx, a).await,

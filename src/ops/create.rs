@@ -62,6 +62,12 @@ pub enum CreateError {
         "--swarm and --swarm-master need --swarm-discovery URL (for example token://$(flotilla token create))"
     )]
     NoDiscovery,
+    /// Provisioning failed at a named step.
+    #[error("machine {machine:?}: {source}")]
+    Provision {
+        machine: String,
+        source: crate::provision::ProvisionError,
+    },
 }
 
 /// Something worth telling the user while a create runs.
@@ -73,6 +79,29 @@ pub trait Progress: Send + Sync {
 /// Creates one machine. On failure after the name was reserved, the record
 /// stays with its error so `ls` shows it and `rm` removes it.
 pub async fn create(
+    store: &Store,
+    opts: &CreateOptions,
+    progress: &dyn Progress,
+) -> Result<Machine, CreateError> {
+    let mut m = create_engine(store, opts, progress).await?;
+    if m.host_options.swarm_options.is_swarm
+        && let Err(message) = join_swarm(store, &m, opts, progress).await
+    {
+        let step = "registering in discovery";
+        m.error = Some(format!("{step}: {message}"));
+        let _ = store.save(&m);
+        return Err(CreateError::Step {
+            machine: m.name.clone(),
+            step,
+            message,
+        });
+    }
+    Ok(m)
+}
+
+/// Everything up to an engine that answers: driver, certificates,
+/// provisioning.
+async fn create_engine(
     store: &Store,
     opts: &CreateOptions,
     progress: &dyn Progress,
@@ -162,14 +191,49 @@ pub async fn create(
                 Err(e) => progress.warn(name, &e.to_string()),
             }
         }
+        return Ok(m);
     }
 
-    if m.host_options.swarm_options.is_swarm
-        && let Err(message) = join_swarm(store, &m, opts, progress).await
-    {
-        return Err(fail(&mut m, "registering in discovery", message));
+    m.error = Some("provisioning did not finish".into());
+    store.save(&m)?;
+    if drv.waits_for_running() {
+        progress.step(name, "Waiting for the machine to be running...");
+        if let Err(e) = super::wait_for_state(
+            drv.as_ref(),
+            crate::driver::State::Running,
+            drv.boot_timeout(),
+        )
+        .await
+        {
+            return Err(fail(&mut m, "waiting for the machine", e.to_string()));
+        }
     }
-    Ok(m)
+    let provisioned = super::provision_machine(store, &m, drv.as_ref(), false, &|msg: &str| {
+        progress.step(name, msg)
+    })
+    .await;
+    match provisioned {
+        Ok(r) => {
+            m.driver = drv.config();
+            m.error = None;
+            store.save(&m)?;
+            progress.step(
+                name,
+                &format!("Docker {} is up and running!", r.engine_version),
+            );
+            Ok(m)
+        }
+        Err(super::ProvisionFailure::Provision(source)) => {
+            m.driver = drv.config();
+            m.error = Some(source.to_string());
+            let _ = store.save(&m);
+            Err(CreateError::Provision {
+                machine: name.clone(),
+                source,
+            })
+        }
+        Err(super::ProvisionFailure::Driver(e)) => Err(fail(&mut m, "provisioning", e.to_string())),
+    }
 }
 
 /// Registers the machine's engine address (or `--swarm-addr`) in its
