@@ -2,8 +2,10 @@
 //! `crate::commands` turn these into options for `crate::ops`.
 
 mod machine;
+mod proxy;
 
 pub use machine::*;
+pub use proxy::*;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,6 +80,8 @@ pub enum Commands {
     Url(NameArg),
     /// Print flotilla's version, or a machine's engine version
     Version(VersionArgs),
+    /// Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched
+    Proxy(Box<ProxyArgs>),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

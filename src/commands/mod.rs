@@ -6,6 +6,7 @@ mod create;
 mod env;
 mod info;
 mod ls;
+mod proxy;
 mod rm;
 
 use std::fmt;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Inspect(a) => info::inspect(&ctx, a).await,
         Commands::Ip(a) => info::ip(&ctx, a).await,
         Commands::Ls(a) => ls::run(&ctx, a).await,
+        Commands::Proxy(a) => proxy::run(&ctx, *a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
         Commands::Status(a) => info::status(&ctx, a).await,
         Commands::Url(a) => info::url(&ctx, a).await,
