@@ -5,3 +5,5 @@ mod support;
 
 mod docs;
 mod machines;
+mod proxy;
+mod proxy_kit;
