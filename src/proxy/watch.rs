@@ -25,7 +25,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
@@ -417,10 +416,11 @@ impl EngineTask {
                 .await;
         let mut inventory = BTreeMap::new();
         for c in inspected {
-            if let Some(c) = c? {
-                if c.running && opts_in(&c) {
-                    inventory.insert(c.id.clone(), c);
-                }
+            if let Some(c) = c?
+                && c.running
+                && opts_in(&c)
+            {
+                inventory.insert(c.id.clone(), c);
             }
         }
         self.inventory = inventory;
@@ -485,8 +485,7 @@ pub async fn run(
     };
     write_status(&opts, &mut st);
 
-    let mut inventories: Vec<Arc<Vec<ProxyContainer>>> =
-        vec![Arc::new(Vec::new()); opts.engines.len()];
+    let mut inventories: Vec<Vec<ProxyContainer>> = vec![Vec::new(); opts.engines.len()];
     // Until every engine answered once (or the timeout passed), do not render: a first
     // configuration without the slower engines would drop their routes for a moment.
     let mut heard = vec![false; opts.engines.len()];
@@ -551,8 +550,8 @@ pub async fn run(
                                 e.events += 1;
                             }
                         }
-                        if *inventories[engine] != containers {
-                            inventories[engine] = Arc::new(containers);
+                        if inventories[engine] != containers {
+                            inventories[engine] = containers;
                             last_change = Instant::now();
                             dirty_since.get_or_insert(last_change);
                         } else if resync {
@@ -563,7 +562,7 @@ pub async fn run(
                 }
             }
             () = sleep => {
-                if !initial_done && !(heard.iter().all(|h| *h) || Instant::now() >= initial_deadline) {
+                if !(initial_done || heard.iter().all(|h| *h) || Instant::now() >= initial_deadline) {
                     continue;
                 }
                 if dirty_since.is_none() && applied_once && retry_at.is_none() {
