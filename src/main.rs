@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use flotilla::cli::Cli;
-use flotilla::commands::{self, AlreadyReported, Ctx, Hinted};
+use flotilla::commands::{self, AlreadyReported, Ctx, Hinted, Usage};
 use flotilla::ops::create::CreateError;
 use flotilla::output::Printer;
 use flotilla::store::{self, Store};
@@ -16,6 +16,9 @@ fn exit_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if let Some(CreateError::PreCreate { .. }) = cause.downcast_ref::<CreateError>() {
             return 3;
+        }
+        if cause.downcast_ref::<Usage>().is_some() {
+            return 2;
         }
     }
     1

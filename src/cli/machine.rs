@@ -35,7 +35,7 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub swarm: bool,
     /// How long the connection check may take
-    #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(short = 't', long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
@@ -56,7 +56,7 @@ pub struct EnvArgs {
     #[arg(long)]
     pub no_proxy: bool,
     /// How long the connection check may take
-    #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(short = 't', long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
@@ -125,6 +125,9 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub discovery: super::DiscoveryArgs,
 
     #[command(flatten)]
     pub drivers: DriverFlags,

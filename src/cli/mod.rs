@@ -1,9 +1,11 @@
 //! Command-line types only (clap derive). No logic lives here: commands in
 //! `crate::commands` turn these into options for `crate::ops`.
 
+mod discovery;
 mod machine;
 mod proxy;
 
+pub use discovery::*;
 pub use machine::*;
 pub use proxy::*;
 
@@ -80,6 +82,16 @@ pub enum Commands {
     Url(NameArg),
     /// Print flotilla's version, or a machine's engine version
     Version(VersionArgs),
+    /// Cluster tokens: create one (in the store, or on a token service), delete one
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The token service
+    #[command(subcommand)]
+    Discovery(DiscoveryCommand),
+    /// Keep an engine address registered in a cluster's discovery until stopped
+    Join(Box<JoinArgs>),
+    /// Print a cluster's addresses from its discovery URL
+    List(Box<ListArgs>),
     /// Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched
     Proxy(Box<ProxyArgs>),
     /// Certificates of the store

@@ -66,11 +66,13 @@ pub fn options(a: CreateArgs) -> CreateOptions {
         tls_san: a.tls.tls_san,
         tls,
         check_timeout: a.tls.check_timeout,
+        discovery: super::discovery::settings_for(std::path::PathBuf::new(), &a.discovery),
     }
 }
 
 pub async fn run(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<()> {
-    let opts = options(a);
+    let mut opts = options(a);
+    opts.discovery.store_root = ctx.store.root().to_path_buf();
     let log = Log {
         ctx,
         started: Instant::now(),
@@ -97,6 +99,7 @@ pub async fn run(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<()> {
                 opts.name
             ),
         )),
+        Err(CreateError::Discovery(e)) => Err(super::discovery::user_error(e)),
         Err(e) => Err(e.into()),
     }
 }

@@ -3,6 +3,7 @@
 mod certs;
 mod completions;
 mod create;
+mod discovery;
 mod env;
 mod info;
 mod ls;
@@ -49,6 +50,19 @@ pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyho
     })
 }
 
+/// A usage error found after parsing (a flag combination or value clap
+/// cannot check); exits 2 like clap's own.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
 /// An error whose message was already printed (partial failures of
 /// multi-machine commands); only the exit code remains.
 #[derive(Debug)]
@@ -77,6 +91,10 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Url(a) => info::url(&ctx, a).await,
         Commands::Version(a) => info::version(&ctx, a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
+        Commands::Token(c) => discovery::token(&ctx, c).await,
+        Commands::Discovery(c) => discovery::serve_cmd(&ctx, c).await,
+        Commands::Join(a) => discovery::join(&ctx, *a).await,
+        Commands::List(a) => discovery::list(&ctx, *a).await,
         Commands::Completions(a) => completions::completions(&ctx, a),
         Commands::GenerateDocs(a) => completions::generate_docs(&ctx, a),
     }

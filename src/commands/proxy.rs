@@ -59,23 +59,30 @@ fn parse_listen(s: &str) -> anyhow::Result<(Option<IpAddr>, u16)> {
 }
 
 async fn members(ctx: &Ctx, a: &ProxyRunArgs) -> anyhow::Result<Vec<Member>> {
-    let mut names: Vec<String> = a.machines.clone();
+    let mut out: Vec<Member> = Vec::new();
     if let Some(selector) = &a.swarm {
-        // TODO(cluster): crate::cluster::members::resolve once it lands on main.
-        let _ = selector;
-        return Err(hinted(
-            anyhow::anyhow!("--swarm is not available in this build yet"),
-            "name the engines with --machine NAME (repeatable)",
-        ));
+        let selector = Some(selector.as_str()).filter(|s| !s.is_empty());
+        let (_, members) = crate::cluster::members::resolve(&ctx.store, selector)
+            .await
+            .context("cannot resolve the swarm's engines")?;
+        out.extend(members);
     }
-    if names.is_empty() {
-        let m = engines::docker_host(a.docker_host.as_deref(), |k| std::env::var(k).ok())?;
-        return Ok(vec![m]);
+    if !a.machines.is_empty() {
+        let mut names = a.machines.clone();
+        names.retain(|n| !out.iter().any(|m| &m.name == n));
+        names.dedup();
+        out.extend(
+            engines::machines(&ctx.store, &names)
+                .await
+                .context("cannot resolve the engines to watch")?,
+        );
     }
-    names.dedup();
-    engines::machines(&ctx.store, &names)
-        .await
-        .context("cannot resolve the engines to watch")
+    if out.is_empty() {
+        out.push(engines::docker_host(a.docker_host.as_deref(), |k| {
+            std::env::var(k).ok()
+        })?);
+    }
+    Ok(out)
 }
 
 async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {

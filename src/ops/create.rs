@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::certs;
+use crate::discovery::{self, DiscoveryError, DiscoveryUrl, membership};
 use crate::driver::{self, DriverError, DriverFlags};
 use crate::store::machine::{EngineOptions, SwarmOptions};
 use crate::store::{self, Machine, Store, StoreError};
@@ -27,6 +28,8 @@ pub struct CreateOptions {
     pub tls_san: Vec<String>,
     pub tls: Option<TlsSet>,
     pub check_timeout: Duration,
+    /// How `--swarm-discovery token://TOKEN` is resolved and reached.
+    pub discovery: discovery::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +56,12 @@ pub enum CreateError {
         step: &'static str,
         message: String,
     },
-    #[error("invalid swarm discovery URL {0:?}: expected SCHEME://…, for example token://TOKEN")]
-    Discovery(String),
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error(
+        "--swarm and --swarm-master need --swarm-discovery URL (for example token://$(flotilla token create))"
+    )]
+    NoDiscovery,
 }
 
 /// Something worth telling the user while a create runs.
@@ -72,11 +79,19 @@ pub async fn create(
 ) -> Result<Machine, CreateError> {
     let name = &opts.name;
     store::validate_name(name)?;
-    if !opts.swarm.discovery.is_empty() && !opts.swarm.discovery.contains("://") {
-        return Err(CreateError::Discovery(opts.swarm.discovery.clone()));
+    if !opts.swarm.discovery.is_empty() {
+        // A malformed URL fails before anything is created.
+        DiscoveryUrl::parse(&opts.swarm.discovery).map_err(DiscoveryError::from)?;
+    } else if opts.swarm.is_swarm {
+        return Err(CreateError::NoDiscovery);
     }
     if store.exists(name) {
         return Err(StoreError::AlreadyExists(name.clone()).into());
+    }
+    if opts.swarm.is_swarm {
+        // Check the discovery answers and knows the token before a machine
+        // exists, so a typo does not cost a VM.
+        membership::preflight(&opts.swarm.discovery, &opts.discovery).await?;
     }
     let ctx = super::driver_context(store, name);
     let mut drv = driver::for_create(&opts.driver, &opts.driver_flags, ctx).map_err(|source| {
@@ -148,5 +163,56 @@ pub async fn create(
             }
         }
     }
+
+    if m.host_options.swarm_options.is_swarm
+        && let Err(message) = join_swarm(store, &m, opts, progress).await
+    {
+        return Err(fail(&mut m, "registering in discovery", message));
+    }
     Ok(m)
+}
+
+/// Registers the machine's engine address (or `--swarm-addr`) in its
+/// swarm's discovery, without a TTL: it stays until `rm` deregisters it.
+async fn join_swarm(
+    store: &Store,
+    m: &Machine,
+    opts: &CreateOptions,
+    progress: &dyn Progress,
+) -> Result<(), String> {
+    let s = &m.host_options.swarm_options;
+    let loaded = super::load(store, &m.name).map_err(|e| e.to_string())?;
+    let engine = match loaded.addr().await {
+        Ok(crate::engine::EngineAddr::Tcp { host, port }) => Some((host, port)),
+        Ok(crate::engine::EngineAddr::Unix(_)) => None,
+        Err(e) if s.address.is_empty() => return Err(e.to_string()),
+        Err(_) => None,
+    };
+    let addr =
+        membership::advertise_addr(&s.address, engine.as_ref().map(|(h, p)| (h.as_str(), *p)))?;
+    progress.step(
+        &m.name,
+        &format!("Registering {addr} in {}...", s.discovery),
+    );
+    match membership::register(
+        &store.machine_dir(&m.name),
+        &s.discovery,
+        &addr,
+        &opts.discovery,
+    )
+    .await
+    {
+        Ok(membership::Outcome::Registered) => Ok(()),
+        Ok(membership::Outcome::Static) => {
+            progress.warn(
+                &m.name,
+                &format!(
+                    "{} is a fixed list: nothing to register (list {addr} in it yourself)",
+                    s.discovery
+                ),
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }

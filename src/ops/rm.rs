@@ -36,6 +36,25 @@ async fn remove_one(store: &Store, name: &str, force: bool) -> RmOutcome {
         if !store.exists(name) {
             return Err(OpError::Store(StoreError::NotFound(name.to_string())));
         }
+        // Leave the swarm first, so nothing is scheduled onto a machine
+        // that is going away.
+        match crate::discovery::membership::deregister(&store.machine_dir(name), store.root()).await
+        {
+            Ok(_) => {}
+            Err(e) if force => {
+                warning = Some(format!(
+                    "{e}; the machine may still be listed in its discovery (--force)"
+                ));
+            }
+            Err(e) => {
+                return Err(OpError::Other {
+                    machine: name.to_string(),
+                    message: format!(
+                        "cannot leave the swarm: {e} (rm --force removes the machine anyway)"
+                    ),
+                });
+            }
+        }
         match super::load(store, name) {
             Ok(mut loaded) => {
                 if let Err(source) = loaded.driver.remove().await {

@@ -8,13 +8,8 @@ use crate::store::{Store, TlsFiles};
 
 use super::watch::EngineSpec;
 
-/// An engine to watch: the shape of a swarm member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub name: String,
-    pub addr: EngineAddr,
-    pub tls: Option<TlsFiles>,
-}
+/// An engine to watch: a swarm member (or a machine, or `--docker-host`).
+pub use crate::cluster::members::Member;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnginesError {

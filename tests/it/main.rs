@@ -2,7 +2,9 @@
 //! the built `flotilla` binary against the real testbed (`scripts/testbed up`).
 
 mod support;
+mod support_discovery;
 
+mod discovery;
 mod docs;
 mod machines;
 mod proxy;

@@ -148,9 +148,15 @@ impl Containers {
 impl Drop for Containers {
     fn drop(&mut self) {
         let made = std::mem::take(&mut *self.made.lock().unwrap_or_else(|e| e.into_inner()));
+        // one `docker rm -f` per engine
+        let mut by_engine: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
         for (sock, name) in made {
+            by_engine.entry(sock).or_default().push(name);
+        }
+        for (sock, names) in by_engine {
             let _ = docker(&sock)
-                .args(["rm", "-f", &name])
+                .args(["rm", "-f"])
+                .args(&names)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();

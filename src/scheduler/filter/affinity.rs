@@ -1,0 +1,179 @@
+//! `affinity`: expressions over what is already on the node.
+//!
+//! * `container`: the full ID and the name (without `/`) of every named container of the node, in
+//!   any state, pending ones included;
+//! * `image`: the ID, every tag and every repository (tag stripped) of every image on the node;
+//! * any other key: that label's value on every container of the node (`""` when missing).
+//!
+//! `==` holds when any candidate matches, `!=` when none does; so on an empty node `!=` holds and
+//! `==` does not. Soft rules are skipped in the fallback pass.
+
+use super::{Reject, first_failing, label};
+use crate::cluster::state::Node;
+use crate::scheduler::expr::{Expr, Op};
+use crate::scheduler::index::NodeIndex;
+use crate::scheduler::request::Prepared;
+
+/// Split a repo tag into repository and tag (upstream's `ParseRepositoryTag`):
+/// `host:5000/x:1` → `host:5000/x`, `x@sha256:…` → `x`.
+pub fn repository(reference: &str) -> &str {
+    if let Some((repo, _)) = reference.split_once('@') {
+        return repo;
+    }
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => reference,
+    }
+}
+
+/// Whether one affinity holds on the node.
+pub fn holds(expr: &Expr, node: &Node) -> bool {
+    match expr.key() {
+        "container" => expr.matches(
+            node.containers
+                .iter()
+                .filter(|c| !c.name.is_empty())
+                .flat_map(|c| [c.id.as_str(), c.name.trim_start_matches('/')])
+                .filter(|s| !s.is_empty()),
+        ),
+        "image" => expr.matches(node.images.iter().flat_map(|i| {
+            std::iter::once(i.id.as_str())
+                .filter(|s| !s.is_empty())
+                .chain(i.tags.iter().map(String::as_str))
+                .chain(i.tags.iter().map(|t| repository(t)))
+        })),
+        key => expr.matches(node.containers.iter().map(|c| label(&c.labels, key))),
+    }
+}
+
+/// [`holds`] answered from the node's lookup tables when the rule is an exact `container` name or
+/// ID; any other rule is evaluated by scanning.
+fn holds_indexed(expr: &Expr, node: &Node, idx: &NodeIndex) -> bool {
+    match (expr.key(), expr.exact_value()) {
+        ("container", Some(v)) => {
+            let any = idx.has_name_or_named_id(v);
+            match expr.op() {
+                Op::Eq => any,
+                Op::Ne => !any,
+            }
+        }
+        _ => holds(expr, node),
+    }
+}
+
+/// [`check`] answered from the node's lookup tables where they apply.
+pub(crate) fn check_indexed<'a>(
+    req: &'a Prepared,
+    node: &'a Node,
+    idx: &NodeIndex,
+    soft: bool,
+) -> Option<Reject<'a>> {
+    first_failing(&req.affinities, soft, |e| holds_indexed(e, node, idx)).map(|expr| Reject::Expr {
+        kind: "affinity",
+        expr,
+    })
+}
+
+/// Reject the node when an affinity does not hold.
+pub fn check<'a>(req: &'a Prepared, node: &'a Node, soft: bool) -> Option<Reject<'a>> {
+    first_failing(&req.affinities, soft, |e| holds(e, node)).map(|expr| Reject::Expr {
+        kind: "affinity",
+        expr,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::state::Image;
+    use crate::scheduler::filter::testutil::{container, env, node};
+
+    fn e(s: &str) -> Expr {
+        Expr::parse(s).unwrap()
+    }
+
+    #[test]
+    fn repositories_are_split_like_upstream() {
+        assert_eq!(repository("redis:7"), "redis");
+        assert_eq!(repository("redis"), "redis");
+        assert_eq!(repository("host:5000/x:1"), "host:5000/x");
+        assert_eq!(repository("host:5000/x"), "host:5000/x");
+        assert_eq!(repository("x@sha256:abc"), "x");
+    }
+
+    #[test]
+    fn container_affinity_uses_names_and_ids_of_every_state() {
+        let mut n = node("a");
+        let mut c = container("/redis");
+        c.state = "exited".into();
+        c.id = "0123456789abcdef".into();
+        n.containers.push(c);
+        let mut pending = container("web");
+        pending.id.clear();
+        pending.state = "pending".into();
+        n.containers.push(pending);
+        assert!(holds(&e("container==redis"), &n));
+        assert!(holds(&e("container==web"), &n));
+        assert!(holds(&e("container==0123456789abcdef"), &n));
+        assert!(holds(&e("container==0123*"), &n));
+        assert!(!holds(&e("container==0123"), &n), "globs are anchored");
+        assert!(holds(&e("container==/dis/"), &n));
+        assert!(!holds(&e("container!=redis"), &n));
+        assert!(holds(&e("container!=db"), &n));
+        let empty = node("b");
+        assert!(!holds(&e("container==redis"), &empty));
+        assert!(holds(&e("container!=redis"), &empty));
+    }
+
+    #[test]
+    fn image_affinity_uses_ids_tags_and_repositories() {
+        let mut n = node("a");
+        n.images.push(Image {
+            id: "sha256:06a1f00d".into(),
+            tags: vec!["redis:7".into(), "reg:5000/app:1".into()],
+        });
+        for ok in [
+            "image==redis",
+            "image==redis:7",
+            "image==sha256:06a1*",
+            "image==reg:5000/app",
+            "image==reg:5000/app:1",
+            "image!=nginx",
+        ] {
+            assert!(holds(&e(ok), &n), "{ok}");
+        }
+        for no in [
+            "image==06a1",
+            "image==nginx",
+            "image!=redis",
+            "image==Redis",
+        ] {
+            assert!(!holds(&e(no), &n), "{no}");
+        }
+    }
+
+    #[test]
+    fn label_affinity_treats_missing_labels_as_empty() {
+        let mut n = node("a");
+        let mut c = container("x");
+        c.labels.insert("test.label".into(), "true".into());
+        n.containers.push(c);
+        n.containers.push(container("y"));
+        assert!(holds(&e("test.label==true"), &n));
+        assert!(!holds(&e("test.label!=true"), &n));
+        assert!(holds(&e("other==/^$/"), &n), "missing label is \"\"");
+        assert!(holds(&e("test.label!=false"), &node("empty")));
+    }
+
+    #[test]
+    fn soft_affinities_are_skipped_in_the_fallback_pass() {
+        let req = env(&["affinity:container==~nothere"]);
+        let n = node("a");
+        assert!(check(&req, &n, true).is_some());
+        assert!(check(&req, &n, false).is_none());
+        assert_eq!(
+            check(&req, &n, true).unwrap().to_string(),
+            "affinity container==~nothere does not hold"
+        );
+    }
+}

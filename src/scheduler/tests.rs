@@ -1,0 +1,736 @@
+//! Pipeline tests: filter order, error texts, the two-pass fallback, strategies end to end,
+//! `plan_sequence`, `explain`, and property tests of the scheduler invariants.
+
+use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, proptest};
+use proptest::strategy::Strategy as _;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::cluster::state::Strategy;
+use crate::cluster::state::{ClusterState, Container, Node, Port};
+
+const GIB: u64 = 1 << 30;
+
+fn node(name: &str, cpus: f64, memory: u64) -> Node {
+    let mut n = Node::named(name);
+    n.cpus = cpus;
+    n.memory = memory;
+    n
+}
+
+fn cluster(nodes: Vec<Node>) -> ClusterState {
+    ClusterState {
+        nodes,
+        ..ClusterState::default()
+    }
+}
+
+fn three() -> ClusterState {
+    let mut a = node("node-0", 2.0, 2 * GIB);
+    a.labels.insert("region".into(), "us-west".into());
+    let mut b = node("node-1", 2.0, 2 * GIB);
+    b.labels.insert("region".into(), "us-east".into());
+    b.labels.insert("storage".into(), "ssd".into());
+    let mut c = node("node-2", 2.0, 2 * GIB);
+    c.labels.insert("region".into(), "us-east".into());
+    cluster(vec![a, b, c])
+}
+
+fn req(v: Value) -> CreateRequest {
+    CreateRequest::from_value(v).unwrap()
+}
+
+fn run(state: &ClusterState, v: Value) -> Result<Decision, ScheduleError> {
+    schedule(state, &req(v), &Options::from_state(state))
+}
+
+fn err(state: &ClusterState, v: Value) -> String {
+    run(state, v).unwrap_err().to_string()
+}
+
+#[test]
+fn spread_places_on_the_emptiest_node_with_all_candidates() {
+    let mut s = three();
+    s.nodes[0].containers.push(Container {
+        name: "x".into(),
+        ..Container::default()
+    });
+    let d = run(&s, json!({"Name":"c","Image":"redis"})).unwrap();
+    assert_eq!(d.node, "node-1");
+    assert_eq!(d.candidates, vec!["node-0", "node-1", "node-2"]);
+}
+
+#[test]
+fn constraints_narrow_candidates() {
+    let s = three();
+    let d = run(&s, json!({"Env":["constraint:region==us-east"]})).unwrap();
+    assert_eq!(d.candidates, vec!["node-1", "node-2"]);
+    assert_eq!(d.node, "node-1");
+    let d = run(
+        &s,
+        json!({"Env":["constraint:region==us-east","constraint:storage!=ssd"]}),
+    )
+    .unwrap();
+    assert_eq!(d.node, "node-2");
+    let d = run(
+        &s,
+        json!({"Labels":{"com.docker.swarm.constraints":"[\"node==node-2\"]"}}),
+    )
+    .unwrap();
+    assert_eq!(d.candidates, vec!["node-2"]);
+}
+
+#[test]
+fn classic_error_texts() {
+    let s = three();
+    assert_eq!(
+        err(&s, json!({"Env":["constraint:region==eu"]})),
+        "Unable to find a node that satisfies the following conditions \n[available container slots]\n[region==eu]"
+    );
+    assert_eq!(
+        err(
+            &s,
+            json!({"Env":["affinity:container==db","constraint:region==eu"]})
+        ),
+        "Unable to find a node that satisfies the following conditions \n[available container slots]\n[container==db (soft=false)]"
+    );
+    assert_eq!(
+        err(&s, json!({"HostConfig":{"Memory": 10 * GIB}})),
+        "no resources available to schedule container"
+    );
+    let mut sick = three();
+    for n in &mut sick.nodes {
+        n.healthy = false;
+    }
+    assert_eq!(
+        err(&sick, json!({})),
+        "No healthy node available in the cluster"
+    );
+    assert_eq!(
+        err(&cluster(vec![]), json!({})),
+        "No healthy node available in the cluster"
+    );
+    let e = run(&s, json!({"Env":["constraint:region==eu"]})).unwrap_err();
+    assert!(matches!(e, ScheduleError::Unsatisfied { ref filter, .. } if filter == "constraint"));
+}
+
+#[test]
+fn error_lines_list_every_filter_up_to_the_failing_one() {
+    let mut s = three();
+    for n in &mut s.nodes {
+        n.containers.push(Container {
+            name: format!("web-{}", n.name),
+            ports: vec![Port {
+                host_ip: String::new(),
+                host_port: 80,
+                container_port: 80,
+                protocol: "tcp".into(),
+            }],
+            ..Container::default()
+        });
+    }
+    let body = json!({"Env":["constraint:region==us-east","whitelist:node==node-1"],
+        "HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"80"}]},"Links":["db:db"]}});
+    assert_eq!(
+        err(&s, body),
+        "Unable to find a node that satisfies the following conditions \n[port 80 (Bridge mode)]"
+    );
+    let body = json!({"Env":["constraint:region==us-east","whitelist:node==node-9"],
+        "HostConfig":{"PortBindings":{"81/tcp":[{"HostPort":"81"}]},"VolumesFrom":["web-node-1"]}});
+    assert_eq!(
+        err(&s, body),
+        "Unable to find a node that satisfies the following conditions \n[port 81 (Bridge mode)]\n[available container slots]\n[--volumes-from=web-node-1]\n[region==us-east]\n[node==node-9 (soft=false)]"
+    );
+}
+
+#[test]
+fn malformed_rules_are_request_errors() {
+    let s = three();
+    assert_eq!(
+        err(&s, json!({"Env":["constraint:region=us"]})),
+        "invalid constraint 'region=us': One of operator ==, != is expected"
+    );
+    assert_eq!(
+        err(&s, json!({"Env":["affinity:c==x"]})),
+        "invalid affinity 'c==x': Key 'c' is invalid"
+    );
+    assert_eq!(
+        err(&s, json!({"Env":["reschedule:sometimes"]})),
+        "invalid reschedule policy: sometimes"
+    );
+}
+
+#[test]
+fn soft_rules_fall_back_to_the_pass_without_them() {
+    let s = three();
+    let d = run(&s, json!({"Env":["constraint:region==~eu"]})).unwrap();
+    assert_eq!(d.node, "node-0");
+    assert_eq!(
+        d.candidates,
+        vec!["node-0", "node-1", "node-2"],
+        "from pass 2"
+    );
+    let d = run(&s, json!({"Env":["constraint:region==~us-east"]})).unwrap();
+    assert_eq!(d.candidates, vec!["node-1", "node-2"], "from pass 1");
+    // A soft rule never overrides a hard one (#1374).
+    let d = run(
+        &s,
+        json!({"Env":["constraint:node==~node-0","constraint:region==us-east"]}),
+    )
+    .unwrap();
+    assert_eq!(d.candidates, vec!["node-1", "node-2"]);
+    // Hard failure stays a failure, with every rule listed.
+    assert_eq!(
+        err(
+            &s,
+            json!({"Env":["constraint:region==~eu","constraint:region==ap"]})
+        ),
+        "Unable to find a node that satisfies the following conditions \n[available container slots]\n[region==eu region==ap]"
+    );
+}
+
+#[test]
+fn soft_fallback_also_runs_when_resources_are_missing() {
+    let mut s = three();
+    s.nodes[1].containers.push(Container {
+        name: "hog".into(),
+        memory: 2 * GIB,
+        ..Container::default()
+    });
+    s.nodes[2].containers.push(Container {
+        name: "hog2".into(),
+        memory: 2 * GIB,
+        ..Container::default()
+    });
+    let d = run(
+        &s,
+        json!({"Env":["constraint:region==~us-east"],"HostConfig":{"Memory": GIB}}),
+    )
+    .unwrap();
+    assert_eq!(d.node, "node-0");
+    assert_eq!(
+        err(
+            &s,
+            json!({"Env":["constraint:region==us-east"],"HostConfig":{"Memory": GIB}})
+        ),
+        "no resources available to schedule container"
+    );
+}
+
+#[test]
+fn node_constraint_matches_name_or_id() {
+    let mut s = three();
+    s.nodes[2].id = "ABCD:EFGH".into();
+    let d = run(&s, json!({"Env":["constraint:node==ABCD:EFGH"]})).unwrap();
+    assert_eq!(d.node, "node-2");
+    let d = run(&s, json!({"Env":["constraint:node!=node-0"]})).unwrap();
+    assert_eq!(d.candidates, vec!["node-1", "node-2"]);
+}
+
+#[test]
+fn dependency_pins_to_the_node_holding_the_container() {
+    let mut s = three();
+    s.nodes[2].containers.push(Container {
+        id: "f00dcafe0000".into(),
+        name: "/db".into(),
+        state: "exited".into(),
+        ..Container::default()
+    });
+    for body in [
+        json!({"HostConfig":{"Links":["db:database"]}}),
+        json!({"HostConfig":{"VolumesFrom":["db:ro"]}}),
+        json!({"HostConfig":{"NetworkMode":"container:f00dcafe"}}),
+    ] {
+        let d = run(&s, body).unwrap();
+        assert_eq!(d.node, "node-2");
+        assert_eq!(d.candidates, vec!["node-2"]);
+    }
+    assert_eq!(
+        err(&s, json!({"HostConfig":{"Links":["nope:x"]}})),
+        "Unable to find a node that satisfies the following conditions \n[available container slots]\n[--link=nope:x]"
+    );
+}
+
+#[test]
+fn image_affinity_never_requires_the_image_for_placement() {
+    let mut s = three();
+    s.nodes[1].images.push(Image {
+        id: "sha256:abc".into(),
+        tags: vec!["redis:7".into()],
+    });
+    let d = run(&s, json!({"Image":"nginx"})).unwrap();
+    assert_eq!(
+        d.candidates.len(),
+        3,
+        "a missing image never makes a node ineligible"
+    );
+    let d = run(
+        &s,
+        json!({"Image":"redis:7","Env":["affinity:image==redis"]}),
+    )
+    .unwrap();
+    assert_eq!(d.node, "node-1");
+}
+
+#[test]
+fn containerslots_counts_every_container() {
+    let mut s = three();
+    for n in &mut s.nodes {
+        n.labels.insert("containerslots".into(), "1".into());
+    }
+    s.nodes[0].containers.push(Container::default());
+    s.nodes[1].containers.push(Container {
+        state: "exited".into(),
+        ..Container::default()
+    });
+    assert_eq!(run(&s, json!({})).unwrap().candidates, vec!["node-2"]);
+    s.nodes[2].containers.push(Container::default());
+    assert_eq!(
+        err(&s, json!({})),
+        "Unable to find a node that satisfies the following conditions \n[available container slots]"
+    );
+}
+
+#[test]
+fn binpack_fills_one_node_then_the_next() {
+    let mut s = three();
+    s.strategy = Strategy::Binpack;
+    let reqs: Vec<Value> = (0..5)
+        .map(|i| json!({"Name": format!("c{i}"), "HostConfig":{"NanoCpus": 1_000_000_000i64}}))
+        .collect();
+    let opts = Options::from_state(&s);
+    let r = plan_sequence(&mut s, reqs, &opts);
+    let nodes: Vec<_> = r
+        .iter()
+        .map(|r| r.node.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(nodes, ["node-0", "node-0", "node-1", "node-1", "node-2"]);
+}
+
+#[test]
+fn spread_round_robins_by_container_count_then_name() {
+    let mut s = three();
+    let reqs: Vec<Value> = (0..6).map(|i| json!({"Name": format!("c{i}")})).collect();
+    let opts = Options::from_state(&s);
+    let r = plan_sequence(&mut s, reqs, &opts);
+    let nodes: Vec<_> = r
+        .iter()
+        .map(|r| r.node.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        nodes,
+        ["node-0", "node-1", "node-2", "node-0", "node-1", "node-2"]
+    );
+}
+
+#[test]
+fn plan_sequence_adds_placed_containers_with_their_reservations_ports_and_labels() {
+    let mut s = three();
+    let reqs = vec![
+        json!({"Name":"web1","Image":"nginx","Labels":{"app":"web"},
+               "HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"80"}]},"Memory": GIB}}),
+        json!({"Name":"web2","Image":"nginx","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"80"}]}}}),
+        json!({"Name":"web3","Image":"nginx","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"80"}]}}}),
+        json!({"Name":"web4","Image":"nginx","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"80"}]}}}),
+        json!({"Name":"side","Env":["affinity:container==web1"]}),
+        json!({"Name":"notweb","Env":["affinity:app!=web"]}),
+        json!({"Name":"cache","Image":"redis","Env":["affinity:image==nginx","constraint:node!=node-0"]}),
+        json!({"Name":"web1"}),
+        json!("not an object"),
+        json!({"Name":"bad","Env":["constraint:x"]}),
+        json!({"Name":"last"}),
+    ];
+    let opts = Options::from_state(&s);
+    let r = plan_sequence(&mut s, reqs, &opts);
+    assert_eq!(r[0].node.as_deref(), Some("node-0"));
+    assert_eq!(r[1].node.as_deref(), Some("node-1"));
+    assert_eq!(r[2].node.as_deref(), Some("node-2"));
+    assert_eq!(
+        r[3].error.as_deref(),
+        Some(
+            "Unable to find a node that satisfies the following conditions \n[port 80 (Bridge mode)]"
+        )
+    );
+    assert_eq!(r[3].candidates, Vec::<String>::new());
+    assert_eq!(r[4].node.as_deref(), Some("node-0"));
+    assert_eq!(r[5].candidates, vec!["node-1", "node-2"]);
+    assert_eq!(
+        r[6].candidates,
+        vec!["node-1", "node-2"],
+        "the image arrived with web2/web3"
+    );
+    assert!(
+        r[7].error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Conflict: The name web1 is already assigned.")
+    );
+    assert_eq!(r[8].name, "");
+    assert!(
+        r[8].error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("invalid request: invalid type: string")
+    );
+    assert_eq!(
+        r[9].error.as_deref(),
+        Some("invalid constraint 'x': One of operator ==, != is expected")
+    );
+    assert!(r[10].placed());
+    let web1 = &s.nodes[0].containers[0];
+    assert_eq!(web1.state, "pending");
+    assert_eq!(web1.memory, GIB);
+    assert_eq!(web1.ports[0].host_port, 80);
+    assert_eq!(web1.labels["app"], "web");
+    let side = &s.nodes[0].containers[1];
+    assert_eq!(
+        side.labels[request::LABEL_AFFINITIES],
+        r#"["container==web1"]"#
+    );
+}
+
+#[test]
+fn plan_results_are_deterministic_with_random() {
+    let mk = || {
+        let mut s = cluster((0..10).map(|i| node(&format!("n{i}"), 1.0, GIB)).collect());
+        s.strategy = Strategy::Random;
+        s
+    };
+    let reqs: Vec<Value> = (0..20).map(|i| json!({"Name": format!("c{i}")})).collect();
+    let mut a = mk();
+    let mut b = mk();
+    let opts = Options {
+        seed: 9,
+        ..Options::from_state(&a)
+    };
+    let ra = plan_sequence(&mut a, reqs.clone(), &opts);
+    let rb = plan_sequence(&mut b, reqs, &opts);
+    assert_eq!(ra, rb);
+    let distinct: HashSet<_> = ra.iter().filter_map(|r| r.node.clone()).collect();
+    assert!(distinct.len() > 3);
+}
+
+#[test]
+fn explain_says_which_filter_rejected_each_node() {
+    let mut s = three();
+    s.nodes[0].healthy = false;
+    s.nodes[0].error = Some("connection refused".into());
+    let e = explain(
+        &s,
+        &req(json!({"Env":["constraint:storage==~ssd","constraint:region==us-east"],"HostConfig":{"Memory": GIB}})),
+        &Options::from_state(&s),
+    )
+    .unwrap();
+    assert_eq!(e.passes.len(), 1);
+    let p = &e.passes[0];
+    assert_eq!(p.nodes[0].rejected_by.as_deref(), Some("health"));
+    assert_eq!(
+        p.nodes[0].reason.as_deref(),
+        Some("node is unhealthy: connection refused")
+    );
+    assert_eq!(p.nodes[1].rank, Some(0));
+    assert_eq!(p.nodes[2].rejected_by.as_deref(), Some("constraint"));
+    assert_eq!(
+        p.nodes[2].reason.as_deref(),
+        Some("constraint storage==~ssd does not hold")
+    );
+    assert_eq!(e.decision.as_ref().map(|d| d.node.as_str()), Some("node-1"));
+
+    // Fallback pass appears when the soft pass fails; resources are explained too.
+    s.nodes[1].containers.push(Container {
+        memory: 2 * GIB,
+        ..Container::default()
+    });
+    let e = explain(
+        &s,
+        &req(json!({"Env":["constraint:storage==~ssd"],"HostConfig":{"Memory": GIB}})),
+        &Options::from_state(&s),
+    )
+    .unwrap();
+    assert_eq!(e.passes.len(), 2);
+    assert_eq!(
+        e.passes[0].error.as_deref(),
+        Some("no resources available to schedule container")
+    );
+    assert_eq!(
+        e.passes[0].nodes[1].rejected_by.as_deref(),
+        Some("resources")
+    );
+    assert_eq!(e.decision.as_ref().map(|d| d.node.as_str()), Some("node-2"));
+    assert!(e.error.is_none());
+}
+
+#[test]
+fn custom_filter_chain_is_respected() {
+    let mut s = three();
+    s.nodes[0].healthy = false;
+    let opts = Options {
+        filters: vec![FilterKind::Constraint],
+        ..Options::default()
+    };
+    let d = schedule(
+        &s,
+        &req(json!({"Env":["constraint:region==us-west"]})),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(d.node, "node-0", "no health filter in the chain");
+}
+
+#[test]
+fn invalid_overcommit_is_an_error_not_a_panic() {
+    let s = three();
+    let opts = Options {
+        overcommit: f64::NAN,
+        ..Options::default()
+    };
+    assert!(matches!(
+        schedule(&s, &req(json!({})), &opts),
+        Err(ScheduleError::InvalidOptions(_))
+    ));
+}
+
+#[test]
+fn plan_one_checks_names_and_decides() {
+    let mut s = three();
+    s.nodes[0].containers.push(Container {
+        name: "/taken".into(),
+        ..Container::default()
+    });
+    let r = plan_one(&s, &req(json!({"Name":"taken"})), &Options::default());
+    assert!(r.error.unwrap_or_default().starts_with("Conflict"));
+    let r = plan_one(&s, &req(json!({"Name":"free"})), &Options::default());
+    assert_eq!(r.node.as_deref(), Some("node-1"));
+}
+
+#[test]
+fn empty_cluster_without_health_filter_has_no_nodes() {
+    let opts = Options {
+        filters: vec![FilterKind::Constraint],
+        ..Options::default()
+    };
+    assert_eq!(
+        schedule(&cluster(vec![]), &req(json!({})), &opts)
+            .unwrap_err()
+            .to_string(),
+        "No nodes available in the cluster"
+    );
+}
+
+#[test]
+fn planned_host_mode_containers_block_their_ports() {
+    let mut s = cluster(vec![node("a", 1.0, GIB), node("b", 1.0, GIB)]);
+    let host = |n: &str| json!({"Name": n, "ExposedPorts": {"80/tcp": {}}, "HostConfig": {"NetworkMode": "host"}});
+    let opts = Options::default();
+    let r = plan_sequence(&mut s, vec![host("h1"), host("h2"), host("h3")], &opts);
+    assert_eq!(r[0].node.as_deref(), Some("a"));
+    assert_eq!(r[1].node.as_deref(), Some("b"));
+    assert_eq!(
+        r[2].error.as_deref(),
+        Some(
+            "Unable to find a node that satisfies the following conditions \n[port 80/tcp (Host mode)]"
+        )
+    );
+}
+
+#[test]
+fn label_affinity_in_parallel_places_exactly_two_of_three() {
+    // Upstream's "label affinity in parallel": 3 runs with --label test.label=true and
+    // affinity:test.label!=true on 2 nodes; exactly one fails.
+    let mut s = cluster(vec![node("node-0", 1.0, GIB), node("node-1", 1.0, GIB)]);
+    let body = |n: &str| json!({"Name": n, "Labels": {"test.label": "true"}, "Env": ["affinity:test.label!=true"]});
+    let r = plan_sequence(
+        &mut s,
+        vec![body("a"), body("b"), body("c")],
+        &Options::default(),
+    );
+    assert_eq!(r.iter().filter(|r| r.placed()).count(), 2);
+    assert_eq!(
+        r[2].error.as_deref(),
+        Some(
+            "Unable to find a node that satisfies the following conditions \n[available container slots]\n[test.label!=true (soft=false)]"
+        )
+    );
+}
+
+#[test]
+fn explanation_serializes_to_json() {
+    let s = three();
+    let e = explain(
+        &s,
+        &req(json!({"Env":["constraint:region==us-west"]})),
+        &Options::default(),
+    )
+    .unwrap();
+    let v = serde_json::to_value(&e).unwrap();
+    assert_eq!(v["decision"]["node"], "node-0");
+    assert_eq!(v["passes"][0]["nodes"][1]["rejected_by"], "constraint");
+    assert_eq!(v["error"], Value::Null);
+}
+
+// ---- property tests -------------------------------------------------------------------------
+
+fn arb_node(i: usize) -> impl proptest::strategy::Strategy<Value = Node> {
+    (
+        any::<bool>(),
+        0u8..4,
+        0u64..4,
+        prop::sample::select(vec!["us-east", "us-west", "eu"]),
+        prop::collection::vec(
+            (
+                0u8..3,
+                prop::sample::select(vec![0u16, 80, 443]),
+                0u64..2,
+                prop::sample::select(vec!["a", "b", "web", "db"]),
+            ),
+            0..4,
+        ),
+        prop::option::of(0u8..4),
+    )
+        .prop_map(move |(healthy, cpus, mem, region, cs, slots)| {
+            let mut n = node(&format!("n{i}"), f64::from(cpus), mem * GIB);
+            n.healthy = healthy || i == 0;
+            n.labels.insert("region".into(), region.into());
+            if let Some(s) = slots {
+                n.labels.insert("containerslots".into(), s.to_string());
+            }
+            for (k, (cpu, port, m, name)) in cs.into_iter().enumerate() {
+                let mut c = Container {
+                    id: format!("{i}{k}{name}"),
+                    name: name.to_string(),
+                    cpus: f64::from(cpu) * 0.5,
+                    memory: m * GIB / 2,
+                    ..Container::default()
+                };
+                if port != 0 {
+                    c.ports.push(Port {
+                        host_ip: String::new(),
+                        host_port: port,
+                        container_port: port,
+                        protocol: "tcp".into(),
+                    });
+                }
+                c.labels.insert("app".into(), name.into());
+                n.containers.push(c);
+            }
+            n
+        })
+}
+
+fn arb_state() -> impl proptest::strategy::Strategy<Value = ClusterState> {
+    (1usize..6)
+        .prop_flat_map(|n| (0..n).map(arb_node).collect::<Vec<_>>())
+        .prop_map(cluster)
+}
+
+fn arb_request() -> impl proptest::strategy::Strategy<Value = Value> {
+    (
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "constraint:region==us-east",
+                "constraint:region!=eu",
+                "constraint:region==~us-*",
+                "constraint:node!=n1",
+                "affinity:container==web",
+                "affinity:container!=db",
+                "affinity:app==~a",
+                "affinity:image==redis",
+                "whitelist:node==n0|n2",
+            ]),
+            0..3,
+        ),
+        prop::sample::select(vec![0u16, 80, 443]),
+        0u64..3,
+        0i64..3,
+        prop::option::of(prop::sample::select(vec!["web", "db", "a"])),
+    )
+        .prop_map(|(env, port, mem, cpu, link)| {
+            let mut hc = json!({"Memory": mem * GIB / 2, "NanoCpus": cpu * 500_000_000});
+            if port != 0 {
+                hc["PortBindings"] =
+                    json!({format!("{port}/tcp"): [{"HostPort": port.to_string()}]});
+            }
+            if let Some(l) = link {
+                hc["Links"] = json!([format!("{l}:x")]);
+            }
+            json!({"Name":"new","Image":"redis","Env": env, "HostConfig": hc})
+        })
+}
+
+fn hard_filters_pass(state: &ClusterState, p: &Prepared, node: &str) -> bool {
+    let n = state
+        .nodes
+        .iter()
+        .find(|n| n.name == node)
+        .expect("chosen node exists");
+    DEFAULT_FILTERS
+        .iter()
+        .all(|f| f.check(p, n, false).is_none())
+}
+
+proptest! {
+    #[test]
+    fn chosen_node_passes_every_hard_filter_and_fits(state in arb_state(), body in arb_request(), strat in prop::sample::select(vec![Strategy::Spread, Strategy::Binpack, Strategy::Random])) {
+        let r = req(body);
+        let p = r.prepare().unwrap();
+        let opts = Options { strategy: strat, ..Options::default() };
+        match schedule(&state, &r, &opts) {
+            Ok(d) => {
+                prop_assert!(hard_filters_pass(&state, &p, &d.node));
+                prop_assert!(d.candidates.contains(&d.node));
+                prop_assert!(d.candidates.windows(2).all(|w| w[0] < w[1]));
+                for c in &d.candidates {
+                    prop_assert!(hard_filters_pass(&state, &p, c));
+                }
+                let i = state.nodes.iter().position(|n| n.name == d.node).unwrap();
+                prop_assert!(Usage::of(&state.nodes[i], opts.overcommit).weight(p.nano_cpus, p.memory).is_some());
+            }
+            Err(e) => {
+                // When it fails, no node passes the hard filters and fits.
+                let any = state.nodes.iter().any(|n| {
+                    DEFAULT_FILTERS.iter().all(|f| f.check(&p, n, false).is_none())
+                        && Usage::of(n, opts.overcommit).weight(p.nano_cpus, p.memory).is_some()
+                });
+                prop_assert!(!any, "failed with {} although a node fits", e);
+            }
+        }
+    }
+
+    #[test]
+    fn cheap_first_order_gives_the_same_survivors_and_errors(state in arb_state(), body in arb_request(), soft in any::<bool>()) {
+        let p = req(body).prepare().unwrap();
+        let opts = Options::default();
+        let lazy = View::lazy(opts.overcommit);
+        let cached = View::cached(&state, opts.overcommit);
+        let canonical = filter_pass(&state, &lazy, &p, &opts, soft);
+        prop_assert_eq!(&filter_pass_fast(&state, &lazy, &p, &opts, soft, true), &canonical);
+        // The lookup tables of long plans give the same answers as the scans.
+        prop_assert_eq!(&filter_pass_fast(&state, &cached, &p, &opts, soft, true), &canonical);
+        prop_assert_eq!(&filter_pass(&state, &cached, &p, &opts, soft), &canonical);
+    }
+
+    #[test]
+    fn explain_agrees_with_schedule(state in arb_state(), body in arb_request()) {
+        let r = req(body);
+        let opts = Options::default();
+        let e = explain(&state, &r, &opts).unwrap();
+        match schedule(&state, &r, &opts) {
+            Ok(d) => prop_assert_eq!(e.decision, Some(d)),
+            Err(err) => prop_assert_eq!(e.error, Some(err.to_string())),
+        }
+    }
+
+    #[test]
+    fn plan_sequence_never_panics_and_keeps_order(state in arb_state(), bodies in prop::collection::vec(arb_request(), 0..6)) {
+        let mut s = state;
+        let n = bodies.len();
+        let before: usize = s.nodes.iter().map(|n| n.containers.len()).sum();
+        let r = plan_sequence(&mut s, bodies, &Options::default());
+        prop_assert_eq!(r.len(), n);
+        let after: usize = s.nodes.iter().map(|n| n.containers.len()).sum();
+        // All requests are named "new": at most one is placed, the rest conflict or fail.
+        let placed = r.iter().filter(|r| r.placed()).count();
+        prop_assert!(placed <= 1);
+        prop_assert_eq!(after, before + placed);
+    }
+}
