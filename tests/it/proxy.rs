@@ -502,3 +502,80 @@ fn proxy_usage_errors_and_status_without_a_watcher() {
         stderr(&out)
     );
 }
+
+#[test]
+fn proxy_swarm_watches_every_member() {
+    let _serial = serial();
+    let id = unique("pxs");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = tmp.path().join("store");
+    adopt(&bin(), &store, &[]);
+    let cluster = tmp.path().join("cluster");
+    std::fs::write(&cluster, "").expect("cluster file");
+    let discovery = format!("file://{}", cluster.display());
+    for (name, master) in [("backend1", true), ("backend2", false)] {
+        let (_, ip, _) = engine(name);
+        let mut args = vec![
+            "create".to_string(),
+            "-d".into(),
+            "none".into(),
+            "--url".into(),
+            format!("tcp://{ip}:2376"),
+            "--swarm".into(),
+            "--swarm-discovery".into(),
+            discovery.clone(),
+        ];
+        if master {
+            args.push("--swarm-master".into());
+        }
+        args.push(name.into());
+        let out = std::process::Command::new(bin())
+            .arg("-s")
+            .arg(&store)
+            .args(&args)
+            .env_remove("DOCKER_HOST")
+            .output()
+            .expect("create");
+        assert!(out.status.success(), "create {name}: {}", stderr(&out));
+    }
+    let (_, _, b1) = engine("backend1");
+    let (_, _, b2) = engine("backend2");
+    let cs = Containers::new();
+    let host = format!("swarm.{id}.test");
+    let (x, y) = (format!("{id}-x"), format!("{id}-y"));
+    cs.run(&web(&b1, &x, &[&format!("VIRTUAL_HOST={host}")], &[80]));
+    cs.run(&web(&b2, &y, &[&format!("VIRTUAL_HOST={host}")], &[80]));
+    let addr = format!("127.0.0.1:{}", free_port());
+    let w = Watcher::start(
+        &bin(),
+        &store,
+        &tmp.path().join("proxy"),
+        &[
+            "--swarm".into(),
+            "backend1".into(),
+            "--listen".into(),
+            addr.clone(),
+        ],
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            let (code, body) = get(&addr, &host, "/");
+            if code == 200 {
+                seen.insert(body);
+            }
+            seen.len() == 2
+        }),
+        "saw {seen:?}; log:\n{}",
+        w.log()
+    );
+    let names: Vec<String> = w.status()["engines"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["backend1", "backend2"]);
+}
