@@ -64,6 +64,9 @@ _flotilla() {
             flotilla,provision)
                 cmd="flotilla__subcmd__provision"
                 ;;
+            flotilla,proxy)
+                cmd="flotilla__subcmd__proxy"
+                ;;
             flotilla,regenerate-certs)
                 cmd="flotilla__subcmd__regenerate__subcmd__certs"
                 ;;
@@ -172,6 +175,9 @@ _flotilla() {
             flotilla__subcmd__help,provision)
                 cmd="flotilla__subcmd__help__subcmd__provision"
                 ;;
+            flotilla__subcmd__help,proxy)
+                cmd="flotilla__subcmd__help__subcmd__proxy"
+                ;;
             flotilla__subcmd__help,regenerate-certs)
                 cmd="flotilla__subcmd__help__subcmd__regenerate__subcmd__certs"
                 ;;
@@ -214,11 +220,26 @@ _flotilla() {
             flotilla__subcmd__help__subcmd__discovery,serve)
                 cmd="flotilla__subcmd__help__subcmd__discovery__subcmd__serve"
                 ;;
+            flotilla__subcmd__help__subcmd__proxy,status)
+                cmd="flotilla__subcmd__help__subcmd__proxy__subcmd__status"
+                ;;
             flotilla__subcmd__help__subcmd__token,create)
                 cmd="flotilla__subcmd__help__subcmd__token__subcmd__create"
                 ;;
             flotilla__subcmd__help__subcmd__token,rm)
                 cmd="flotilla__subcmd__help__subcmd__token__subcmd__rm"
+                ;;
+            flotilla__subcmd__proxy,help)
+                cmd="flotilla__subcmd__proxy__subcmd__help"
+                ;;
+            flotilla__subcmd__proxy,status)
+                cmd="flotilla__subcmd__proxy__subcmd__status"
+                ;;
+            flotilla__subcmd__proxy__subcmd__help,help)
+                cmd="flotilla__subcmd__proxy__subcmd__help__subcmd__help"
+                ;;
+            flotilla__subcmd__proxy__subcmd__help,status)
+                cmd="flotilla__subcmd__proxy__subcmd__help__subcmd__status"
                 ;;
             flotilla__subcmd__token,create)
                 cmd="flotilla__subcmd__token__subcmd__create"
@@ -245,7 +266,7 @@ _flotilla() {
 
     case "${cmd}" in
         flotilla)
-            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help"
+            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,7 +824,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__help)
-            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list certs completions generate-docs help"
+            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,6 +1078,34 @@ _flotilla() {
         flotilla__subcmd__help__subcmd__provision)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__proxy)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__proxy__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1511,6 +1560,172 @@ _flotilla() {
                 return 0
             fi
             case "${prev}" in
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__proxy)
+            opts="-s -D -h -V --swarm --machine --docker-host --engine-ip --wait --resync --timeout --conf-dir --listen --default-host --nginx --reload-cmd --node --proxy-image --proxy-name --listen-https --storage-path --debug --no-progress --color --help --version status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --swarm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --machine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --docker-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nginx)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reload-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-https)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__proxy__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__proxy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__proxy__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__proxy__subcmd__status)
+            opts="-s -D -h -V --conf-dir --format --storage-path --debug --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --conf-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json table" -- "${cur}"))
+                    return 0
+                    ;;
                 --storage-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

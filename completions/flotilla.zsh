@@ -612,6 +612,88 @@ _arguments "${_arguments_options[@]}" : \
 ':url -- Discovery URL\: token\://…, file\:///PATH, nodes\://A,B, etcd\://H1,H2/PREFIX:_default' \
 && ret=0
 ;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+'(--docker-host)--swarm=[Watch every engine of this swarm (a master'\''s name or a discovery URL; empty\: the only swarm in the store)]::MASTER|URL:_default' \
+'(--docker-host)*--machine=[Watch this machine'\''s engine (repeatable); combines with --swarm]:NAME:_default' \
+'--docker-host=[Watch one engine at this URL (tcp\://HOST\:PORT with DOCKER_CERT_PATH'\''s certificates when DOCKER_TLS_VERIFY is set, or unix\:///PATH) \[default\: DOCKER_HOST, else the local socket\]]:URL:_default' \
+'--engine-ip=[With --docker-host\: the address other hosts reach that engine'\''s published ports on \[default\: the host of a tcp\:// URL; with a unix socket, containers are reached at their own IP\]]:IP:_default' \
+'--wait=[Debounce\: wait until events pause for MIN, but never longer than MAX after the first one]:MIN:MAX:_default' \
+'--resync=[Resynchronise every engine in full this often, as a safety net for lost events (SIGHUP also triggers one)]:DURATION:_default' \
+'--timeout=[Timeout for connecting to an engine and for each API call]:DURATION:_default' \
+'--conf-dir=[Directory for the configuration, nginx'\''s pid and temp files, and status.json \[default\: <store>/proxy\]]:DIR:_files' \
+'--listen=[Where nginx listens\: PORT or IP\:PORT (with --node\: the port published on the node)]:[IP:]PORT:_default' \
+'--default-host=[The vhost that answers requests for unknown hosts (instead of 503)]:HOST:_default' \
+'--nginx=[Local mode\: the nginx executable flotilla validates with (and runs, without --reload-cmd)]:PATH:_files' \
+'(--node)--reload-cmd=[Local mode\: do not run nginx; after each validated swap run this command (sh -c) instead]:COMMAND:_default' \
+'--node=[Run the nginx data plane as a container on this machine (typically the public one)]:MACHINE:_default' \
+'--proxy-image=[With --node\: the image of the data plane container]:IMAGE:_default' \
+'--proxy-name=[With --node\: the data plane container'\''s name; an existing one is adopted]:NAME:_default' \
+'--listen-https=[With --node\: host port published for 443 (nothing is rendered for TLS yet); 0\: none]:PORT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-proxy-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+'--conf-dir=[The watcher'\''s directory \[default\: <store>/proxy\]]:DIR:_files' \
+'--format=[\`json\` prints the status file as written by the watcher]:FORMAT:(json table)' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__proxy__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-proxy-help-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -852,6 +934,26 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-proxy-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 ":: :_flotilla__subcmd__help__subcmd__certs_commands" \
@@ -920,6 +1022,7 @@ _flotilla_commands() {
 'discovery:The token service' \
 'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
 'list:Print a cluster'\''s addresses from its discovery URL' \
+'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1046,6 +1149,7 @@ _flotilla__subcmd__help_commands() {
 'discovery:The token service' \
 'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
 'list:Print a cluster'\''s addresses from its discovery URL' \
+'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1146,6 +1250,18 @@ _flotilla__subcmd__help__subcmd__ls_commands() {
 _flotilla__subcmd__help__subcmd__provision_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__proxy_commands] )) ||
+_flotilla__subcmd__help__subcmd__proxy_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+    )
+    _describe -t commands 'flotilla help proxy commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__proxy__subcmd__status_commands] )) ||
+_flotilla__subcmd__help__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help proxy status commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__regenerate-certs_commands] )) ||
 _flotilla__subcmd__help__subcmd__regenerate-certs_commands() {
@@ -1254,6 +1370,37 @@ _flotilla__subcmd__ls_commands() {
 _flotilla__subcmd__provision_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy_commands] )) ||
+_flotilla__subcmd__proxy_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla proxy commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla proxy help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help__subcmd__status_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__status_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy status commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__regenerate-certs_commands] )) ||
 _flotilla__subcmd__regenerate-certs_commands() {

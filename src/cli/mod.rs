@@ -5,10 +5,12 @@ mod discovery;
 mod lifecycle;
 mod machine;
 pub mod plugin;
+mod proxy;
 
 pub use discovery::*;
 pub use lifecycle::*;
 pub use machine::*;
+pub use proxy::*;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -111,6 +113,8 @@ pub enum Commands {
     Join(Box<JoinArgs>),
     /// Print a cluster's addresses from its discovery URL
     List(Box<ListArgs>),
+    /// Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched
+    Proxy(Box<ProxyArgs>),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

@@ -8,6 +8,7 @@ mod env;
 mod info;
 mod lifecycle;
 mod ls;
+mod proxy;
 mod rm;
 mod ssh;
 
@@ -109,6 +110,7 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Stop(a) => lifecycle::run(&ctx, a, Action::Stop).await,
         Commands::Upgrade(a) => lifecycle::run(&ctx, a, Action::Upgrade).await,
         Commands::Ls(a) => ls::run(&ctx, a).await,
+        Commands::Proxy(a) => proxy::run(&ctx, *a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
         Commands::Status(a) => info::status(&ctx, a).await,
         Commands::Url(a) => info::url(&ctx, a).await,

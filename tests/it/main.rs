@@ -12,3 +12,5 @@ mod discovery;
 mod docs;
 mod drivers;
 mod machines;
+mod proxy;
+mod proxy_kit;
