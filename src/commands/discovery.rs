@@ -121,11 +121,18 @@ pub async fn list(ctx: &Ctx, a: ListArgs) -> anyhow::Result<()> {
         }
     };
     if !a.watch {
-        let set = tokio::time::timeout(timeout, d.list())
+        // The backend bounds each call by `timeout` and names what did not
+        // answer; this outer bound is only a safety net for a backend that
+        // does several calls, so it must not race the inner one.
+        let set = tokio::time::timeout(timeout + std::time::Duration::from_secs(1), d.list())
             .await
             .map_err(|_| {
                 hinted(
-                    anyhow::anyhow!("{}: timed out after {}s", a.url, timeout.as_secs_f64()),
+                    anyhow::anyhow!(
+                        "{}: did not answer within {}s",
+                        a.url,
+                        timeout.as_secs_f64()
+                    ),
                     "check that the backend is reachable, or raise --timeout",
                 )
             })?
