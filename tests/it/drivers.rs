@@ -176,12 +176,16 @@ fn generic_end_to_end() {
         .unwrap();
     assert!(out.status.success(), "scp -r: {}", output_text(&out));
     assert_eq!(host.exec("cat /tmp/d/sub/x"), "x");
-    if StdCommand::new("sh")
-        .args(["-c", "command -v rsync"])
-        .output()
-        .unwrap()
-        .status
-        .success()
+    // rsync is installed by scripts/test; without it this fails, never skips.
+    assert!(
+        StdCommand::new("sh")
+            .args(["-c", "command -v rsync"])
+            .output()
+            .unwrap()
+            .status
+            .success(),
+        "rsync is missing: install it (scripts/test does)"
+    );
     {
         let out = env
             .cmd()
