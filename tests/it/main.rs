@@ -12,3 +12,4 @@ mod discovery;
 mod docs;
 mod drivers;
 mod machines;
+mod virtualbox;
