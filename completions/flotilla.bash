@@ -488,7 +488,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__create)
-            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --storage-path --debug --no-progress --color --help --version"
+            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --virtualbox-memory --virtualbox-cpu-count --virtualbox-disk-size --virtualbox-boot2docker-url --virtualbox-hostonly-cidr --virtualbox-hostonly-nictype --virtualbox-hostonly-nicpromisc --virtualbox-nat-nictype --virtualbox-ui-type --virtualbox-hostonly-no-dhcp --virtualbox-no-share --virtualbox-no-dns-proxy --virtualbox-host-dns-resolver --virtualbox-share-folder --virtualbox-no-vtx-check --virtualbox-boot-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +623,50 @@ _flotilla() {
                     return 0
                     ;;
                 --docker-network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-cpu-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-disk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-boot2docker-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-hostonly-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-hostonly-nictype)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-hostonly-nicpromisc)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-nat-nictype)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-ui-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-share-folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --virtualbox-boot-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -80,7 +80,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s D -l debug 
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none; others: a flotilla-driver-NAME plugin on PATH)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none, virtualbox; others: a flotilla-driver-NAME plugin on PATH)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-label -d 'Engine label KEY=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-opt -d 'Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-env -d 'Environment variable for the daemon KEY=VALUE (repeatable)' -r
@@ -114,6 +114,17 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-eng
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-host -d 'Engine that runs the node containers (docker driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-image -d 'Node image; it must contain dockerd (docker driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-network -d 'Network the node joins (docker driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-memory -d 'Memory of the VM in MB (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-cpu-count -d 'Number of CPUs; 0 uses all of the host\'s, at most 32 (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-disk-size -d 'Disk size in MB (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-boot2docker-url -d 'Boot ISO: http(s) URL (downloaded once into <store>/cache), file:// URL or local path (virtualbox driver) [default: boot2docker v19.03.12]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-hostonly-cidr -d 'Host-only network as the host\'s address and prefix; VirtualBox ≥ 6.1.28 allows only 192.168.56.0/21 without /etc/vbox/networks.conf (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-hostonly-nictype -d 'Host-only NIC type: Am79C970A, Am79C973, 82540EM, 82543GC, 82545EM or virtio (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-hostonly-nicpromisc -d 'Host-only NIC promiscuous mode: deny, allow-vms or allow-all (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-nat-nictype -d 'NAT NIC type (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-ui-type -d 'How the VM is started: headless, gui, sdl or separate (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-share-folder -d 'Folder to share as DIR:NAME (the name is after the last \':\') (virtualbox driver) [default: /home:hosthome]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-boot-timeout -d 'How long a booting VM may take until it answers SSH and has an IP (virtualbox driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
@@ -121,6 +132,11 @@ never\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm -d 'Make the machine a member of a swarm'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-master -d 'Make the machine the swarm\'s master'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-privileged -d 'Run the node with --privileged instead of the capability set (docker driver)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-hostonly-no-dhcp -d 'Disable the host-only network\'s DHCP server (virtualbox driver)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-no-share -d 'Do not share the home directory (/home as hosthome) with the VM (virtualbox driver)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-no-dns-proxy -d 'Disable the NAT DNS proxy (virtualbox driver)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-host-dns-resolver -d 'Use the host\'s DNS resolver for NAT (virtualbox driver)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-no-vtx-check -d 'Skip the check of VBox.log for disabled VT-x/AMD-v (virtualbox driver)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s h -l help -d 'Print help'

@@ -70,8 +70,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'-d+[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
-'--driver=[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'-d+[Driver that creates the machine (built-in\: docker, generic, none, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'--driver=[Driver that creates the machine (built-in\: docker, generic, none, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
 '*--engine-label=[Engine label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
 '*--engine-opt=[Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
 '*--engine-env=[Environment variable for the daemon KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
@@ -103,12 +103,28 @@ _arguments "${_arguments_options[@]}" : \
 '--docker-host=[Engine that runs the node containers (docker driver)]:URL:_default' \
 '--docker-image=[Node image; it must contain dockerd (docker driver)]:IMAGE:_default' \
 '--docker-network=[Network the node joins (docker driver)]:NETWORK:_default' \
+'--virtualbox-memory=[Memory of the VM in MB (virtualbox driver)]:MB:_default' \
+'--virtualbox-cpu-count=[Number of CPUs; 0 uses all of the host'\''s, at most 32 (virtualbox driver)]:N:_default' \
+'--virtualbox-disk-size=[Disk size in MB (virtualbox driver)]:MB:_default' \
+'--virtualbox-boot2docker-url=[Boot ISO\: http(s) URL (downloaded once into <store>/cache), file\:// URL or local path (virtualbox driver) \[default\: boot2docker v19.03.12\]]:URL:_default' \
+'--virtualbox-hostonly-cidr=[Host-only network as the host'\''s address and prefix; VirtualBox ≥ 6.1.28 allows only 192.168.56.0/21 without /etc/vbox/networks.conf (virtualbox driver)]:CIDR:_default' \
+'--virtualbox-hostonly-nictype=[Host-only NIC type\: Am79C970A, Am79C973, 82540EM, 82543GC, 82545EM or virtio (virtualbox driver)]:TYPE:_default' \
+'--virtualbox-hostonly-nicpromisc=[Host-only NIC promiscuous mode\: deny, allow-vms or allow-all (virtualbox driver)]:MODE:_default' \
+'--virtualbox-nat-nictype=[NAT NIC type (virtualbox driver)]:TYPE:_default' \
+'--virtualbox-ui-type=[How the VM is started\: headless, gui, sdl or separate (virtualbox driver)]:TYPE:_default' \
+'--virtualbox-share-folder=[Folder to share as DIR\:NAME (the name is after the last '\''\:'\'') (virtualbox driver) \[default\: /home\:hosthome\]]:DIR:NAME:_default' \
+'--virtualbox-boot-timeout=[How long a booting VM may take until it answers SSH and has an IP (virtualbox driver)]:SECS:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
 '--swarm[Make the machine a member of a swarm]' \
 '--swarm-master[Make the machine the swarm'\''s master]' \
 '--docker-privileged[Run the node with --privileged instead of the capability set (docker driver)]' \
+'--virtualbox-hostonly-no-dhcp[Disable the host-only network'\''s DHCP server (virtualbox driver)]' \
+'--virtualbox-no-share[Do not share the home directory (/home as hosthome) with the VM (virtualbox driver)]' \
+'--virtualbox-no-dns-proxy[Disable the NAT DNS proxy (virtualbox driver)]' \
+'--virtualbox-host-dns-resolver[Use the host'\''s DNS resolver for NAT (virtualbox driver)]' \
+'--virtualbox-no-vtx-check[Skip the check of VBox.log for disabled VT-x/AMD-v (virtualbox driver)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \

@@ -8,6 +8,7 @@ pub mod docker;
 pub mod generic;
 pub mod none;
 pub mod plugin;
+pub mod virtualbox;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -175,6 +176,8 @@ pub struct DriverFlags {
     pub generic: generic::GenericFlags,
     #[command(flatten)]
     pub docker: docker::DockerFlags,
+    #[command(flatten)]
+    pub virtualbox: virtualbox::VirtualboxFlags,
     /// Values of a plugin driver's flags, by flag name (filled from the
     /// flags the plugin declared; see `crate::cli::plugin`).
     #[arg(skip)]
@@ -182,7 +185,7 @@ pub struct DriverFlags {
 }
 
 /// Names of the built-in drivers.
-pub const BUILTIN: &[&str] = &["docker", "generic", "none"];
+pub const BUILTIN: &[&str] = &["docker", "generic", "none", "virtualbox"];
 
 fn unknown(name: &str) -> DriverError {
     DriverError::Unknown {
@@ -207,6 +210,10 @@ pub fn for_create(
             &flags.docker,
             ctx,
         )?)),
+        "virtualbox" => Ok(Box::new(virtualbox::VirtualboxDriver::from_flags(
+            &flags.virtualbox,
+            ctx,
+        )?)),
         other => match plugin::find(other) {
             Some(path) => Ok(Box::new(plugin::PluginDriver::for_create(
                 other,
@@ -227,6 +234,9 @@ pub fn load(m: &Machine, ctx: DriverContext) -> Result<Box<dyn Driver>, DriverEr
             &m.driver, ctx,
         )?)),
         "docker" => Ok(Box::new(docker::DockerDriver::from_config(&m.driver, ctx)?)),
+        "virtualbox" => Ok(Box::new(virtualbox::VirtualboxDriver::from_config(
+            &m.driver, ctx,
+        )?)),
         other => match plugin::find(other) {
             Some(path) => Ok(Box::new(plugin::PluginDriver::load(
                 other,

@@ -14,3 +14,4 @@ mod drivers;
 mod machines;
 mod proxy;
 mod proxy_kit;
+mod virtualbox;
