@@ -279,7 +279,7 @@ fn dq_inner(s: &str) -> String {
 }
 
 /// Double-quoted for a shell or a systemd unit.
-fn dq(s: &str) -> String {
+pub(crate) fn dq(s: &str) -> String {
     format!("\"{}\"", dq_inner(s))
 }
 

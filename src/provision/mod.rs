@@ -8,6 +8,7 @@
 //! containers survive because the storage driver is changed only when
 //! `--engine-storage-driver` asks for it.
 
+pub mod boot2docker;
 pub mod daemon;
 pub mod os;
 pub mod tls;
@@ -37,6 +38,8 @@ pub enum ProvisionError {
     Daemon(#[from] daemon::DaemonError),
     #[error("issuing the server certificate: {0}")]
     Certs(#[from] certs::CertError),
+    #[error("configuring the engine: {0}")]
+    Boot2Docker(#[from] boot2docker::ProfileError),
 }
 
 impl ProvisionError {
@@ -46,7 +49,7 @@ impl ProvisionError {
             ProvisionError::Remote { step, .. } | ProvisionError::Step { step, .. } => step,
             ProvisionError::SudoPassword { .. } => "checking sudo",
             ProvisionError::Unsupported { .. } => "detecting the operating system",
-            ProvisionError::Daemon(_) => "configuring the engine",
+            ProvisionError::Daemon(_) | ProvisionError::Boot2Docker(_) => "configuring the engine",
             ProvisionError::Certs(_) => "issuing the server certificate",
         }
     }
@@ -58,7 +61,7 @@ impl ProvisionError {
                 "allow {user} to run sudo without a password (a NOPASSWD rule), or connect as root"
             )),
             ProvisionError::Unsupported { .. } => Some(
-                "supported: Debian/Ubuntu, RHEL/CentOS/Fedora/Rocky/Alma, Alpine, Arch, SUSE; or adopt the engine with `-d none`"
+                "supported: Debian/Ubuntu, RHEL/CentOS/Fedora/Rocky/Alma, Alpine, Arch, SUSE, boot2docker; or adopt the engine with `-d none`"
                     .into(),
             ),
             ProvisionError::Remote {
@@ -262,7 +265,8 @@ pub struct Platform {
     pub init: InitSystem,
 }
 
-pub async fn detect(host: &Host<'_>, container: bool) -> Result<Platform, ProvisionError> {
+/// The host's `/etc/os-release`.
+pub async fn os_release(host: &Host<'_>) -> Result<OsRelease, ProvisionError> {
     let step = "detecting the operating system";
     let text = host
         .read(step, "/etc/os-release")
@@ -271,7 +275,17 @@ pub async fn detect(host: &Host<'_>, container: bool) -> Result<Platform, Provis
             step,
             message: "/etc/os-release is missing".into(),
         })?;
-    let os = OsRelease::parse(&text);
+    Ok(OsRelease::parse(&text))
+}
+
+/// The package distribution and init system of a host whose os-release
+/// is `os` (boot2docker is handled before, by its own provisioner).
+pub async fn detect(
+    host: &Host<'_>,
+    os: OsRelease,
+    container: bool,
+) -> Result<Platform, ProvisionError> {
+    let step = "detecting the operating system";
     let family = os.family().ok_or_else(|| ProvisionError::Unsupported {
         pretty: os.pretty(),
         id: os.id().to_string(),
@@ -325,7 +339,13 @@ pub async fn provision(
     t.lap("checking the user");
 
     progress("Detecting the operating system...");
-    let p = detect(&host, req.container).await?;
+    let os = os_release(&host).await?;
+    if os.is_boot2docker() {
+        report.os = os.pretty();
+        t.lap("detecting the operating system");
+        return boot2docker::provision(&host, req, report, &mut t, progress).await;
+    }
+    let p = detect(&host, os, req.container).await?;
     report.os = p.os.pretty();
     report.init = p.init.to_string();
     t.lap("detecting the operating system");
@@ -340,22 +360,13 @@ pub async fn provision(
     t.lap("installing the engine");
 
     progress("Copying certificates to the host...");
-    let server = tls::server_cert(req.store, m, &req.addr, req.new_server_cert)?;
-    let ca =
-        std::fs::read(certs::StoreCerts::of(req.store).ca).map_err(|e| ProvisionError::Step {
-            step: "copying certificates",
-            message: format!("cannot read the CA certificate: {e}"),
-        })?;
-    let step = "copying certificates";
-    for (path, bytes, mode) in [
-        (daemon::CA_PEM, ca.as_slice(), 0o644),
-        (daemon::SERVER_PEM, server.cert_pem.as_bytes(), 0o644),
-        (daemon::SERVER_KEY_PEM, server.key_pem.as_bytes(), 0o600),
-    ] {
-        if host.write(step, path, bytes, mode).await? {
-            report.changed.push(path.to_string());
-        }
-    }
+    let changed = upload_certs(
+        &host,
+        req,
+        [daemon::CA_PEM, daemon::SERVER_PEM, daemon::SERVER_KEY_PEM],
+    )
+    .await?;
+    report.changed.extend(changed);
     t.lap("copying certificates");
 
     progress("Configuring the engine...");
@@ -368,9 +379,38 @@ pub async fn provision(
     t.lap("restarting the engine");
 
     progress("Waiting for the engine to answer over TLS...");
-    report.engine_version = wait_tls(&host, &p, req).await?;
+    report.engine_version = wait_tls(&host, &log_command(p.init), req).await?;
     t.lap("waiting for the engine");
     Ok(report)
+}
+
+/// Uploads the CA certificate and the machine's server certificate and key
+/// to `[ca, cert, key]` on the host (the server certificate is reused while
+/// it fits, see [`tls::server_cert`]); returns the paths whose contents
+/// changed, so an unchanged certificate is not rewritten.
+async fn upload_certs(
+    host: &Host<'_>,
+    req: &Request<'_>,
+    [ca_path, cert_path, key_path]: [&str; 3],
+) -> Result<Vec<String>, ProvisionError> {
+    let step = "copying certificates";
+    let server = tls::server_cert(req.store, req.machine, &req.addr, req.new_server_cert)?;
+    let ca =
+        std::fs::read(certs::StoreCerts::of(req.store).ca).map_err(|e| ProvisionError::Step {
+            step,
+            message: format!("cannot read the CA certificate: {e}"),
+        })?;
+    let mut changed = vec![];
+    for (path, bytes, mode) in [
+        (ca_path, ca.as_slice(), 0o644),
+        (cert_path, server.cert_pem.as_bytes(), 0o644),
+        (key_path, server.key_pem.as_bytes(), 0o600),
+    ] {
+        if host.write(step, path, bytes, mode).await? {
+            changed.push(path.to_string());
+        }
+    }
+    Ok(changed)
 }
 
 async fn set_hostname(host: &Host<'_>, name: &str) -> Result<(), ProvisionError> {
@@ -573,11 +613,9 @@ fn log_command(init: InitSystem) -> String {
     }
 }
 
-async fn wait_tls(
-    host: &Host<'_>,
-    p: &Platform,
-    req: &Request<'_>,
-) -> Result<String, ProvisionError> {
+/// Waits until the engine answers over mutual TLS; on timeout the error
+/// carries the tail of the engine's log (`log` prints it).
+async fn wait_tls(host: &Host<'_>, log: &str, req: &Request<'_>) -> Result<String, ProvisionError> {
     let step = "waiting for the engine";
     let tls = engine::client_tls_config(&req.machine.tls_files(req.store.root())).map_err(|e| {
         ProvisionError::Step {
@@ -591,7 +629,7 @@ async fn wait_tls(
             Ok(v) => return Ok(v.version),
             Err(e) if Instant::now() >= deadline => {
                 let log = host
-                    .try_sh(step, &log_command(p.init))
+                    .try_sh(step, log)
                     .await
                     .map(|o| o.stdout_str())
                     .unwrap_or_default();
@@ -614,7 +652,11 @@ async fn wait_tls(
 /// engine with the host's own configuration (`rm --generic-cleanup`).
 pub async fn cleanup(remote: &dyn Remote, container: bool) -> Result<Vec<String>, ProvisionError> {
     let host = Host::new(remote).await?;
-    let p = detect(&host, container).await?;
+    let os = os_release(&host).await?;
+    if os.is_boot2docker() {
+        return boot2docker::cleanup(&host).await;
+    }
+    let p = detect(&host, os, container).await?;
     let step = "cleaning up the host";
     let mut changed = vec![];
     let existing = host.read(step, daemon::DAEMON_JSON).await?;
@@ -670,8 +712,16 @@ pub async fn upgrade(
     progress: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<String, ProvisionError> {
     let host = Host::new(remote).await?;
-    let p = detect(&host, req.container).await?;
     let step = "upgrading the engine";
+    let os = os_release(&host).await?;
+    if os.is_boot2docker() {
+        return Err(ProvisionError::Step {
+            step,
+            message: "boot2docker's engine comes with its ISO; boot a newer ISO to upgrade it"
+                .into(),
+        });
+    }
+    let p = detect(&host, os, req.container).await?;
     let path = host.sh(step, "command -v dockerd").await?.stdout_str();
     let path = path.trim();
     let owner = host
@@ -694,5 +744,5 @@ pub async fn upgrade(
     host.sh(step, &p.family.upgrade_command(&pkgs)).await?;
     progress("Restarting the engine...");
     restart_engine(&host, p.init).await?;
-    wait_tls(&host, &p, req).await
+    wait_tls(&host, &log_command(p.init), req).await
 }

@@ -53,6 +53,12 @@ impl OsRelease {
             .to_string()
     }
 
+    /// boot2docker (`ID=boot2docker`): no package manager, its engine comes
+    /// with the ISO, so it has its own provisioner rather than a [`Family`].
+    pub fn is_boot2docker(&self) -> bool {
+        self.id().eq_ignore_ascii_case("boot2docker")
+    }
+
     /// `ID` followed by the `ID_LIKE` words, lower-cased.
     fn ids(&self) -> Vec<String> {
         let mut v = vec![self.id().to_ascii_lowercase()];
