@@ -8,6 +8,7 @@ mod support;
 mod support_discovery;
 mod support_drivers;
 
+mod boot2docker;
 mod discovery;
 mod docs;
 mod drivers;
