@@ -251,3 +251,37 @@ export "GREETING=hello \"big\" world"
     ));
     assert!(!args.contains("tcp://"), "{args}");
 }
+
+#[test]
+fn boot2docker_as_root_with_a_storage_driver() {
+    support::require_testbed();
+    let env = Env::new();
+    let key = support::keypair(env.dir.path(), "id_b2d_root");
+    let host = SshHost::start("b2droot", &key.with_extension("pub"));
+    let pubkey = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    make_boot2docker(&host, &pubkey);
+    let out = env
+        .cmd()
+        .args(["create", "-d", "generic", "--generic-ip-address", &host.ip])
+        .args(["--generic-ssh-user", "root", "--generic-ssh-key"])
+        .arg(&key)
+        .args(["--engine-storage-driver", "vfs", "b2d2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "create: {}", output_text(&out));
+    let profile = host.exec("cat /var/lib/boot2docker/profile");
+    assert!(
+        profile
+            .contains("DOCKER_HOST='-H tcp://0.0.0.0:2376'\nDOCKER_STORAGE=vfs\nDOCKER_TLS=auto\n"),
+        "{profile}"
+    );
+    let info = sh(env.docker_for("b2d2").args([
+        "info",
+        "--format",
+        "{{.Name}} {{.Driver}} {{json .Labels}}",
+    ]));
+    assert!(
+        info.starts_with("b2d2 vfs ") && info.contains("provider=generic"),
+        "{info}"
+    );
+}
