@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use flotilla::cli::Cli;
-use flotilla::commands::{self, AlreadyReported, Ctx, Hinted};
+use flotilla::commands::{self, AlreadyReported, Ctx, ExitWith, Hinted};
 use flotilla::ops::create::CreateError;
 use flotilla::output::Printer;
 use flotilla::store::{self, Store};
@@ -87,6 +87,20 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<ExitWith>().is_some() => {
+            if let Some(ExitWith {
+                code,
+                error: Some(inner),
+            }) = e.downcast_ref::<ExitWith>()
+            {
+                printer.error(&message(inner));
+                if let Some(h) = inner.downcast_ref::<Hinted>() {
+                    printer.hint(&h.hint);
+                }
+                return ExitCode::from(*code);
+            }
+            ExitCode::from(e.downcast_ref::<ExitWith>().map_or(1, |x| x.code))
+        }
         Err(e) => {
             if e.downcast_ref::<AlreadyReported>().is_none() {
                 printer.error(&message(&e));

@@ -1,8 +1,10 @@
 //! Command-line types only (clap derive). No logic lives here: commands in
 //! `crate::commands` turn these into options for `crate::ops`.
 
+mod cluster;
 mod machine;
 
+pub use cluster::*;
 pub use machine::*;
 
 use std::path::PathBuf;
@@ -78,6 +80,14 @@ pub enum Commands {
     Url(NameArg),
     /// Print flotilla's version, or a machine's engine version
     Version(VersionArgs),
+    /// Show a swarm: its nodes, their health, reservations and labels
+    Info(SwarmInfoArgs),
+    /// List the containers of a swarm (NODE/NAME)
+    Ps(PsArgs),
+    /// Place a container on a swarm's best node, create and start it
+    Run(Box<RunArgs>),
+    /// Decide placements from a state document, without any engine
+    Plan(Box<PlanArgs>),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

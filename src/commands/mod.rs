@@ -6,7 +6,11 @@ mod create;
 mod env;
 mod info;
 mod ls;
+mod plan;
+mod ps;
 mod rm;
+mod run;
+mod swarm_info;
 
 use std::fmt;
 
@@ -61,6 +65,38 @@ impl fmt::Display for AlreadyReported {
 
 impl std::error::Error for AlreadyReported {}
 
+/// A failure with its own exit code (a container's exit status, `plan`'s 2
+/// for unusable files); the message, if any, is printed as usual.
+#[derive(Debug)]
+pub struct ExitWith {
+    pub code: u8,
+    pub error: Option<anyhow::Error>,
+}
+
+impl ExitWith {
+    pub fn silent(code: u8) -> anyhow::Error {
+        anyhow::Error::new(ExitWith { code, error: None })
+    }
+
+    pub fn error(code: u8, error: anyhow::Error) -> anyhow::Error {
+        anyhow::Error::new(ExitWith {
+            code,
+            error: Some(error),
+        })
+    }
+}
+
+impl fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{e}"),
+            None => write!(f, "exit status {}", self.code),
+        }
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
 pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
     match cli.command {
         Commands::Active(a) => info::active(&ctx, a).await,
@@ -74,6 +110,10 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Status(a) => info::status(&ctx, a).await,
         Commands::Url(a) => info::url(&ctx, a).await,
         Commands::Version(a) => info::version(&ctx, a).await,
+        Commands::Info(a) => swarm_info::run(&ctx, a).await,
+        Commands::Ps(a) => ps::run(&ctx, a).await,
+        Commands::Run(a) => run::run(&ctx, *a).await,
+        Commands::Plan(a) => plan::run(&ctx, *a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
         Commands::Completions(a) => completions::completions(&ctx, a),
         Commands::GenerateDocs(a) => completions::generate_docs(&ctx, a),

@@ -7,6 +7,9 @@ pub mod env;
 pub mod filter;
 pub mod ls;
 pub mod rm;
+pub mod run;
+pub mod run_spec;
+pub mod swarm_view;
 
 use std::time::Duration;
 

@@ -3,5 +3,6 @@
 
 mod support;
 
+mod cluster;
 mod docs;
 mod machines;

@@ -1,0 +1,60 @@
+//! `plan`: placement decisions from a state document, with no engine.
+//! Exit codes: 0 every request placed, 1 some not, 2 unusable files or
+//! command line.
+
+use super::{Ctx, ExitWith};
+use crate::cli::PlanArgs;
+use crate::ops::run_spec;
+use crate::scheduler::plan::{self, PlanOverrides};
+
+fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    text.map_err(|e| {
+        ExitWith::error(
+            2,
+            anyhow::anyhow!("cannot read {what} file {}: {e}", path.display()),
+        )
+    })
+}
+
+pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
+    let overrides = PlanOverrides {
+        strategy: a.strategy,
+        overcommit: a.overcommit,
+        seed: a.seed,
+    };
+    let state = read(&a.state, "state")?;
+    let usage = |e: plan::PlanError| ExitWith::error(2, e.into());
+    if let Some(requests) = &a.requests {
+        let requests = read(requests, "requests")?;
+        let outcome = plan::plan_from_files(&state, &requests, &overrides).map_err(usage)?;
+        let mut s = serde_json::to_string_pretty(&outcome.results)?;
+        s.push('\n');
+        ctx.printer.data_raw(&s);
+        if !outcome.all_placed {
+            return Err(ExitWith::silent(1));
+        }
+        return Ok(());
+    }
+    let image = a.image.clone().unwrap_or_default();
+    let mut env_files = Vec::new();
+    for f in &a.flags.env_file {
+        env_files.push((f.display().to_string(), read(f, "env")?));
+    }
+    let lookup = |k: &str| std::env::var(k).ok();
+    let request = run_spec::build(&a.flags, &image, &a.command, &env_files, &lookup)
+        .and_then(|s| s.request())
+        .map_err(|e| ExitWith::error(2, e.into()))?;
+    let result = plan::plan_single(&state, &request, &overrides).map_err(usage)?;
+    let mut s = serde_json::to_string_pretty(&result)?;
+    s.push('\n');
+    ctx.printer.data_raw(&s);
+    if let Some(e) = result.error {
+        return Err(ExitWith::error(1, anyhow::anyhow!(e)));
+    }
+    Ok(())
+}
