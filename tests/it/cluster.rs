@@ -274,7 +274,7 @@ fn a_host_port_clash_fails_with_the_classic_message() {
     let err = stderr(&o);
     assert!(
         err.contains(&format!(
-            "Unable to find a node that satisfies the following conditions \n[port {port} (Bridge mode)]\n[node==frontend]"
+            "error: Unable to find a node that satisfies the following conditions \n[port {port} (Bridge mode)]\n[available container slots]\n[node==frontend]"
         )),
         "{err}"
     );
@@ -493,7 +493,10 @@ fn parallel_runs_race_for_one_container_slot() {
         let children: Vec<_> = names
             .iter()
             .map(|n| {
-                s.cmd()
+                StdCommand::new(bin())
+                    .env("FLOTILLA_STORAGE_PATH", s.path())
+                    .env("NO_COLOR", "1")
+                    .env_remove("FLOTILLA_SWARM")
                     .args([
                         "run",
                         "-d",
@@ -927,7 +930,10 @@ fn plan_unusable_input_is_exit_2_with_the_offending_text() {
             ],
             "invalid --overcommit -2",
         ),
-        (vec!["plan", "--state", &good_state], "--requests"),
+        (
+            vec!["plan", "--state", &good_state],
+            "the following required arguments were not provided",
+        ),
     ] {
         let o = s.run(&args);
         assert_clean_failure(&o, 2);
