@@ -43,6 +43,10 @@ complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "rm" -d 'Remove ma
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "status" -d 'Print the state of a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "url" -d 'Print the engine URL of a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "info" -d 'Show a swarm: its nodes, their health, reservations and labels'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ps" -d 'List the containers of a swarm (NODE/NAME)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "run" -d 'Place a container on a swarm\'s best node, create and start it'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "plan" -d 'Decide placements from a state document, without any engine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "certs" -d 'Certificates of the store'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
@@ -182,6 +186,100 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s D -l debug
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l swarm -d 'The swarm: its master\'s machine name or its discovery URL [default: the only swarm in the store]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l timeout -d 'How long each engine may take to answer (engines are queried concurrently)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s f -l format -d '`json` prints the state document (what `plan --state` reads), or a Go template over it' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l swarm -d 'The swarm: its master\'s machine name or its discovery URL [default: the only swarm in the store]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l timeout -d 'How long each engine may take to answer (engines are queried concurrently)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l filter -d 'Filter: node=, name= (substring), label=KEY[=VALUE], status=, id= (prefix); repeatable' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l format -d '`json`, a Go template (\'{{.Names}}\'), or `table` + template' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s a -l all -d 'Show every container (stopped ones, and those on unhealthy nodes)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s q -l quiet -d 'Print only container IDs'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ps" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l swarm -d 'The swarm: its master\'s machine name or its discovery URL [default: the only swarm in the store]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l timeout -d 'How long each engine may take to answer (engines are queried concurrently)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l pending-ttl -d 'How long a pending placement holds its node for other runs if this run dies' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l name -d 'Container name (unique across the swarm)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s e -l env -d 'Environment variable KEY=VALUE (or KEY, from this environment); `constraint:EXPR`, `affinity:EXPR` and `reschedule:POLICY` are placement rules (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l env-file -d 'Read environment variables from a file, one KEY=VALUE a line (repeatable)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s l -l label -d 'Container label KEY=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s p -l publish -d 'Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l expose -d 'Expose a port or range without publishing it (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l link -d 'Link to a container NAME[:ALIAS]; the container is placed on the same node (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l volumes-from -d 'Mount the volumes of a container; the container is placed on the same node (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s v -l volume -d 'Bind mount or volume SRC:DST[:OPTS] (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l network -l net -d 'Network mode: bridge, host, none, container:NAME or a network name' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s m -l memory -d 'Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l cpus -d 'CPU limit in CPUs, which is also the reservation the scheduler counts (e.g. 0.5)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l restart -d 'Restart policy: no, always, unless-stopped, on-failure[:MAX]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s u -l user -d 'User NAME|UID[:GROUP|GID]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l dry-run -d 'Print where the container would go (a plan result object) and create nothing'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l explain -d 'Print, node by node, which filter rejected the container and why; create nothing'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s P -l publish-all -d 'Publish every exposed port on a random host port'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s i -l interactive -d 'Keep stdin open and forward it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand run" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l state -d 'State document (as `info --format json` prints it); `-` reads stdin' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l requests -d 'JSON array of create requests (Engine API bodies with a `Name`), decided in order' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l strategy -d 'Ranking strategy [default: the state document\'s]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l overcommit -d 'Overcommit fraction on CPUs and memory, e.g. 0.05 [default: the state document\'s]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l seed -d 'Seed of the random strategy' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l name -d 'Container name (unique across the swarm)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s e -l env -d 'Environment variable KEY=VALUE (or KEY, from this environment); `constraint:EXPR`, `affinity:EXPR` and `reschedule:POLICY` are placement rules (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l env-file -d 'Read environment variables from a file, one KEY=VALUE a line (repeatable)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s l -l label -d 'Container label KEY=VALUE (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s p -l publish -d 'Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l expose -d 'Expose a port or range without publishing it (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l link -d 'Link to a container NAME[:ALIAS]; the container is placed on the same node (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l volumes-from -d 'Mount the volumes of a container; the container is placed on the same node (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s v -l volume -d 'Bind mount or volume SRC:DST[:OPTS] (repeatable)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l network -l net -d 'Network mode: bridge, host, none, container:NAME or a network name' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s m -l memory -d 'Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l cpus -d 'CPU limit in CPUs, which is also the reservation the scheduler counts (e.g. 0.5)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l restart -d 'Restart policy: no, always, unless-stopped, on-failure[:MAX]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l entrypoint -d 'Override the image\'s entrypoint' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s u -l user -d 'User NAME|UID[:GROUP|GID]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s d -l detach -d 'Run in the background and print the container ID'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s P -l publish-all -d 'Publish every exposed port on a random host port'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l rm -d 'Remove the container when it exits'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s i -l interactive -d 'Keep stdin open and forward it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s t -l tty -d 'Allocate a pseudo-TTY'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand certs; and not __fish_seen_subcommand_from server help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
@@ -221,19 +319,23 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s D -l
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "create" -d 'Create a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "ls" -d 'List machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "create" -d 'Create a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ls" -d 'List machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "info" -d 'Show a swarm: its nodes, their health, reservations and labels'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ps" -d 'List the containers of a swarm (NODE/NAME)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "run" -d 'Place a container on a swarm\'s best node, create and start it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "plan" -d 'Decide placements from a state document, without any engine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from certs" -f -a "server" -d 'Issue a server certificate signed by the store\'s CA, for an engine you then adopt with `create -d none`'

@@ -8,8 +8,9 @@
 //! later query is **Unhealthy**. Both are in the state with `healthy: false`
 //! and their error, so the health filter removes them and `info` shows why.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bollard::Docker;
@@ -17,6 +18,7 @@ use bollard::models::{ContainerInspectResponse, ContainerSummary, SystemInfo};
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
 use futures_util::StreamExt;
 use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
 
 use crate::cluster::members::{Member, Swarm};
 use crate::cluster::state::{ClusterState, Container, DEFAULT_OVERCOMMIT, Image, Node, Port};
@@ -52,6 +54,90 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Containers listed or inspected.
     pub detail: Detail,
+    /// Where to keep inspected containers between commands (see
+    /// [`InspectCache`]); `None` inspects every container every time.
+    pub cache: Option<PathBuf>,
+}
+
+/// How long an inspected container's reservations are reused.
+pub const INSPECT_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// What only an inspect tells about a container, kept between commands so a
+/// burst of `run`s does not re-inspect every container of every engine each
+/// time. Everything else (name, state, labels, actual ports) comes fresh from
+/// the engine's list. Only `docker update` changes what is cached, so an
+/// updated reservation is seen within [`INSPECT_CACHE_TTL`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InspectCache {
+    /// Container ID → facts.
+    pub containers: HashMap<String, Inspected>,
+}
+
+/// The cached facts of one container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inspected {
+    pub cpus: f64,
+    pub memory: u64,
+    /// Requested host bindings (they hold a port even while stopped).
+    pub ports: Vec<Port>,
+    pub exposed_ports: Vec<String>,
+    pub network_mode: String,
+    /// Unix seconds when inspected.
+    pub at: u64,
+}
+
+impl InspectCache {
+    fn load(path: &Path) -> InspectCache {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Written with a rename so concurrent readers see whole files; a lost
+    /// update between two writers only costs a later inspect.
+    fn save(&self, path: &Path) {
+        let Ok(bytes) = serde_json::to_vec(self) else {
+            return;
+        };
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A container from its list entry and its cached inspect facts.
+pub fn container_from_cached(summary: &ContainerSummary, cached: &Inspected) -> Container {
+    let mut c = container_from_summary(summary);
+    c.cpus = cached.cpus;
+    c.memory = cached.memory;
+    for p in &cached.ports {
+        if !c.ports.contains(p) {
+            c.ports.push(p.clone());
+        }
+    }
+    c.exposed_ports = cached.exposed_ports.clone();
+    c.network_mode = cached.network_mode.clone();
+    c
+}
+
+fn inspected_of(c: &Container, at: u64) -> Inspected {
+    Inspected {
+        cpus: c.cpus,
+        memory: c.memory,
+        ports: c.ports.clone(),
+        exposed_ports: c.exposed_ports.clone(),
+        network_mode: c.network_mode.clone(),
+        at,
+    }
 }
 
 /// A node's state in the classic sense.
@@ -260,6 +346,8 @@ struct Fetched {
     node: Node,
     view: NodeView,
     client: Option<Docker>,
+    /// Containers inspected by this fetch, for the cache.
+    learned: Vec<(String, Inspected)>,
 }
 
 fn pending(target: &Target, error: String) -> Fetched {
@@ -281,6 +369,7 @@ fn pending(target: &Target, error: String) -> Fetched {
             images: 0,
         },
         client: None,
+        learned: Vec::new(),
     }
 }
 
@@ -447,7 +536,8 @@ pub fn container_from_summary(c: &ContainerSummary) -> Container {
     }
 }
 
-async fn fetch_node(target: &Target, opts: &LiveOptions) -> Fetched {
+async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -> Fetched {
+    let mut learned: Vec<(String, Inspected)> = Vec::new();
     let member = &target.member;
     let mut docker = match client(member, opts.timeout) {
         Ok(d) => d,
@@ -529,7 +619,18 @@ async fn fetch_node(target: &Target, opts: &LiveOptions) -> Fetched {
         let containers = match opts.detail {
             Detail::Summary => list.iter().map(container_from_summary).collect(),
             Detail::Full => {
-                let inspected: Vec<_> = futures_util::stream::iter(list.iter().map(|c| {
+                let now = unix_now();
+                let fresh = |id: &str| {
+                    cache
+                        .containers
+                        .get(id)
+                        .filter(|c| c.at + INSPECT_CACHE_TTL.as_secs() > now)
+                };
+                let todo: Vec<&ContainerSummary> = list
+                    .iter()
+                    .filter(|c| fresh(c.id.as_deref().unwrap_or_default()).is_none())
+                    .collect();
+                let inspected: Vec<_> = futures_util::stream::iter(todo.iter().map(|c| {
                     let id = c.id.clone().unwrap_or_default();
                     let docker = &docker;
                     async move { docker.inspect_container(&id, None).await }
@@ -537,16 +638,37 @@ async fn fetch_node(target: &Target, opts: &LiveOptions) -> Fetched {
                 .buffered(INSPECT_CONCURRENCY)
                 .collect()
                 .await;
-                let mut out = Vec::with_capacity(list.len());
-                for (summary, r) in list.iter().zip(inspected) {
+                let mut by_id: HashMap<String, Option<Container>> = HashMap::new();
+                for (summary, r) in todo.iter().zip(inspected) {
+                    let id = summary.id.clone().unwrap_or_default();
                     match r {
-                        Ok(c) => out.push(container_from_inspect(&c)),
+                        Ok(c) => {
+                            let c = container_from_inspect(&c);
+                            learned.push((id.clone(), inspected_of(&c, now)));
+                            by_id.insert(id, Some(c));
+                        }
                         // Removed since the list: gone, not an error.
                         Err(bollard::errors::Error::DockerResponseServerError {
                             status_code: 404,
                             ..
-                        }) => {}
-                        Err(_) => out.push(container_from_summary(summary)),
+                        }) => {
+                            by_id.insert(id, None);
+                        }
+                        Err(_) => {
+                            by_id.insert(id, Some(container_from_summary(summary)));
+                        }
+                    }
+                }
+                let mut out = Vec::with_capacity(list.len());
+                for summary in &list {
+                    let id = summary.id.as_deref().unwrap_or_default();
+                    match by_id.remove(id) {
+                        Some(Some(c)) => out.push(c),
+                        Some(None) => {}
+                        None => match fresh(id) {
+                            Some(cached) => out.push(container_from_cached(summary, cached)),
+                            None => out.push(container_from_summary(summary)),
+                        },
                     }
                 }
                 out
@@ -598,6 +720,7 @@ async fn fetch_node(target: &Target, opts: &LiveOptions) -> Fetched {
         node,
         view,
         client: Some(docker),
+        learned,
     }
 }
 
@@ -607,7 +730,33 @@ pub async fn fetch(swarm: Swarm, targets: &[Target], opts: &LiveOptions) -> Live
     // Engines that share an engine ID (cloned VMs, copied `key.json`) are
     // still distinct nodes: upstream 1.2.7+ keyed engines by `ID|addr` for
     // this reason, and the testbed's engines do share one ID.
-    let fetched = join_all(targets.iter().map(|t| fetch_node(t, opts))).await;
+    let cache_path = opts
+        .cache
+        .as_ref()
+        .filter(|_| opts.detail == Detail::Full)
+        .map(|d| d.join("containers.json"));
+    let cache = cache_path
+        .as_deref()
+        .map(InspectCache::load)
+        .unwrap_or_default();
+    let fetched = join_all(targets.iter().map(|t| fetch_node(t, opts, &cache))).await;
+    if let Some(path) = &cache_path {
+        // Keep the entries of containers that still exist, plus the new ones.
+        let mut next = InspectCache::default();
+        for f in &fetched {
+            for c in &f.node.containers {
+                if let Some(e) = cache.containers.get(&c.id) {
+                    next.containers.insert(c.id.clone(), e.clone());
+                }
+            }
+            for (id, e) in &f.learned {
+                next.containers.insert(id.clone(), e.clone());
+            }
+        }
+        if next != cache {
+            next.save(path);
+        }
+    }
     let strategy = swarm
         .strategy
         .as_deref()
@@ -680,6 +829,38 @@ mod tests {
                 .iter()
                 .all(|p| p.host_port == 8080 && p.container_port == 80)
         );
+    }
+
+    #[test]
+    fn cached_facts_fill_in_what_the_list_lacks() {
+        let summary: ContainerSummary = serde_json::from_value(json!({
+            "Id": "abc", "Names": ["/renamed"], "Image": "redis", "State": "exited",
+            "Labels": {"a": "b"}, "Ports": [], "HostConfig": {"NetworkMode": "default"}
+        }))
+        .unwrap();
+        let cached = Inspected {
+            cpus: 0.5,
+            memory: 42,
+            ports: vec![Port {
+                host_ip: String::new(),
+                host_port: 8080,
+                container_port: 80,
+                protocol: "tcp".into(),
+            }],
+            exposed_ports: vec!["80/tcp".into()],
+            network_mode: "bridge".into(),
+            at: 0,
+        };
+        let c = container_from_cached(&summary, &cached);
+        assert_eq!(c.name, "renamed", "names come fresh from the list");
+        assert_eq!(c.state, "exited");
+        assert_eq!((c.cpus, c.memory), (0.5, 42));
+        assert_eq!(
+            c.ports.len(),
+            1,
+            "a stopped container still holds its requested port"
+        );
+        assert_eq!(c.network_mode, "bridge");
     }
 
     #[test]

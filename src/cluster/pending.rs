@@ -83,6 +83,13 @@ pub fn swarm_dir(store: &Store, discovery: &str) -> PathBuf {
         .join(format!("{:016x}", fnv1a(discovery)))
 }
 
+/// The swarm's directory, created if needed; `None` when it cannot be (a
+/// read-only store only loses the caches kept there).
+pub fn ensure_swarm_dir(store: &Store, discovery: &str) -> Option<PathBuf> {
+    let dir = swarm_dir(store, discovery);
+    create_private_dir_all(&dir).ok().map(|()| dir)
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -130,6 +137,24 @@ pub fn apply(state: &mut ClusterState, entries: &[PendingEntry]) {
             node.containers.push(e.container.clone());
         }
     }
+}
+
+/// Temp file + rename, without the fsync of store records: pending entries
+/// are worth nothing after a crash (their process is gone), and two fsyncs
+/// per `run` cost more than the decision.
+fn write_ephemeral(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    drop(f);
+    std::fs::rename(&tmp, path)
 }
 
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
@@ -201,7 +226,7 @@ impl DecisionLock {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        write_atomic(&path, &bytes, 0o600).map_err(|source| PendingError::Write { path, source })
+        write_ephemeral(&path, &bytes).map_err(|source| PendingError::Write { path, source })
     }
 
     /// The entries that count now.

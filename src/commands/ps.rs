@@ -18,6 +18,7 @@ pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
     let opts = LiveOptions {
         timeout: a.select.timeout,
         detail: Detail::Summary,
+        cache: None,
     };
     let live = live::fetch(swarm, &targets, &opts).await;
     for v in &live.views {

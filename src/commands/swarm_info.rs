@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::cli::SwarmInfoArgs;
 use crate::cluster::live::{self, Detail, LiveOptions};
-use crate::cluster::members;
+use crate::cluster::{members, pending};
 use crate::ops::swarm_view;
 use crate::output::template::{self, Format};
 
@@ -18,6 +18,7 @@ pub async fn run(ctx: &Ctx, a: SwarmInfoArgs) -> anyhow::Result<()> {
     let opts = LiveOptions {
         timeout: a.select.timeout,
         detail: Detail::Full,
+        cache: pending::ensure_swarm_dir(&ctx.store, &swarm.discovery),
     };
     let live = live::fetch(swarm, &targets, &opts).await;
     match format {

@@ -141,10 +141,16 @@ fn decide(state: &ClusterState, prepared: &Prepared, opts: &Options) -> Result<D
     Ok(scheduler::schedule_prepared(state, prepared, opts)?)
 }
 
-async fn fetch(swarm: &members::Swarm, targets: &[live::Target], opts: &RunOptions) -> Live {
+async fn fetch(
+    store: &Store,
+    swarm: &members::Swarm,
+    targets: &[live::Target],
+    opts: &RunOptions,
+) -> Live {
     let lo = LiveOptions {
         timeout: opts.timeout,
         detail: Detail::Full,
+        cache: pending::ensure_swarm_dir(store, &swarm.discovery),
     };
     live::fetch(swarm.clone(), targets, &lo).await
 }
@@ -172,7 +178,7 @@ pub async fn run(
     let (swarm, members) = members::resolve(store, opts.selector.as_deref()).await?;
     let targets = live::targets(store, members);
     if opts.mode != Mode::Create {
-        let mut live = fetch(&swarm, &targets, opts).await;
+        let mut live = fetch(store, &swarm, &targets, opts).await;
         // A snapshot is enough to answer "where would it go": the lock is
         // held only to read the entries.
         let lock = DecisionLock::acquire(store, &live.swarm.discovery).await?;
@@ -215,7 +221,7 @@ pub async fn run(
     );
     let lock = DecisionLock::acquire(store, &swarm.discovery).await?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "locked");
-    let mut live = fetch(&swarm, &targets, opts).await;
+    let mut live = fetch(store, &swarm, &targets, opts).await;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "fetched the state"
