@@ -103,6 +103,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
+    // Under `cargo test --all-targets` (no `--bench`), a quick smoke run.
+    let bench = std::env::args().any(|a| a == "--bench");
     let t = Instant::now();
     let base = state();
     eprintln!(
@@ -112,7 +114,7 @@ fn main() {
     let opts = Options::from_state(&base);
 
     // (a) one decision.
-    let iterations = 2_000;
+    let iterations = if bench { 2_000 } else { 40 };
     let reqs: Vec<CreateRequest> = (0..iterations)
         .map(|i| CreateRequest::from_value(request(i)).expect("valid request"))
         .collect();
@@ -151,7 +153,7 @@ fn main() {
     let total: usize = std::env::var("PLAN_BENCH_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(30_000);
+        .unwrap_or(if bench { 30_000 } else { 200 });
     let mut s = base.clone();
     let seq: Vec<Value> = (0..total).map(request).collect();
     let t = Instant::now();

@@ -72,7 +72,12 @@ fn containers() -> Vec<ProxyContainer> {
 fn main() {
     let input = containers();
     let opts = RenderOptions::new("/var/lib/flotilla/proxy");
-    let runs = 200;
+    // Under `cargo test --all-targets` (no `--bench`), a quick smoke run.
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        200
+    } else {
+        5
+    };
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     let mut build_times: Vec<Duration> = Vec::with_capacity(runs);
     let mut render_times: Vec<Duration> = Vec::with_capacity(runs);

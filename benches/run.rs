@@ -71,7 +71,13 @@ fn main() {
     for f in ["ca.pem", "ca-key.pem", "cert.pem", "key.pem"] {
         std::fs::copy(certs.join(f), dir.path().join("certs").join(f)).expect("testbed certs");
     }
-    let token = format!("token://bench{}", std::process::id());
+    let o = flotilla(dir.path(), &["token", "create"]);
+    assert!(
+        o.status.success(),
+        "token create: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let token = format!("token://{}", String::from_utf8_lossy(&o.stdout).trim());
     for (name, ip) in &engines {
         let url = format!("tcp://{ip}:2376");
         let mut args = vec![

@@ -38,11 +38,25 @@ complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "create" -d 'Creat
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "kill" -d 'Kill machines (power off at once)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "provision" -d 'Provision machines again with their stored options (idempotent)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "regenerate-certs" -d 'Issue new server certificates (and, with --client-certs, a new client certificate)'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "restart" -d 'Restart machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "scp" -d 'Copy files to, from or between machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ssh" -d 'Log into a machine or run a command on it'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "start" -d 'Start machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "stop" -d 'Stop machines'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "upgrade" -d 'Upgrade the engine of machines with the host\'s package manager'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ls" -d 'List machines'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "rm" -d 'Remove machines'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "status" -d 'Print the state of a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "url" -d 'Print the engine URL of a machine'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "token" -d 'Cluster tokens: create one (in the store, or on a token service), delete one'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "discovery" -d 'The token service'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "join" -d 'Keep an engine address registered in a cluster\'s discovery until stopped'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "list" -d 'Print a cluster\'s addresses from its discovery URL'
+complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "proxy" -d 'Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "info" -d 'Show a swarm: its nodes, their health, reservations and labels'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "ps" -d 'List the containers of a swarm (NODE/NAME)'
 complete -c flotilla -n "__fish_flotilla_needs_command" -f -a "run" -d 'Place a container on a swarm\'s best node, create and start it'
@@ -70,7 +84,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s D -l debug 
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: none)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none; others: a flotilla-driver-NAME plugin on PATH)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-label -d 'Engine label KEY=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-opt -d 'Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-env -d 'Environment variable for the daemon KEY=VALUE (repeatable)' -r
@@ -92,13 +106,25 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-ca-cert
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-client-cert -d 'Client certificate the engine accepts [default: the store\'s]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-client-key -d 'Key of the client certificate [default: the store\'s]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l check-timeout -d 'How long the final connection check may take' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l url -d 'URL of the engine to adopt (none driver): tcp://HOST:PORT or unix:///PATH' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ip-address -d 'IP address or host name of the host (generic driver; required)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-user -d 'SSH user (generic driver); non-root users need passwordless sudo' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-key -d 'SSH private key, copied into the store (generic driver) [default: ssh-agent and ~/.ssh]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ssh-port -d 'SSH port (generic driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-engine-port -d 'Port the engine listens on with TLS (generic driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-host -d 'Engine that runs the node containers (docker driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-image -d 'Node image; it must contain dockerd (docker driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-network -d 'Network the node joins (docker driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm -d 'Make the machine a member of a swarm'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l swarm-master -d 'Make the machine the swarm\'s master'
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l docker-privileged -d 'Run the node with --privileged instead of the capability set (docker driver)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s h -l help -d 'Print help'
@@ -139,6 +165,82 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s D -l debug -d '
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ip" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand kill" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand provision" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s f -l force -d 'Do not ask for confirmation'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l client-certs -d 'Also replace the client certificate (all machines keep working: they trust the CA)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand regenerate-certs" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s r -l recursive -d 'Copy directories recursively'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s d -l delta -d 'Send only the differences (rsync; one side must be local)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand scp" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand ssh" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand start" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand upgrade" -s V -l version -d 'Print version'
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -l filter -d 'Filter: driver=, state=, name= (regex), swarm=, label=KEY[=VALUE]; repeatable' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s t -l timeout -d 'How long to wait for each machine (they are queried concurrently)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand ls" -s f -l format -d '`json`, a Go template (\'{{.Name}}\'), or `table` + template' -r
@@ -157,6 +259,7 @@ always\t''
 never\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s f -l force -d 'Remove the local record even if removing the host fails (implies -y)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s y -d 'Do not ask for confirmation'
+complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l generic-cleanup -d 'Also remove flotilla\'s engine configuration from generic hosts (the host\'s own is restored)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand rm" -s h -l help -d 'Print help'
@@ -186,6 +289,136 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s D -l debug
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand version" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -f -a "create" -d 'Create a cluster token and print it (and nothing else) on stdout: token=$(flotilla token create)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -f -a "rm" -d 'Delete a cluster token and all its members'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a cluster token and print it (and nothing else) on stdout: token=$(flotilla token create)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete a cluster token and all its members'
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Run a token service (Docker Hub\'s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l addr -d 'Address to listen on (port 0 picks a free port)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l data -d 'Directory keeping tokens and members across restarts' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l tls-key -d 'Key of --tls-cert (PEM)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Run a token service (Docker Hub\'s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C'
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l advertise -l addr -d 'Address to keep registered: IP:PORT or HOSTNAME:PORT of the engine' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l heartbeat -d 'How often to register again (at least 1s)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l ttl -d 'How long an entry lives without a heartbeat (more than --heartbeat)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l delay -d 'Wait a random time up to this before the first registration, to spread out many agents' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l timeout -d 'Give up when the backend has not answered within this time' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l format -d 'Output: one address per line, or a JSON array' -r -f -a "text\t''
+json\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l poll -d 'How often --watch polls backends that cannot be watched (etcd is watched, not polled)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l watch -d 'Keep running and print the list again whenever it changes (JSON: one array per line; text: a blank line after each list)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l swarm -d 'Watch every engine of this swarm (a master\'s name or a discovery URL; empty: the only swarm in the store)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l machine -d 'Watch this machine\'s engine (repeatable); combines with --swarm' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l docker-host -d 'Watch one engine at this URL (tcp://HOST:PORT with DOCKER_CERT_PATH\'s certificates when DOCKER_TLS_VERIFY is set, or unix:///PATH) [default: DOCKER_HOST, else the local socket]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l engine-ip -d 'With --docker-host: the address other hosts reach that engine\'s published ports on [default: the host of a tcp:// URL; with a unix socket, containers are reached at their own IP]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l wait -d 'Debounce: wait until events pause for MIN, but never longer than MAX after the first one' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l resync -d 'Resynchronise every engine in full this often, as a safety net for lost events (SIGHUP also triggers one)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l timeout -d 'Timeout for connecting to an engine and for each API call' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l conf-dir -d 'Directory for the configuration, nginx\'s pid and temp files, and status.json [default: <store>/proxy]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l listen -d 'Where nginx listens: PORT or IP:PORT (with --node: the port published on the node)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l default-host -d 'The vhost that answers requests for unknown hosts (instead of 503)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l nginx -d 'Local mode: the nginx executable flotilla validates with (and runs, without --reload-cmd)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l reload-cmd -d 'Local mode: do not run nginx; after each validated swap run this command (sh -c) instead' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l node -d 'Run the nginx data plane as a container on this machine (typically the public one)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l proxy-image -d 'With --node: the image of the data plane container' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l proxy-name -d 'With --node: the data plane container\'s name; an existing one is adopted' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l listen-https -d 'With --node: host port published for 443 (nothing is rendered for TLS yet); 0: none' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Print what the running watcher routes: engines, vhosts, backends and skipped containers'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -l conf-dir -d 'The watcher\'s directory [default: <store>/proxy]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -l format -d '`json` prints the status file as written by the watcher' -r -f -a "json\t''
+table\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print what the running watcher routes: engines, vhosts, backends and skipped containers'
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l swarm -d 'The swarm: its master\'s machine name or its discovery URL [default: the only swarm in the store]' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand info" -l timeout -d 'How long each engine may take to answer (engines are queried concurrently)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand info" -s f -l format -d '`json` prints the state document (what `plan --state` reads), or a Go template over it' -r
@@ -319,23 +552,41 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s D -l
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "create" -d 'Create a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ls" -d 'List machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "info" -d 'Show a swarm: its nodes, their health, reservations and labels'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "ps" -d 'List the containers of a swarm (NODE/NAME)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "run" -d 'Place a container on a swarm\'s best node, create and start it'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "plan" -d 'Decide placements from a state document, without any engine'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
-complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip ls rm status url version info ps run plan certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "active" -d 'Print which machine is active (the one DOCKER_HOST points at)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "config" -d 'Print the docker client flags for a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "create" -d 'Create a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "env" -d 'Print the commands that point a Docker client at a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "inspect" -d 'Print a machine\'s record as JSON, or through a template'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "ip" -d 'Print the IP address of machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "kill" -d 'Kill machines (power off at once)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "provision" -d 'Provision machines again with their stored options (idempotent)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "regenerate-certs" -d 'Issue new server certificates (and, with --client-certs, a new client certificate)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "restart" -d 'Restart machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "scp" -d 'Copy files to, from or between machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "ssh" -d 'Log into a machine or run a command on it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "start" -d 'Start machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "stop" -d 'Stop machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "upgrade" -d 'Upgrade the engine of machines with the host\'s package manager'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "ls" -d 'List machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "rm" -d 'Remove machines'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "status" -d 'Print the state of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "url" -d 'Print the engine URL of a machine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "version" -d 'Print flotilla\'s version, or a machine\'s engine version'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "token" -d 'Cluster tokens: create one (in the store, or on a token service), delete one'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "discovery" -d 'The token service'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "join" -d 'Keep an engine address registered in a cluster\'s discovery until stopped'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "list" -d 'Print a cluster\'s addresses from its discovery URL'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "proxy" -d 'Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "info" -d 'Show a swarm: its nodes, their health, reservations and labels'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "ps" -d 'List the containers of a swarm (NODE/NAME)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "run" -d 'Place a container on a swarm\'s best node, create and start it'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "plan" -d 'Decide placements from a state document, without any engine'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "certs" -d 'Certificates of the store'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages (for packagers and the repository)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and not __fish_seen_subcommand_from active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a cluster token and print it (and nothing else) on stdout: token=$(flotilla token create)'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "rm" -d 'Delete a cluster token and all its members'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from discovery" -f -a "serve" -d 'Run a token service (Docker Hub\'s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C'
+complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from proxy" -f -a "status" -d 'Print what the running watcher routes: engines, vhosts, backends and skipped containers'
 complete -c flotilla -n "__fish_flotilla_using_subcommand help; and __fish_seen_subcommand_from certs" -f -a "server" -d 'Issue a server certificate signed by the store\'s CA, for an engine you then adopt with `create -d none`'

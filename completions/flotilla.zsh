@@ -70,8 +70,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'-d+[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
-'--driver=[Driver that creates the machine (built-in\: none)]:DRIVER:_default' \
+'-d+[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'--driver=[Driver that creates the machine (built-in\: docker, generic, none; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
 '*--engine-label=[Engine label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
 '*--engine-opt=[Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
 '*--engine-env=[Environment variable for the daemon KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
@@ -91,12 +91,24 @@ _arguments "${_arguments_options[@]}" : \
 '--tls-client-cert=[Client certificate the engine accepts \[default\: the store'\''s\]]:FILE:_files' \
 '--tls-client-key=[Key of the client certificate \[default\: the store'\''s\]]:FILE:_files' \
 '--check-timeout=[How long the final connection check may take]:DURATION:_default' \
+'--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
+'--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '--url=[URL of the engine to adopt (none driver)\: tcp\://HOST\:PORT or unix\:///PATH]:URL:_default' \
+'--generic-ip-address=[IP address or host name of the host (generic driver; required)]:ADDR:_default' \
+'--generic-ssh-user=[SSH user (generic driver); non-root users need passwordless sudo]:USER:_default' \
+'--generic-ssh-key=[SSH private key, copied into the store (generic driver) \[default\: ssh-agent and ~/.ssh\]]:FILE:_files' \
+'--generic-ssh-port=[SSH port (generic driver)]:PORT:_default' \
+'--generic-engine-port=[Port the engine listens on with TLS (generic driver)]:PORT:_default' \
+'--docker-host=[Engine that runs the node containers (docker driver)]:URL:_default' \
+'--docker-image=[Node image; it must contain dockerd (docker driver)]:IMAGE:_default' \
+'--docker-network=[Network the node joins (docker driver)]:NETWORK:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
 '--swarm[Make the machine a member of a swarm]' \
 '--swarm-master[Make the machine the swarm'\''s master]' \
+'--docker-privileged[Run the node with --privileged instead of the capability set (docker driver)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
@@ -104,7 +116,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
-':name -- Machine name:_default' \
+'*::names -- Machine names; several names create several machines concurrently:_default' \
 && ret=0
 ;;
 (env)
@@ -167,6 +179,150 @@ _arguments "${_arguments_options[@]}" : \
 '*::names -- Machine names \[default\: "default" when it exists\]:_default' \
 && ret=0
 ;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(provision)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(regenerate-certs)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-f[Do not ask for confirmation]' \
+'--force[Do not ask for confirmation]' \
+'--client-certs[Also replace the client certificate (all machines keep working\: they trust the CA)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(scp)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-r[Copy directories recursively]' \
+'--recursive[Copy directories recursively]' \
+'-d[Send only the differences (rsync; one side must be local)]' \
+'--delta[Send only the differences (rsync; one side must be local)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':src -- Source\: \[\[USER@\]MACHINE\:\]PATH:_default' \
+':dst -- Destination\: \[\[USER@\]MACHINE\:\]PATH:_default' \
+&& ret=0
+;;
+(ssh)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':name -- Machine name:_default' \
+'*::command -- Command to run instead of a login shell (after `--`); its exit code is flotilla'\''s:_default' \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
+(upgrade)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Machine names \[default\: "default" when it exists\]:_default' \
+&& ret=0
+;;
 (ls)
 _arguments "${_arguments_options[@]}" : \
 '*--filter=[Filter\: driver=, state=, name= (regex), swarm=, label=KEY\[=VALUE\]; repeatable]:KEY=VALUE:_default' \
@@ -196,6 +352,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f[Remove the local record even if removing the host fails (implies -y)]' \
 '--force[Remove the local record even if removing the host fails (implies -y)]' \
 '-y[Do not ask for confirmation]' \
+'--generic-cleanup[Also remove flotilla'\''s engine configuration from generic hosts (the host'\''s own is restored)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
@@ -252,6 +409,290 @@ _arguments "${_arguments_options[@]}" : \
 '--version[Print version]' \
 '::name -- Machine whose engine version to print:_default' \
 && ret=0
+;;
+(token)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__token_commands" \
+"*::: :->token" \
+&& ret=0
+
+    case $state in
+    (token)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-token-command-$line[1]:"
+        case $line[1] in
+            (create)
+_arguments "${_arguments_options[@]}" : \
+'--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
+'--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(rm)
+_arguments "${_arguments_options[@]}" : \
+'--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
+'--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':token -- The token to delete:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__token__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-token-help-command-$line[1]:"
+        case $line[1] in
+            (create)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(rm)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(discovery)
+_arguments "${_arguments_options[@]}" : \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__discovery_commands" \
+"*::: :->discovery" \
+&& ret=0
+
+    case $state in
+    (discovery)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-discovery-command-$line[1]:"
+        case $line[1] in
+            (serve)
+_arguments "${_arguments_options[@]}" : \
+'--addr=[Address to listen on (port 0 picks a free port)]:HOST:PORT:_default' \
+'--data=[Directory keeping tokens and members across restarts]:DIR:_files' \
+'--tls-cert=[Serve HTTPS with this certificate chain (PEM)]:FILE:_files' \
+'--tls-key=[Key of --tls-cert (PEM)]:FILE:_files' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__discovery__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-discovery-help-command-$line[1]:"
+        case $line[1] in
+            (serve)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(join)
+_arguments "${_arguments_options[@]}" : \
+'--advertise=[Address to keep registered\: IP\:PORT or HOSTNAME\:PORT of the engine]:IP:PORT:_default' \
+'--addr=[Address to keep registered\: IP\:PORT or HOSTNAME\:PORT of the engine]:IP:PORT:_default' \
+'--heartbeat=[How often to register again (at least 1s)]:DURATION:_default' \
+'--ttl=[How long an entry lives without a heartbeat (more than --heartbeat)]:DURATION:_default' \
+'--delay=[Wait a random time up to this before the first registration, to spread out many agents]:DURATION:_default' \
+'--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
+'--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':url -- Discovery URL\: token\://TOKEN, token\://HOST/PATH/TOKEN, etcd\://H1,H2/PREFIX:_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'--timeout=[Give up when the backend has not answered within this time]:DURATION:_default' \
+'--format=[Output\: one address per line, or a JSON array]:FORMAT:(text json)' \
+'--poll=[How often --watch polls backends that cannot be watched (etcd is watched, not polled)]:DURATION:_default' \
+'--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
+'--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--watch[Keep running and print the list again whenever it changes (JSON\: one array per line; text\: a blank line after each list)]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':url -- Discovery URL\: token\://…, file\:///PATH, nodes\://A,B, etcd\://H1,H2/PREFIX:_default' \
+&& ret=0
+;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+'(--docker-host)--swarm=[Watch every engine of this swarm (a master'\''s name or a discovery URL; empty\: the only swarm in the store)]::MASTER|URL:_default' \
+'(--docker-host)*--machine=[Watch this machine'\''s engine (repeatable); combines with --swarm]:NAME:_default' \
+'--docker-host=[Watch one engine at this URL (tcp\://HOST\:PORT with DOCKER_CERT_PATH'\''s certificates when DOCKER_TLS_VERIFY is set, or unix\:///PATH) \[default\: DOCKER_HOST, else the local socket\]]:URL:_default' \
+'--engine-ip=[With --docker-host\: the address other hosts reach that engine'\''s published ports on \[default\: the host of a tcp\:// URL; with a unix socket, containers are reached at their own IP\]]:IP:_default' \
+'--wait=[Debounce\: wait until events pause for MIN, but never longer than MAX after the first one]:MIN:MAX:_default' \
+'--resync=[Resynchronise every engine in full this often, as a safety net for lost events (SIGHUP also triggers one)]:DURATION:_default' \
+'--timeout=[Timeout for connecting to an engine and for each API call]:DURATION:_default' \
+'--conf-dir=[Directory for the configuration, nginx'\''s pid and temp files, and status.json \[default\: <store>/proxy\]]:DIR:_files' \
+'--listen=[Where nginx listens\: PORT or IP\:PORT (with --node\: the port published on the node)]:[IP:]PORT:_default' \
+'--default-host=[The vhost that answers requests for unknown hosts (instead of 503)]:HOST:_default' \
+'--nginx=[Local mode\: the nginx executable flotilla validates with (and runs, without --reload-cmd)]:PATH:_files' \
+'(--node)--reload-cmd=[Local mode\: do not run nginx; after each validated swap run this command (sh -c) instead]:COMMAND:_default' \
+'--node=[Run the nginx data plane as a container on this machine (typically the public one)]:MACHINE:_default' \
+'--proxy-image=[With --node\: the image of the data plane container]:IMAGE:_default' \
+'--proxy-name=[With --node\: the data plane container'\''s name; an existing one is adopted]:NAME:_default' \
+'--listen-https=[With --node\: host port published for 443 (nothing is rendered for TLS yet); 0\: none]:PORT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-proxy-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+'--conf-dir=[The watcher'\''s directory \[default\: <store>/proxy\]]:DIR:_files' \
+'--format=[\`json\` prints the status file as written by the watcher]:FORMAT:(json table)' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__proxy__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-proxy-help-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
 ;;
 (info)
 _arguments "${_arguments_options[@]}" : \
@@ -534,6 +975,42 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(provision)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(regenerate-certs)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(scp)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ssh)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(upgrade)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (ls)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -553,6 +1030,78 @@ _arguments "${_arguments_options[@]}" : \
 (version)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
+;;
+(token)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__token_commands" \
+"*::: :->token" \
+&& ret=0
+
+    case $state in
+    (token)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-token-command-$line[1]:"
+        case $line[1] in
+            (create)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(rm)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(discovery)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__discovery_commands" \
+"*::: :->discovery" \
+&& ret=0
+
+    case $state in
+    (discovery)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-discovery-command-$line[1]:"
+        case $line[1] in
+            (serve)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(join)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(proxy)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__proxy_commands" \
+"*::: :->proxy" \
+&& ret=0
+
+    case $state in
+    (proxy)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-proxy-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
 ;;
 (info)
 _arguments "${_arguments_options[@]}" : \
@@ -620,11 +1169,25 @@ _flotilla_commands() {
 'env:Print the commands that point a Docker client at a machine' \
 'inspect:Print a machine'\''s record as JSON, or through a template' \
 'ip:Print the IP address of machines' \
+'kill:Kill machines (power off at once)' \
+'provision:Provision machines again with their stored options (idempotent)' \
+'regenerate-certs:Issue new server certificates (and, with --client-certs, a new client certificate)' \
+'restart:Restart machines' \
+'scp:Copy files to, from or between machines' \
+'ssh:Log into a machine or run a command on it' \
+'start:Start machines' \
+'stop:Stop machines' \
+'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
 'status:Print the state of a machine' \
 'url:Print the engine URL of a machine' \
 'version:Print flotilla'\''s version, or a machine'\''s engine version' \
+'token:Cluster tokens\: create one (in the store, or on a token service), delete one' \
+'discovery:The token service' \
+'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
+'list:Print a cluster'\''s addresses from its discovery URL' \
+'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
 'info:Show a swarm\: its nodes, their health, reservations and labels' \
 'ps:List the containers of a swarm (NODE/NAME)' \
 'run:Place a container on a swarm'\''s best node, create and start it' \
@@ -687,6 +1250,37 @@ _flotilla__subcmd__create_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla create commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__discovery_commands] )) ||
+_flotilla__subcmd__discovery_commands() {
+    local commands; commands=(
+'serve:Run a token service (Docker Hub'\''s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla discovery commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__discovery__subcmd__help_commands] )) ||
+_flotilla__subcmd__discovery__subcmd__help_commands() {
+    local commands; commands=(
+'serve:Run a token service (Docker Hub'\''s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla discovery help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__discovery__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__discovery__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla discovery help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__discovery__subcmd__help__subcmd__serve_commands] )) ||
+_flotilla__subcmd__discovery__subcmd__help__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla discovery help serve commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__discovery__subcmd__serve_commands] )) ||
+_flotilla__subcmd__discovery__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla discovery serve commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__env_commands] )) ||
 _flotilla__subcmd__env_commands() {
     local commands; commands=()
@@ -706,11 +1300,25 @@ _flotilla__subcmd__help_commands() {
 'env:Print the commands that point a Docker client at a machine' \
 'inspect:Print a machine'\''s record as JSON, or through a template' \
 'ip:Print the IP address of machines' \
+'kill:Kill machines (power off at once)' \
+'provision:Provision machines again with their stored options (idempotent)' \
+'regenerate-certs:Issue new server certificates (and, with --client-certs, a new client certificate)' \
+'restart:Restart machines' \
+'scp:Copy files to, from or between machines' \
+'ssh:Log into a machine or run a command on it' \
+'start:Start machines' \
+'stop:Stop machines' \
+'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
 'status:Print the state of a machine' \
 'url:Print the engine URL of a machine' \
 'version:Print flotilla'\''s version, or a machine'\''s engine version' \
+'token:Cluster tokens\: create one (in the store, or on a token service), delete one' \
+'discovery:The token service' \
+'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
+'list:Print a cluster'\''s addresses from its discovery URL' \
+'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
 'info:Show a swarm\: its nodes, their health, reservations and labels' \
 'ps:List the containers of a swarm (NODE/NAME)' \
 'run:Place a container on a swarm'\''s best node, create and start it' \
@@ -754,6 +1362,18 @@ _flotilla__subcmd__help__subcmd__create_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help create commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__discovery_commands] )) ||
+_flotilla__subcmd__help__subcmd__discovery_commands() {
+    local commands; commands=(
+'serve:Run a token service (Docker Hub'\''s discovery API, self-hosted). Prints its URL on stdout once it listens; stops on SIGTERM or Ctrl-C' \
+    )
+    _describe -t commands 'flotilla help discovery commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__discovery__subcmd__serve_commands] )) ||
+_flotilla__subcmd__help__subcmd__discovery__subcmd__serve_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help discovery serve commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__env_commands] )) ||
 _flotilla__subcmd__help__subcmd__env_commands() {
     local commands; commands=()
@@ -784,6 +1404,21 @@ _flotilla__subcmd__help__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help ip commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__join_commands] )) ||
+_flotilla__subcmd__help__subcmd__join_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help join commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__kill_commands] )) ||
+_flotilla__subcmd__help__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help kill commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__list_commands] )) ||
+_flotilla__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help list commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__ls_commands] )) ||
 _flotilla__subcmd__help__subcmd__ls_commands() {
     local commands; commands=()
@@ -794,10 +1429,37 @@ _flotilla__subcmd__help__subcmd__plan_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help plan commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__provision_commands] )) ||
+_flotilla__subcmd__help__subcmd__provision_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__proxy_commands] )) ||
+_flotilla__subcmd__help__subcmd__proxy_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+    )
+    _describe -t commands 'flotilla help proxy commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__proxy__subcmd__status_commands] )) ||
+_flotilla__subcmd__help__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help proxy status commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__ps_commands] )) ||
 _flotilla__subcmd__help__subcmd__ps_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help ps commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__regenerate-certs_commands] )) ||
+_flotilla__subcmd__help__subcmd__regenerate-certs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help regenerate-certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__restart_commands] )) ||
+_flotilla__subcmd__help__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help restart commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__rm_commands] )) ||
 _flotilla__subcmd__help__subcmd__rm_commands() {
@@ -809,10 +1471,53 @@ _flotilla__subcmd__help__subcmd__run_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help run commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__scp_commands] )) ||
+_flotilla__subcmd__help__subcmd__scp_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help scp commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__ssh_commands] )) ||
+_flotilla__subcmd__help__subcmd__ssh_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help ssh commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__start_commands] )) ||
+_flotilla__subcmd__help__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help start commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__status_commands] )) ||
 _flotilla__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__stop_commands] )) ||
+_flotilla__subcmd__help__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help stop commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__token_commands] )) ||
+_flotilla__subcmd__help__subcmd__token_commands() {
+    local commands; commands=(
+'create:Create a cluster token and print it (and nothing else) on stdout\: token=\$(flotilla token create)' \
+'rm:Delete a cluster token and all its members' \
+    )
+    _describe -t commands 'flotilla help token commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__token__subcmd__create_commands] )) ||
+_flotilla__subcmd__help__subcmd__token__subcmd__create_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help token create commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__token__subcmd__rm_commands] )) ||
+_flotilla__subcmd__help__subcmd__token__subcmd__rm_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help token rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__upgrade_commands] )) ||
+_flotilla__subcmd__help__subcmd__upgrade_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help upgrade commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__url_commands] )) ||
 _flotilla__subcmd__help__subcmd__url_commands() {
@@ -839,6 +1544,21 @@ _flotilla__subcmd__ip_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla ip commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__join_commands] )) ||
+_flotilla__subcmd__join_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla join commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__kill_commands] )) ||
+_flotilla__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla kill commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__list_commands] )) ||
+_flotilla__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla list commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__ls_commands] )) ||
 _flotilla__subcmd__ls_commands() {
     local commands; commands=()
@@ -849,10 +1569,56 @@ _flotilla__subcmd__plan_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla plan commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__provision_commands] )) ||
+_flotilla__subcmd__provision_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla provision commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy_commands] )) ||
+_flotilla__subcmd__proxy_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla proxy commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help_commands() {
+    local commands; commands=(
+'status:Print what the running watcher routes\: engines, vhosts, backends and skipped containers' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla proxy help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__help__subcmd__status_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__proxy__subcmd__status_commands] )) ||
+_flotilla__subcmd__proxy__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla proxy status commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__ps_commands] )) ||
 _flotilla__subcmd__ps_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla ps commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__regenerate-certs_commands] )) ||
+_flotilla__subcmd__regenerate-certs_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla regenerate-certs commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__restart_commands] )) ||
+_flotilla__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla restart commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__rm_commands] )) ||
 _flotilla__subcmd__rm_commands() {
@@ -864,10 +1630,78 @@ _flotilla__subcmd__run_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla run commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__scp_commands] )) ||
+_flotilla__subcmd__scp_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla scp commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__ssh_commands] )) ||
+_flotilla__subcmd__ssh_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla ssh commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__start_commands] )) ||
+_flotilla__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla start commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__status_commands] )) ||
 _flotilla__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__stop_commands] )) ||
+_flotilla__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla stop commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token_commands] )) ||
+_flotilla__subcmd__token_commands() {
+    local commands; commands=(
+'create:Create a cluster token and print it (and nothing else) on stdout\: token=\$(flotilla token create)' \
+'rm:Delete a cluster token and all its members' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla token commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__create_commands] )) ||
+_flotilla__subcmd__token__subcmd__create_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla token create commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__help_commands] )) ||
+_flotilla__subcmd__token__subcmd__help_commands() {
+    local commands; commands=(
+'create:Create a cluster token and print it (and nothing else) on stdout\: token=\$(flotilla token create)' \
+'rm:Delete a cluster token and all its members' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla token help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__help__subcmd__create_commands] )) ||
+_flotilla__subcmd__token__subcmd__help__subcmd__create_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla token help create commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__token__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla token help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__help__subcmd__rm_commands] )) ||
+_flotilla__subcmd__token__subcmd__help__subcmd__rm_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla token help rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__token__subcmd__rm_commands] )) ||
+_flotilla__subcmd__token__subcmd__rm_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla token rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__upgrade_commands] )) ||
+_flotilla__subcmd__upgrade_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla upgrade commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__url_commands] )) ||
 _flotilla__subcmd__url_commands() {

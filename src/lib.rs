@@ -9,6 +9,8 @@
 //!   store) and [`certs`] the CA, client and server certificates.
 //! - [`driver`] is how machines come to exist (`none` adopts an engine);
 //!   [`engine`] reaches engines over mutual TLS.
+//! - [`discovery`] keeps a cluster's engine addresses: cluster tokens (in
+//!   the store or on the self-hosted token service), files, node lists, etcd.
 //! - Pure decisions (env rendering in [`shellenv`], `ls` filters in
 //!   [`ops::filter`], placement in [`scheduler`], routes and nginx config in
 //!   [`proxy`]) are separate from I/O and tested exhaustively.
@@ -17,11 +19,14 @@ pub mod certs;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod discovery;
 pub mod driver;
 pub mod engine;
 pub mod ops;
 pub mod output;
+pub mod provision;
 pub mod proxy;
+pub mod remote;
 pub mod scheduler;
 pub mod shellenv;
 pub mod store;

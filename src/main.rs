@@ -5,17 +5,21 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use flotilla::cli::Cli;
-use flotilla::commands::{self, AlreadyReported, Ctx, ExitWith, Hinted};
+use flotilla::commands::{self, AlreadyReported, Ctx, ExitStatus, Hinted, Usage};
 use flotilla::ops::create::CreateError;
 use flotilla::output::Printer;
 use flotilla::store::{self, Store};
 
 fn exit_code(e: &anyhow::Error) -> u8 {
+    if let Some(ExitStatus(code)) = e.downcast_ref::<ExitStatus>() {
+        return *code;
+    }
     for cause in e.chain() {
         if let Some(CreateError::PreCreate { .. }) = cause.downcast_ref::<CreateError>() {
             return 3;
+        }
+        if cause.downcast_ref::<Usage>().is_some() {
+            return 2;
         }
     }
     1
@@ -53,7 +57,7 @@ fn init_tracing(debug: bool) {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
-    let cli = match Cli::try_parse() {
+    let cli = match flotilla::cli::plugin::parse(&argv) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -87,22 +91,10 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<ExitWith>().is_some() => {
-            if let Some(ExitWith {
-                code,
-                error: Some(inner),
-            }) = e.downcast_ref::<ExitWith>()
-            {
-                printer.error(&message(inner));
-                if let Some(h) = inner.downcast_ref::<Hinted>() {
-                    printer.hint(&h.hint);
-                }
-                return ExitCode::from(*code);
-            }
-            ExitCode::from(e.downcast_ref::<ExitWith>().map_or(1, |x| x.code))
-        }
         Err(e) => {
-            if e.downcast_ref::<AlreadyReported>().is_none() {
+            if e.downcast_ref::<AlreadyReported>().is_none()
+                && e.downcast_ref::<ExitStatus>().is_none()
+            {
                 printer.error(&message(&e));
                 if let Some(h) = e.downcast_ref::<Hinted>() {
                     printer.hint(&h.hint);

@@ -35,7 +35,7 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub swarm: bool,
     /// How long the connection check may take
-    #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(short = 't', long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
@@ -56,7 +56,7 @@ pub struct EnvArgs {
     #[arg(long)]
     pub no_proxy: bool,
     /// How long the connection check may take
-    #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(short = 't', long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 }
 
@@ -96,6 +96,9 @@ pub struct RmArgs {
     /// Do not ask for confirmation
     #[arg(short = 'y')]
     pub yes: bool,
+    /// Also remove flotilla's engine configuration from generic hosts (the host's own is restored)
+    #[arg(long)]
+    pub generic_cleanup: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -110,10 +113,11 @@ pub struct VersionArgs {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Create options")]
 pub struct CreateArgs {
-    /// Machine name
-    pub name: String,
+    /// Machine names; several names create several machines concurrently
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
 
-    /// Driver that creates the machine (built-in: none)
+    /// Driver that creates the machine (built-in: docker, generic, none; others: a flotilla-driver-NAME plugin on PATH)
     #[arg(short = 'd', long, env = "FLOTILLA_DRIVER", value_name = "DRIVER")]
     pub driver: String,
 
@@ -125,6 +129,9 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub discovery: super::DiscoveryArgs,
 
     #[command(flatten)]
     pub drivers: DriverFlags,

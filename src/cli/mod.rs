@@ -2,10 +2,17 @@
 //! `crate::commands` turn these into options for `crate::ops`.
 
 mod cluster;
+mod discovery;
+mod lifecycle;
 mod machine;
+pub mod plugin;
+mod proxy;
 
 pub use cluster::*;
+pub use discovery::*;
+pub use lifecycle::*;
 pub use machine::*;
+pub use proxy::*;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,6 +77,24 @@ pub enum Commands {
     Inspect(InspectArgs),
     /// Print the IP address of machines
     Ip(NamesArgs),
+    /// Kill machines (power off at once)
+    Kill(NamesArgs),
+    /// Provision machines again with their stored options (idempotent)
+    Provision(NamesArgs),
+    /// Issue new server certificates (and, with --client-certs, a new client certificate)
+    RegenerateCerts(RegenerateCertsArgs),
+    /// Restart machines
+    Restart(NamesArgs),
+    /// Copy files to, from or between machines
+    Scp(ScpArgs),
+    /// Log into a machine or run a command on it
+    Ssh(SshArgs),
+    /// Start machines
+    Start(NamesArgs),
+    /// Stop machines
+    Stop(NamesArgs),
+    /// Upgrade the engine of machines with the host's package manager
+    Upgrade(NamesArgs),
     /// List machines
     Ls(LsArgs),
     /// Remove machines
@@ -80,6 +105,18 @@ pub enum Commands {
     Url(NameArg),
     /// Print flotilla's version, or a machine's engine version
     Version(VersionArgs),
+    /// Cluster tokens: create one (in the store, or on a token service), delete one
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The token service
+    #[command(subcommand)]
+    Discovery(DiscoveryCommand),
+    /// Keep an engine address registered in a cluster's discovery until stopped
+    Join(Box<JoinArgs>),
+    /// Print a cluster's addresses from its discovery URL
+    List(Box<ListArgs>),
+    /// Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched
+    Proxy(Box<ProxyArgs>),
     /// Show a swarm: its nodes, their health, reservations and labels
     Info(SwarmInfoArgs),
     /// List the containers of a swarm (NODE/NAME)

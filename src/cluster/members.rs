@@ -7,7 +7,9 @@
 //! certificate).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use crate::discovery;
 use crate::engine::EngineAddr;
 use crate::ops;
 use crate::store::{Machine, Store, StoreError, TlsFiles};
@@ -104,10 +106,36 @@ pub fn choose(machines: &[Machine], selector: Option<&str>) -> Result<Swarm, Clu
     }
 }
 
-/// Resolves a swarm and its members.
+/// Discovery settings from the environment (`FLOTILLA_DISCOVERY_URL`,
+/// `FLOTILLA_DISCOVERY_CA`), as the discovery commands read them.
+pub fn discovery_settings(store: &Store) -> discovery::Settings {
+    discovery::Settings {
+        service: std::env::var("FLOTILLA_DISCOVERY_URL")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        ca: std::env::var_os("FLOTILLA_DISCOVERY_CA").map(Into::into),
+        timeout: Duration::from_secs(10),
+        store_root: store.root().to_path_buf(),
+    }
+}
+
+/// Resolves a swarm and its members, with discovery settings from the
+/// environment.
 pub async fn resolve(
     store: &Store,
     selector: Option<&str>,
+) -> Result<(Swarm, Vec<Member>), ClusterError> {
+    resolve_with(store, selector, &discovery_settings(store)).await
+}
+
+/// Resolves a swarm: the store's machines that joined it, plus every
+/// address its discovery backend lists that no machine owns (reached with
+/// the store's client certificate). A backend that cannot be read leaves
+/// the store's machines, with a warning.
+pub async fn resolve_with(
+    store: &Store,
+    selector: Option<&str>,
+    settings: &discovery::Settings,
 ) -> Result<(Swarm, Vec<Member>), ClusterError> {
     let machines = swarm_machines(store)?;
     let swarm = choose(&machines, selector)?;
@@ -128,6 +156,35 @@ pub async fn resolve(
             addr,
             tls,
         });
+    }
+    match discovery::open(&swarm.discovery, settings) {
+        Ok(backend) => match backend.list().await {
+            Ok(addrs) => {
+                let store_tls = {
+                    let c = crate::certs::StoreCerts::of(store);
+                    TlsFiles {
+                        ca: c.ca,
+                        cert: c.cert,
+                        key: c.key,
+                    }
+                };
+                for a in addrs {
+                    let addr = EngineAddr::Tcp {
+                        host: a.host.clone(),
+                        port: a.port,
+                    };
+                    if !members.iter().any(|m| m.addr == addr) {
+                        members.push(Member {
+                            name: a.to_string(),
+                            addr,
+                            tls: Some(store_tls.clone()),
+                        });
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("cannot list {}: {e}", swarm.discovery),
+        },
+        Err(e) => tracing::warn!("cannot open {}: {e}", swarm.discovery),
     }
     if members.is_empty() {
         return Err(ClusterError::Empty(swarm.discovery.clone()));

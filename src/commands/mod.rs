@@ -3,18 +3,23 @@
 mod certs;
 mod completions;
 mod create;
+mod discovery;
 mod env;
 mod info;
+mod lifecycle;
 mod ls;
 mod plan;
+mod proxy;
 mod ps;
 mod rm;
 mod run;
+mod ssh;
 mod swarm_info;
 
 use std::fmt;
 
 use crate::cli::{Cli, Commands};
+use crate::ops::lifecycle::Action;
 use crate::output::Printer;
 use crate::store::Store;
 
@@ -52,6 +57,19 @@ pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyho
     })
 }
 
+/// A usage error found after parsing (a flag combination or value clap
+/// cannot check); exits 2 like clap's own.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
 /// An error whose message was already printed (partial failures of
 /// multi-machine commands); only the exit code remains.
 #[derive(Debug)]
@@ -65,37 +83,18 @@ impl fmt::Display for AlreadyReported {
 
 impl std::error::Error for AlreadyReported {}
 
-/// A failure with its own exit code (a container's exit status, `plan`'s 2
-/// for unusable files); the message, if any, is printed as usual.
+/// Exit with this code and print nothing more (`ssh NAME -- CMD` passes
+/// the remote command's exit code through).
 #[derive(Debug)]
-pub struct ExitWith {
-    pub code: u8,
-    pub error: Option<anyhow::Error>,
-}
+pub struct ExitStatus(pub u8);
 
-impl ExitWith {
-    pub fn silent(code: u8) -> anyhow::Error {
-        anyhow::Error::new(ExitWith { code, error: None })
-    }
-
-    pub fn error(code: u8, error: anyhow::Error) -> anyhow::Error {
-        anyhow::Error::new(ExitWith {
-            code,
-            error: Some(error),
-        })
-    }
-}
-
-impl fmt::Display for ExitWith {
+impl fmt::Display for ExitStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.error {
-            Some(e) => write!(f, "{e}"),
-            None => write!(f, "exit status {}", self.code),
-        }
+        write!(f, "exit status {}", self.0)
     }
 }
 
-impl std::error::Error for ExitWith {}
+impl std::error::Error for ExitStatus {}
 
 pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
     match cli.command {
@@ -105,7 +104,17 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Env(a) => env::env(&ctx, a).await,
         Commands::Inspect(a) => info::inspect(&ctx, a).await,
         Commands::Ip(a) => info::ip(&ctx, a).await,
+        Commands::Kill(a) => lifecycle::run(&ctx, a, Action::Kill).await,
+        Commands::Provision(a) => lifecycle::run(&ctx, a, Action::Provision).await,
+        Commands::RegenerateCerts(a) => lifecycle::regenerate(&ctx, a).await,
+        Commands::Restart(a) => lifecycle::run(&ctx, a, Action::Restart).await,
+        Commands::Scp(a) => ssh::scp(&ctx, a).await,
+        Commands::Ssh(a) => ssh::ssh(&ctx, a).await,
+        Commands::Start(a) => lifecycle::run(&ctx, a, Action::Start).await,
+        Commands::Stop(a) => lifecycle::run(&ctx, a, Action::Stop).await,
+        Commands::Upgrade(a) => lifecycle::run(&ctx, a, Action::Upgrade).await,
         Commands::Ls(a) => ls::run(&ctx, a).await,
+        Commands::Proxy(a) => proxy::run(&ctx, *a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
         Commands::Status(a) => info::status(&ctx, a).await,
         Commands::Url(a) => info::url(&ctx, a).await,
@@ -115,6 +124,10 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Run(a) => run::run(&ctx, *a).await,
         Commands::Plan(a) => plan::run(&ctx, *a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
+        Commands::Token(c) => discovery::token(&ctx, c).await,
+        Commands::Discovery(c) => discovery::serve_cmd(&ctx, c).await,
+        Commands::Join(a) => discovery::join(&ctx, *a).await,
+        Commands::List(a) => discovery::list(&ctx, *a).await,
         Commands::Completions(a) => completions::completions(&ctx, a),
         Commands::GenerateDocs(a) => completions::generate_docs(&ctx, a),
     }

@@ -2,7 +2,7 @@
 //! Exit codes: 0 every request placed, 1 some not, 2 unusable files or
 //! command line.
 
-use super::{Ctx, ExitWith};
+use super::{Ctx, ExitStatus, Usage};
 use crate::cli::PlanArgs;
 use crate::ops::run_spec;
 use crate::scheduler::plan::{self, PlanOverrides};
@@ -13,12 +13,7 @@ fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
     } else {
         std::fs::read_to_string(path)
     };
-    text.map_err(|e| {
-        ExitWith::error(
-            2,
-            anyhow::anyhow!("cannot read {what} file {}: {e}", path.display()),
-        )
-    })
+    text.map_err(|e| Usage(format!("cannot read {what} file {}: {e}", path.display())).into())
 }
 
 pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
@@ -28,7 +23,7 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         seed: a.seed,
     };
     let state = read(&a.state, "state")?;
-    let usage = |e: plan::PlanError| ExitWith::error(2, e.into());
+    let usage = |e: plan::PlanError| anyhow::Error::new(Usage(e.to_string()));
     if let Some(requests) = &a.requests {
         let requests = read(requests, "requests")?;
         let outcome = plan::plan_from_files(&state, &requests, &overrides).map_err(usage)?;
@@ -36,7 +31,7 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         s.push('\n');
         ctx.printer.data_raw(&s);
         if !outcome.all_placed {
-            return Err(ExitWith::silent(1));
+            return Err(ExitStatus(1).into());
         }
         return Ok(());
     }
@@ -48,13 +43,13 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
     let lookup = |k: &str| std::env::var(k).ok();
     let request = run_spec::build(&a.flags, &image, &a.command, &env_files, &lookup)
         .and_then(|s| s.request())
-        .map_err(|e| ExitWith::error(2, e.into()))?;
+        .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
     let result = plan::plan_single(&state, &request, &overrides).map_err(usage)?;
     let mut s = serde_json::to_string_pretty(&result)?;
     s.push('\n');
     ctx.printer.data_raw(&s);
     if let Some(e) = result.error {
-        return Err(ExitWith::error(1, anyhow::anyhow!(e)));
+        anyhow::bail!(e);
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
             anyhow::bail!("aborted");
         }
     }
-    let outcomes = rm::remove(&ctx.store, &a.names, a.force).await;
+    let outcomes = rm::remove_with(&ctx.store, &a.names, a.force, a.generic_cleanup).await;
     let mut failed = 0;
     for o in outcomes {
         if let Some(w) = &o.warning {
@@ -38,6 +38,11 @@ pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
             Err(e) => {
                 failed += 1;
                 ctx.printer.error(&e.to_string());
+                if let crate::ops::OpError::Provision { source, .. } = &e
+                    && let Some(h) = source.hint()
+                {
+                    ctx.printer.hint(&h);
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use super::{Ctx, ExitWith};
+use super::{Ctx, ExitStatus, Usage};
 use crate::cli::RunArgs;
 use crate::ops::run::{self, Mode, RunOptions, RunOutcome, RunProgress};
 use crate::ops::{run_spec, swarm_view};
@@ -53,7 +53,9 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
         env_files.push((f.display().to_string(), text));
     }
     let lookup = |k: &str| std::env::var(k).ok();
-    let spec = run_spec::build(&a.flags, &a.image, &a.command, &env_files, &lookup)?;
+    // A flag value docker would refuse is a usage error (exit 2).
+    let spec = run_spec::build(&a.flags, &a.image, &a.command, &env_files, &lookup)
+        .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
     let mode = if a.explain {
         Mode::Explain
     } else if a.dry_run {
@@ -75,13 +77,13 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
         RunOutcome::DryRun(result) => {
             ctx.printer.data(&serde_json::to_string(&result)?);
             if let Some(e) = result.error {
-                return Err(ExitWith::error(1, anyhow::anyhow!(e)));
+                anyhow::bail!(e);
             }
         }
         RunOutcome::Explain(e) => {
             ctx.printer.data_raw(&swarm_view::explain_text(&e));
             if let Some(err) = e.error {
-                return Err(ExitWith::error(1, anyhow::anyhow!(err)));
+                anyhow::bail!(err);
             }
         }
         RunOutcome::Started(started) => {
@@ -97,7 +99,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
             }
             let code = run::finish(*started).await?;
             if code != 0 {
-                return Err(ExitWith::silent(u8::try_from(code).unwrap_or(1)));
+                return Err(ExitStatus(u8::try_from(code).unwrap_or(1)).into());
             }
         }
     }

@@ -4,7 +4,10 @@
 //! `Args` struct (collected in [`DriverFlags`]) and stores its configuration
 //! as opaque JSON in the machine record. The core never looks inside it.
 
+pub mod docker;
+pub mod generic;
 pub mod none;
+pub mod plugin;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,6 +15,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::remote::RemoteTarget;
 use crate::store::Machine;
 
 /// Machine states, with docker-machine's names.
@@ -62,7 +66,9 @@ pub enum DriverError {
     },
     #[error("pre-create check failed: {0}")]
     PreCreate(String),
-    #[error("driver {name:?} not found; built-in drivers: {builtin}")]
+    #[error(
+        "driver {name:?} not found: it is not built in ({builtin}) and no flotilla-driver-{name} plugin is on PATH"
+    )]
     Unknown { name: String, builtin: String },
     #[error("invalid {driver} driver configuration: {message}")]
     Config {
@@ -121,6 +127,24 @@ pub trait Driver: Send + Sync {
     /// Removes what the driver created outside the store.
     async fn remove(&mut self) -> Result<(), DriverError>;
 
+    /// How to run commands on the machine (provisioning, `ssh`, `scp`).
+    async fn remote(&self) -> Result<RemoteTarget, DriverError> {
+        Err(self.unsupported("ssh"))
+    }
+
+    /// How long a new or restarted machine may take until its runner
+    /// connects (a booting VM needs longer than a reachable host).
+    fn boot_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(20)
+    }
+
+    /// Whether `create` waits for the driver to report Running before
+    /// connecting; false for hosts that are supposed to be up already
+    /// (the connection attempt then explains a failure best).
+    fn waits_for_running(&self) -> bool {
+        true
+    }
+
     /// Whether `create` installs and configures the engine; false for
     /// drivers that adopt an engine as it is.
     fn provisions(&self) -> bool {
@@ -147,10 +171,18 @@ pub trait Driver: Send + Sync {
 pub struct DriverFlags {
     #[command(flatten)]
     pub none: none::NoneFlags,
+    #[command(flatten)]
+    pub generic: generic::GenericFlags,
+    #[command(flatten)]
+    pub docker: docker::DockerFlags,
+    /// Values of a plugin driver's flags, by flag name (filled from the
+    /// flags the plugin declared; see `crate::cli::plugin`).
+    #[arg(skip)]
+    pub plugin: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Names of the built-in drivers.
-pub const BUILTIN: &[&str] = &["none"];
+pub const BUILTIN: &[&str] = &["docker", "generic", "none"];
 
 fn unknown(name: &str) -> DriverError {
     DriverError::Unknown {
@@ -167,7 +199,23 @@ pub fn for_create(
 ) -> Result<Box<dyn Driver>, DriverError> {
     match name {
         "none" => Ok(Box::new(none::NoneDriver::from_flags(&flags.none, ctx)?)),
-        other => Err(unknown(other)),
+        "generic" => Ok(Box::new(generic::GenericDriver::from_flags(
+            &flags.generic,
+            ctx,
+        )?)),
+        "docker" => Ok(Box::new(docker::DockerDriver::from_flags(
+            &flags.docker,
+            ctx,
+        )?)),
+        other => match plugin::find(other) {
+            Some(path) => Ok(Box::new(plugin::PluginDriver::for_create(
+                other,
+                path,
+                flags.plugin.clone(),
+                ctx,
+            ))),
+            None => Err(unknown(other)),
+        },
     }
 }
 
@@ -175,6 +223,18 @@ pub fn for_create(
 pub fn load(m: &Machine, ctx: DriverContext) -> Result<Box<dyn Driver>, DriverError> {
     match m.driver_name.as_str() {
         "none" => Ok(Box::new(none::NoneDriver::from_config(&m.driver, ctx)?)),
-        other => Err(unknown(other)),
+        "generic" => Ok(Box::new(generic::GenericDriver::from_config(
+            &m.driver, ctx,
+        )?)),
+        "docker" => Ok(Box::new(docker::DockerDriver::from_config(&m.driver, ctx)?)),
+        other => match plugin::find(other) {
+            Some(path) => Ok(Box::new(plugin::PluginDriver::load(
+                other,
+                path,
+                m.driver.clone(),
+                ctx,
+            ))),
+            None => Err(unknown(other)),
+        },
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::certs;
+use crate::discovery::{self, DiscoveryError, DiscoveryUrl, membership};
 use crate::driver::{self, DriverError, DriverFlags};
 use crate::store::machine::{EngineOptions, SwarmOptions};
 use crate::store::{self, Machine, Store, StoreError};
@@ -27,6 +28,8 @@ pub struct CreateOptions {
     pub tls_san: Vec<String>,
     pub tls: Option<TlsSet>,
     pub check_timeout: Duration,
+    /// How `--swarm-discovery token://TOKEN` is resolved and reached.
+    pub discovery: discovery::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +56,18 @@ pub enum CreateError {
         step: &'static str,
         message: String,
     },
-    #[error("invalid swarm discovery URL {0:?}: expected SCHEME://…, for example token://TOKEN")]
-    Discovery(String),
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error(
+        "--swarm and --swarm-master need --swarm-discovery URL (for example token://$(flotilla token create))"
+    )]
+    NoDiscovery,
+    /// Provisioning failed at a named step.
+    #[error("machine {machine:?}: {source}")]
+    Provision {
+        machine: String,
+        source: crate::provision::ProvisionError,
+    },
 }
 
 /// Something worth telling the user while a create runs.
@@ -70,13 +83,44 @@ pub async fn create(
     opts: &CreateOptions,
     progress: &dyn Progress,
 ) -> Result<Machine, CreateError> {
+    let mut m = create_engine(store, opts, progress).await?;
+    if m.host_options.swarm_options.is_swarm
+        && let Err(message) = join_swarm(store, &m, opts, progress).await
+    {
+        let step = "registering in discovery";
+        m.error = Some(format!("{step}: {message}"));
+        let _ = store.save(&m);
+        return Err(CreateError::Step {
+            machine: m.name.clone(),
+            step,
+            message,
+        });
+    }
+    Ok(m)
+}
+
+/// Everything up to an engine that answers: driver, certificates,
+/// provisioning.
+async fn create_engine(
+    store: &Store,
+    opts: &CreateOptions,
+    progress: &dyn Progress,
+) -> Result<Machine, CreateError> {
     let name = &opts.name;
     store::validate_name(name)?;
-    if !opts.swarm.discovery.is_empty() && !opts.swarm.discovery.contains("://") {
-        return Err(CreateError::Discovery(opts.swarm.discovery.clone()));
+    if !opts.swarm.discovery.is_empty() {
+        // A malformed URL fails before anything is created.
+        DiscoveryUrl::parse(&opts.swarm.discovery).map_err(DiscoveryError::from)?;
+    } else if opts.swarm.is_swarm {
+        return Err(CreateError::NoDiscovery);
     }
     if store.exists(name) {
         return Err(StoreError::AlreadyExists(name.clone()).into());
+    }
+    if opts.swarm.is_swarm {
+        // Check the discovery answers and knows the token before a machine
+        // exists, so a typo does not cost a VM.
+        membership::preflight(&opts.swarm.discovery, &opts.discovery).await?;
     }
     let ctx = super::driver_context(store, name);
     let mut drv = driver::for_create(&opts.driver, &opts.driver_flags, ctx).map_err(|source| {
@@ -147,6 +191,92 @@ pub async fn create(
                 Err(e) => progress.warn(name, &e.to_string()),
             }
         }
+        return Ok(m);
     }
-    Ok(m)
+
+    m.error = Some("provisioning did not finish".into());
+    store.save(&m)?;
+    if drv.waits_for_running() {
+        progress.step(name, "Waiting for the machine to be running...");
+        if let Err(e) = super::wait_for_state(
+            drv.as_ref(),
+            crate::driver::State::Running,
+            drv.boot_timeout(),
+        )
+        .await
+        {
+            return Err(fail(&mut m, "waiting for the machine", e.to_string()));
+        }
+    }
+    let provisioned = super::provision_machine(store, &m, drv.as_ref(), false, &|msg: &str| {
+        progress.step(name, msg)
+    })
+    .await;
+    match provisioned {
+        Ok(r) => {
+            m.driver = drv.config();
+            m.error = None;
+            store.save(&m)?;
+            progress.step(
+                name,
+                &format!("Docker {} is up and running!", r.engine_version),
+            );
+            Ok(m)
+        }
+        Err(super::ProvisionFailure::Provision(source)) => {
+            m.driver = drv.config();
+            m.error = Some(source.to_string());
+            let _ = store.save(&m);
+            Err(CreateError::Provision {
+                machine: name.clone(),
+                source,
+            })
+        }
+        Err(super::ProvisionFailure::Driver(e)) => Err(fail(&mut m, "provisioning", e.to_string())),
+    }
+}
+
+/// Registers the machine's engine address (or `--swarm-addr`) in its
+/// swarm's discovery, without a TTL: it stays until `rm` deregisters it.
+async fn join_swarm(
+    store: &Store,
+    m: &Machine,
+    opts: &CreateOptions,
+    progress: &dyn Progress,
+) -> Result<(), String> {
+    let s = &m.host_options.swarm_options;
+    let loaded = super::load(store, &m.name).map_err(|e| e.to_string())?;
+    let engine = match loaded.addr().await {
+        Ok(crate::engine::EngineAddr::Tcp { host, port }) => Some((host, port)),
+        Ok(crate::engine::EngineAddr::Unix(_)) => None,
+        Err(e) if s.address.is_empty() => return Err(e.to_string()),
+        Err(_) => None,
+    };
+    let addr =
+        membership::advertise_addr(&s.address, engine.as_ref().map(|(h, p)| (h.as_str(), *p)))?;
+    progress.step(
+        &m.name,
+        &format!("Registering {addr} in {}...", s.discovery),
+    );
+    match membership::register(
+        &store.machine_dir(&m.name),
+        &s.discovery,
+        &addr,
+        &opts.discovery,
+    )
+    .await
+    {
+        Ok(membership::Outcome::Registered) => Ok(()),
+        Ok(membership::Outcome::Static) => {
+            progress.warn(
+                &m.name,
+                &format!(
+                    "{} is a fixed list: nothing to register (list {addr} in it yourself)",
+                    s.discovery
+                ),
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -223,7 +223,9 @@ pub async fn list(store: &Store, opts: &LsOptions) -> Result<Vec<HostRow>, Store
                     .await
                     {
                         Ok(mut row) => {
-                            row.response_time = format!("{}ms", started.elapsed().as_millis());
+                            if row.state != State::Timeout {
+                                row.response_time = format!("{}ms", started.elapsed().as_millis());
+                            }
                             row
                         }
                         Err(_) => HostRow {
@@ -321,6 +323,18 @@ async fn query(
         match row.url.parse() {
             Ok(addr) => match loaded.probe(store, &addr, timeout).await {
                 Ok(v) => row.docker_version = format!("v{}", v.version),
+                // The engine did not answer within the budget: the same
+                // verdict as the outer timeout, whichever fires first.
+                Err(super::OpError::Probe {
+                    source: crate::engine::ProbeError::Timeout { .. },
+                    ..
+                }) => {
+                    row.state = State::Timeout;
+                    row.active = String::new();
+                    row.url = String::new();
+                    row.docker_version = String::new();
+                    row.response_time = "timeout".into();
+                }
                 Err(super::OpError::Probe { source, .. }) => {
                     row.error = format!("Unable to query docker version: {source}")
                 }

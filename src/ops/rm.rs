@@ -14,11 +14,23 @@ pub struct RmOutcome {
 /// Removes machines concurrently; every failure is reported. With `force`
 /// the local record goes even when the remote removal fails.
 pub async fn remove(store: &Store, names: &[String], force: bool) -> Vec<RmOutcome> {
+    remove_with(store, names, force, false).await
+}
+
+/// Like [`remove`]; with `cleanup`, flotilla's engine configuration is
+/// first removed from hosts flotilla does not own (`generic`), so the host
+/// returns to its own configuration.
+pub async fn remove_with(
+    store: &Store,
+    names: &[String],
+    force: bool,
+    cleanup: bool,
+) -> Vec<RmOutcome> {
     let mut set = tokio::task::JoinSet::new();
     for (i, name) in names.iter().enumerate() {
         let store = store.clone();
         let name = name.clone();
-        set.spawn(async move { (i, remove_one(&store, &name, force).await) });
+        set.spawn(async move { (i, remove_one(&store, &name, force, cleanup).await) });
     }
     let mut out: Vec<(usize, RmOutcome)> = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -30,14 +42,42 @@ pub async fn remove(store: &Store, names: &[String], force: bool) -> Vec<RmOutco
     out.into_iter().map(|(_, o)| o).collect()
 }
 
-async fn remove_one(store: &Store, name: &str, force: bool) -> RmOutcome {
+async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> RmOutcome {
     let mut warning = None;
     let result = async {
         if !store.exists(name) {
             return Err(OpError::Store(StoreError::NotFound(name.to_string())));
         }
+        // Leave the swarm first, so nothing is scheduled onto a machine
+        // that is going away.
+        match crate::discovery::membership::deregister(&store.machine_dir(name), store.root()).await
+        {
+            Ok(_) => {}
+            Err(e) if force => {
+                warning = Some(format!(
+                    "{e}; the machine may still be listed in its discovery (--force)"
+                ));
+            }
+            Err(e) => {
+                return Err(OpError::Other {
+                    machine: name.to_string(),
+                    message: format!(
+                        "cannot leave the swarm: {e} (rm --force removes the machine anyway)"
+                    ),
+                });
+            }
+        }
         match super::load(store, name) {
             Ok(mut loaded) => {
+                if cleanup
+                    && loaded.driver.name() == "generic"
+                    && let Err(e) = clean_host(&loaded).await
+                {
+                    if !force {
+                        return Err(e);
+                    }
+                    warning = Some(format!("{e}; removed the local record only (--force)"));
+                }
                 if let Err(source) = loaded.driver.remove().await {
                     let e = OpError::Driver {
                         machine: name.to_string(),
@@ -65,4 +105,40 @@ async fn remove_one(store: &Store, name: &str, force: bool) -> RmOutcome {
         result,
         warning,
     }
+}
+
+async fn clean_host(loaded: &super::Loaded) -> Result<(), OpError> {
+    let name = &loaded.machine.name;
+    let target = loaded
+        .driver
+        .remote()
+        .await
+        .map_err(|source| OpError::Driver {
+            machine: name.clone(),
+            source,
+        })?;
+    let wrap = |source| OpError::Provision {
+        machine: name.clone(),
+        source,
+    };
+    let r = super::connect_remote(&target, std::time::Duration::from_secs(15))
+        .await
+        .map_err(|source| {
+            wrap(crate::provision::ProvisionError::Remote {
+                step: "connecting to the host",
+                source,
+            })
+        })?;
+    let res = crate::provision::cleanup(r.as_ref(), target.is_container()).await;
+    r.close().await;
+    let changed = res.map_err(wrap)?;
+    tracing::info!(
+        "({name}) removed flotilla's configuration: {}",
+        if changed.is_empty() {
+            "nothing to remove".to_string()
+        } else {
+            changed.join(", ")
+        }
+    );
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Everything that reaches the terminal: data on stdout, messages on stderr.
 
 mod printer;
+pub mod progress;
 pub mod table;
 pub mod template;
 

@@ -29,9 +29,13 @@
 //! configuration in [`nginx`].
 
 pub mod apply;
+pub mod dataplane;
+pub mod engines;
 pub mod nginx;
 pub mod routes;
 pub mod source;
+pub mod status;
+pub mod watch;
 
 pub use apply::{ApplyOptions, Changed, ProxyError, Reload, validate_and_swap};
 pub use nginx::{RenderOptions, render};

@@ -50,7 +50,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::source::ProxyContainer;
 
@@ -66,7 +66,7 @@ pub const LABEL_PATH: &str = "flotilla.proxy.path";
 pub const LABEL_DEST: &str = "flotilla.proxy.dest";
 
 /// How nginx matches a `server_name`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HostKind {
     /// A plain name, IPv4 address or bracketed IPv6 address.
@@ -78,7 +78,9 @@ pub enum HostKind {
 }
 
 /// Protocol towards the backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Proto {
     #[default]
@@ -102,7 +104,7 @@ impl fmt::Display for Proto {
 }
 
 /// The complete routing decision for a set of containers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RouteTable {
     /// Sorted by host name (byte order).
     pub vhosts: Vec<VHost>,
@@ -112,7 +114,7 @@ pub struct RouteTable {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VHost {
     /// The `server_name`: lower-cased for exact and wildcard names, verbatim for regexes.
     pub host: String,
@@ -121,7 +123,7 @@ pub struct VHost {
     pub locations: Vec<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// Location prefix, starts with `/`.
     pub path: String,
@@ -132,14 +134,14 @@ pub struct Location {
     pub servers: Vec<Server>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Server {
     pub addr: SocketAddr,
     pub engine: String,
     pub container: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Skipped {
     pub engine: String,
     pub container: String,

@@ -20,11 +20,18 @@ fn suffix() -> String {
 /// post (`swarm-master` is the master).
 fn swarm_store() -> (TestStore, String) {
     let s = TestStore::with_testbed_certs();
-    let token = format!("token://it{}", suffix());
+    let token = new_token(&s);
     for e in engines() {
         join(&s, &e, &e.name, &token, e.name == "swarm-master", &[]);
     }
     (s, token)
+}
+
+/// A cluster token in the store's embedded discovery registry.
+fn new_token(s: &TestStore) -> String {
+    let o = s.run(&["token", "create"]);
+    assert!(o.status.success(), "token create: {}", stderr(&o));
+    format!("token://{}", stdout(&o).trim())
 }
 
 fn join(s: &TestStore, e: &Engine, name: &str, token: &str, master: bool, extra: &[&str]) {
@@ -478,7 +485,7 @@ fn parallel_runs_race_for_one_container_slot() {
         };
         let before = count();
         let s = TestStore::with_testbed_certs();
-        let token = format!("token://slots{}", suffix());
+        let token = new_token(&s);
         let slots = format!("containerslots={}", before + 1);
         join(
             &s,
@@ -641,12 +648,12 @@ fn bad_run_options_are_one_clear_error() {
         ),
         (
             vec!["run", "-p", "80:http", "flotilla-busybox"],
-            1,
+            2,
             "invalid --publish '80:http'",
         ),
         (
             vec!["run", "-m", "lots", "flotilla-busybox"],
-            1,
+            2,
             "invalid --memory 'lots'",
         ),
         (
@@ -727,7 +734,7 @@ fn ps_filters_quiet_and_json() {
 #[test]
 fn an_unreachable_member_is_pending_and_hidden_from_ps() {
     let s = TestStore::with_testbed_certs();
-    let token = format!("token://down{}", suffix());
+    let token = new_token(&s);
     let b2 = engine("backend2");
     join(&s, &b2, "backend2", &token, true, &[]);
     // A member whose engine port is closed: create records it, with its error.
