@@ -71,7 +71,30 @@ pub const INSPECT_CACHE_TTL: Duration = Duration::from_secs(60);
 pub struct InspectCache {
     /// Container ID → facts.
     pub containers: HashMap<String, Inspected>,
+    /// Member name → engine facts.
+    #[serde(default)]
+    pub nodes: HashMap<String, EngineSpec>,
 }
+
+/// What `/info` says about an engine, kept like inspected containers:
+/// labels, CPUs and memory change only when the daemon is reconfigured
+/// (upstream re-read them every 5 minutes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineSpec {
+    /// The address it was read from (a member that moved is asked again).
+    pub addr: String,
+    pub id: String,
+    pub cpus: f64,
+    pub memory: u64,
+    /// Daemon and built-in labels (the record's are merged at use).
+    pub labels: BTreeMap<String, String>,
+    pub server_version: String,
+    /// Unix seconds when read.
+    pub at: u64,
+}
+
+/// How long an engine's `/info` answer is reused.
+pub const SPEC_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// The cached facts of one container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -348,6 +371,8 @@ struct Fetched {
     client: Option<Docker>,
     /// Containers inspected by this fetch, for the cache.
     learned: Vec<(String, Inspected)>,
+    /// The engine's `/info` facts when this fetch read them.
+    learned_spec: Option<EngineSpec>,
 }
 
 fn pending(target: &Target, error: String) -> Fetched {
@@ -370,6 +395,7 @@ fn pending(target: &Target, error: String) -> Fetched {
         },
         client: None,
         learned: Vec::new(),
+        learned_spec: None,
     }
 }
 
@@ -545,60 +571,94 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
     };
     let shown = member.addr.to_string();
     let t0 = std::time::Instant::now();
-    let info = match tokio::time::timeout(opts.timeout, docker.info()).await {
-        Err(_) => {
-            return pending(
-                target,
-                format!("timed out after {:?} waiting for {shown}", opts.timeout),
-            );
-        }
-        Ok(Err(e)) if too_new(&e) => {
-            let negotiated = tokio::time::timeout(opts.timeout, async {
-                let d = docker.clone().negotiate_version().await?;
-                let info = d.info().await?;
-                Ok::<_, bollard::errors::Error>((d, info))
-            })
-            .await;
-            match negotiated {
-                Ok(Ok((d, info))) => {
-                    docker = d;
-                    info
-                }
-                Ok(Err(e)) => return pending(target, error_text(&e)),
+    let cached_spec = cache
+        .nodes
+        .get(&member.name)
+        .filter(|n| n.addr == shown && n.at + SPEC_CACHE_TTL.as_secs() > unix_now());
+    let mut learned_spec = None;
+    let spec = match cached_spec {
+        Some(spec) => spec.clone(),
+        None => {
+            let mut negotiated_down = false;
+            let info = match tokio::time::timeout(opts.timeout, docker.info()).await {
                 Err(_) => {
                     return pending(
                         target,
                         format!("timed out after {:?} waiting for {shown}", opts.timeout),
                     );
                 }
+                Ok(Err(e)) if too_new(&e) => {
+                    negotiated_down = true;
+                    let negotiated = tokio::time::timeout(opts.timeout, async {
+                        let d = docker.clone().negotiate_version().await?;
+                        let info = d.info().await?;
+                        Ok::<_, bollard::errors::Error>((d, info))
+                    })
+                    .await;
+                    match negotiated {
+                        Ok(Ok((d, info))) => {
+                            docker = d;
+                            info
+                        }
+                        Ok(Err(e)) => return pending(target, error_text(&e)),
+                        Err(_) => {
+                            return pending(
+                                target,
+                                format!("timed out after {:?} waiting for {shown}", opts.timeout),
+                            );
+                        }
+                    }
+                }
+                Ok(Err(e)) => return pending(target, error_text(&e)),
+                Ok(Ok(info)) => info,
+            };
+            tracing::debug!(node = %member.name, elapsed_ms = t0.elapsed().as_millis() as u64, "info");
+            let cpus = info.ncpu.unwrap_or(0);
+            let memory = info.mem_total.unwrap_or(0);
+            if cpus <= 0 || memory <= 0 {
+                return pending(
+                    target,
+                    format!(
+                        "cannot get resources for this engine, make sure {shown} is a Docker Engine, not a Swarm manager"
+                    ),
+                );
             }
+            let spec = EngineSpec {
+                addr: shown.clone(),
+                id: info.id.clone().unwrap_or_default(),
+                cpus: cpus as f64,
+                memory: memory as u64,
+                labels: node_labels(&info, &BTreeMap::new()),
+                server_version: info.server_version.clone().unwrap_or_default(),
+                at: unix_now(),
+            };
+            // An engine that needed an older API is asked again next time
+            // (the negotiated version is not cached).
+            if !negotiated_down {
+                learned_spec = Some(spec.clone());
+            }
+            spec
         }
-        Ok(Err(e)) => return pending(target, error_text(&e)),
-        Ok(Ok(info)) => info,
     };
-    tracing::debug!(node = %member.name, elapsed_ms = t0.elapsed().as_millis() as u64, "info");
-    let cpus = info.ncpu.unwrap_or(0);
-    let memory = info.mem_total.unwrap_or(0);
-    if cpus <= 0 || memory <= 0 {
-        return pending(
-            target,
-            format!(
-                "cannot get resources for this engine, make sure {shown} is a Docker Engine, not a Swarm manager"
-            ),
-        );
-    }
     let mut node = Node::named(&member.name);
-    node.id = info.id.clone().unwrap_or_default();
+    node.id = spec.id.clone();
     node.addr = addr_text(&member.addr);
-    node.cpus = cpus as f64;
-    node.memory = memory as u64;
-    node.labels = node_labels(&info, &target.record_labels);
+    node.cpus = spec.cpus;
+    node.memory = spec.memory;
+    // The record's labels under the daemon's and the built-in ones.
+    node.labels = target
+        .record_labels
+        .iter()
+        .filter(|(k, _)| k.as_str() != "node")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    node.labels.extend(spec.labels.clone());
     let mut view = NodeView {
         name: member.name.clone(),
         addr: member.addr.clone(),
         health: Health::Healthy,
         error: None,
-        server_version: info.server_version.clone().unwrap_or_default(),
+        server_version: spec.server_version.clone(),
         updated_at: rfc3339_now(),
         containers: Vec::new(),
         images: 0,
@@ -721,6 +781,7 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
         view,
         client: Some(docker),
         learned,
+        learned_spec,
     }
 }
 
@@ -751,6 +812,17 @@ pub async fn fetch(swarm: Swarm, targets: &[Target], opts: &LiveOptions) -> Live
             }
             for (id, e) in &f.learned {
                 next.containers.insert(id.clone(), e.clone());
+            }
+            // A node's facts are kept while it answers; a node that failed
+            // is asked again next time.
+            if f.view.health == Health::Healthy {
+                let spec = f
+                    .learned_spec
+                    .clone()
+                    .or_else(|| cache.nodes.get(&f.node.name).cloned());
+                if let Some(spec) = spec {
+                    next.nodes.insert(f.node.name.clone(), spec);
+                }
             }
         }
         if next != cache {
