@@ -710,6 +710,155 @@ esac
     ;;
 esac
 ;;
+(info)
+_arguments "${_arguments_options[@]}" : \
+'--swarm=[The swarm\: its master'\''s machine name or its discovery URL \[default\: the only swarm in the store\]]:MASTER-NAME|DISCOVERY-URL:_default' \
+'--timeout=[How long each engine may take to answer (engines are queried concurrently)]:DURATION:_default' \
+'-f+[\`json\` prints the state document (what \`plan --state\` reads), or a Go template over it]:FORMAT:_default' \
+'--format=[\`json\` prints the state document (what \`plan --state\` reads), or a Go template over it]:FORMAT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(ps)
+_arguments "${_arguments_options[@]}" : \
+'--swarm=[The swarm\: its master'\''s machine name or its discovery URL \[default\: the only swarm in the store\]]:MASTER-NAME|DISCOVERY-URL:_default' \
+'--timeout=[How long each engine may take to answer (engines are queried concurrently)]:DURATION:_default' \
+'*--filter=[Filter\: node=, name= (substring), label=KEY\[=VALUE\], status=, id= (prefix); repeatable]:KEY=VALUE:_default' \
+'--format=[\`json\`, a Go template ('\''{{.Names}}'\''), or \`table\` + template]:FORMAT:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-a[Show every container (stopped ones, and those on unhealthy nodes)]' \
+'--all[Show every container (stopped ones, and those on unhealthy nodes)]' \
+'-q[Print only container IDs]' \
+'--quiet[Print only container IDs]' \
+'--no-trunc[Do not truncate IDs and commands]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+'--swarm=[The swarm\: its master'\''s machine name or its discovery URL \[default\: the only swarm in the store\]]:MASTER-NAME|DISCOVERY-URL:_default' \
+'--timeout=[How long each engine may take to answer (engines are queried concurrently)]:DURATION:_default' \
+'--pending-ttl=[How long a pending placement holds its node for other runs if this run dies]:DURATION:_default' \
+'--name=[Container name (unique across the swarm)]:NAME:_default' \
+'*-e+[Environment variable KEY=VALUE (or KEY, from this environment); \`constraint\:EXPR\`, \`affinity\:EXPR\` and \`reschedule\:POLICY\` are placement rules (repeatable)]:KEY=VALUE:_default' \
+'*--env=[Environment variable KEY=VALUE (or KEY, from this environment); \`constraint\:EXPR\`, \`affinity\:EXPR\` and \`reschedule\:POLICY\` are placement rules (repeatable)]:KEY=VALUE:_default' \
+'*--env-file=[Read environment variables from a file, one KEY=VALUE a line (repeatable)]:FILE:_files' \
+'*-l+[Container label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*--label=[Container label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*-p+[Publish a port\: \[IP\:\]\[HOST_PORT\:\]CONTAINER_PORT\[/PROTO\] (repeatable)]:PORTS:_default' \
+'*--publish=[Publish a port\: \[IP\:\]\[HOST_PORT\:\]CONTAINER_PORT\[/PROTO\] (repeatable)]:PORTS:_default' \
+'*--expose=[Expose a port or range without publishing it (repeatable)]:PORT[/PROTO]:_default' \
+'*--link=[Link to a container NAME\[\:ALIAS\]; the container is placed on the same node (repeatable)]:NAME[:ALIAS]:_default' \
+'*--volumes-from=[Mount the volumes of a container; the container is placed on the same node (repeatable)]:CONTAINER[:ro|rw]:_default' \
+'*-v+[Bind mount or volume SRC\:DST\[\:OPTS\] (repeatable)]:SRC:DST[:OPTS]:_default' \
+'*--volume=[Bind mount or volume SRC\:DST\[\:OPTS\] (repeatable)]:SRC:DST[:OPTS]:_default' \
+'--network=[Network mode\: bridge, host, none, container\:NAME or a network name]:NETWORK:_default' \
+'--net=[Network mode\: bridge, host, none, container\:NAME or a network name]:NETWORK:_default' \
+'-m+[Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)]:BYTES:_default' \
+'--memory=[Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)]:BYTES:_default' \
+'--cpus=[CPU limit in CPUs, which is also the reservation the scheduler counts (e.g. 0.5)]:CPUS:_default' \
+'--restart=[Restart policy\: no, always, unless-stopped, on-failure\[\:MAX\]]:POLICY:_default' \
+'--entrypoint=[Override the image'\''s entrypoint]:CMD:_default' \
+'-w+[Working directory inside the container]:DIR:_default' \
+'--workdir=[Working directory inside the container]:DIR:_default' \
+'-u+[User NAME|UID\[\:GROUP|GID\]]:USER:_default' \
+'--user=[User NAME|UID\[\:GROUP|GID\]]:USER:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--dry-run[Print where the container would go (a plan result object) and create nothing]' \
+'--explain[Print, node by node, which filter rejected the container and why; create nothing]' \
+'-d[Run in the background and print the container ID]' \
+'--detach[Run in the background and print the container ID]' \
+'-P[Publish every exposed port on a random host port]' \
+'--publish-all[Publish every exposed port on a random host port]' \
+'--rm[Remove the container when it exits]' \
+'-i[Keep stdin open and forward it]' \
+'--interactive[Keep stdin open and forward it]' \
+'-t[Allocate a pseudo-TTY]' \
+'--tty[Allocate a pseudo-TTY]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':image -- Image to run:_default' \
+'*::command -- Command and arguments:_default' \
+&& ret=0
+;;
+(plan)
+_arguments "${_arguments_options[@]}" : \
+'--state=[State document (as \`info --format json\` prints it); \`-\` reads stdin]:FILE:_files' \
+'()--requests=[JSON array of create requests (Engine API bodies with a \`Name\`), decided in order]:FILE:_files' \
+'--strategy=[Ranking strategy \[default\: the state document'\''s\]]:spread|binpack|random:_default' \
+'--overcommit=[Overcommit fraction on CPUs and memory, e.g. 0.05 \[default\: the state document'\''s\]]:FRACTION:_default' \
+'--seed=[Seed of the random strategy]:N:_default' \
+'--name=[Container name (unique across the swarm)]:NAME:_default' \
+'*-e+[Environment variable KEY=VALUE (or KEY, from this environment); \`constraint\:EXPR\`, \`affinity\:EXPR\` and \`reschedule\:POLICY\` are placement rules (repeatable)]:KEY=VALUE:_default' \
+'*--env=[Environment variable KEY=VALUE (or KEY, from this environment); \`constraint\:EXPR\`, \`affinity\:EXPR\` and \`reschedule\:POLICY\` are placement rules (repeatable)]:KEY=VALUE:_default' \
+'*--env-file=[Read environment variables from a file, one KEY=VALUE a line (repeatable)]:FILE:_files' \
+'*-l+[Container label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*--label=[Container label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
+'*-p+[Publish a port\: \[IP\:\]\[HOST_PORT\:\]CONTAINER_PORT\[/PROTO\] (repeatable)]:PORTS:_default' \
+'*--publish=[Publish a port\: \[IP\:\]\[HOST_PORT\:\]CONTAINER_PORT\[/PROTO\] (repeatable)]:PORTS:_default' \
+'*--expose=[Expose a port or range without publishing it (repeatable)]:PORT[/PROTO]:_default' \
+'*--link=[Link to a container NAME\[\:ALIAS\]; the container is placed on the same node (repeatable)]:NAME[:ALIAS]:_default' \
+'*--volumes-from=[Mount the volumes of a container; the container is placed on the same node (repeatable)]:CONTAINER[:ro|rw]:_default' \
+'*-v+[Bind mount or volume SRC\:DST\[\:OPTS\] (repeatable)]:SRC:DST[:OPTS]:_default' \
+'*--volume=[Bind mount or volume SRC\:DST\[\:OPTS\] (repeatable)]:SRC:DST[:OPTS]:_default' \
+'--network=[Network mode\: bridge, host, none, container\:NAME or a network name]:NETWORK:_default' \
+'--net=[Network mode\: bridge, host, none, container\:NAME or a network name]:NETWORK:_default' \
+'-m+[Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)]:BYTES:_default' \
+'--memory=[Memory limit, which is also the reservation the scheduler counts (e.g. 512m, 1g)]:BYTES:_default' \
+'--cpus=[CPU limit in CPUs, which is also the reservation the scheduler counts (e.g. 0.5)]:CPUS:_default' \
+'--restart=[Restart policy\: no, always, unless-stopped, on-failure\[\:MAX\]]:POLICY:_default' \
+'--entrypoint=[Override the image'\''s entrypoint]:CMD:_default' \
+'-w+[Working directory inside the container]:DIR:_default' \
+'--workdir=[Working directory inside the container]:DIR:_default' \
+'-u+[User NAME|UID\[\:GROUP|GID\]]:USER:_default' \
+'--user=[User NAME|UID\[\:GROUP|GID\]]:USER:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-d[Run in the background and print the container ID]' \
+'--detach[Run in the background and print the container ID]' \
+'-P[Publish every exposed port on a random host port]' \
+'--publish-all[Publish every exposed port on a random host port]' \
+'--rm[Remove the container when it exits]' \
+'-i[Keep stdin open and forward it]' \
+'--interactive[Keep stdin open and forward it]' \
+'-t[Allocate a pseudo-TTY]' \
+'--tty[Allocate a pseudo-TTY]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::image -- Image of the one container to decide (instead of --requests):_default' \
+'*::command -- Command and arguments (recorded, not used by the decision):_default' \
+&& ret=0
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -970,6 +1119,22 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(info)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(ps)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(plan)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 ":: :_flotilla__subcmd__help__subcmd__certs_commands" \
@@ -1039,6 +1204,10 @@ _flotilla_commands() {
 'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
 'list:Print a cluster'\''s addresses from its discovery URL' \
 'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
+'info:Show a swarm\: its nodes, their health, reservations and labels' \
+'ps:List the containers of a swarm (NODE/NAME)' \
+'run:Place a container on a swarm'\''s best node, create and start it' \
+'plan:Decide placements from a state document, without any engine' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1166,6 +1335,10 @@ _flotilla__subcmd__help_commands() {
 'join:Keep an engine address registered in a cluster'\''s discovery until stopped' \
 'list:Print a cluster'\''s addresses from its discovery URL' \
 'proxy:Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched' \
+'info:Show a swarm\: its nodes, their health, reservations and labels' \
+'ps:List the containers of a swarm (NODE/NAME)' \
+'run:Place a container on a swarm'\''s best node, create and start it' \
+'plan:Decide placements from a state document, without any engine' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1232,6 +1405,11 @@ _flotilla__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help help commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__info_commands] )) ||
+_flotilla__subcmd__help__subcmd__info_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help info commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__inspect_commands] )) ||
 _flotilla__subcmd__help__subcmd__inspect_commands() {
     local commands; commands=()
@@ -1262,6 +1440,11 @@ _flotilla__subcmd__help__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help ls commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__plan_commands] )) ||
+_flotilla__subcmd__help__subcmd__plan_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help plan commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__provision_commands] )) ||
 _flotilla__subcmd__help__subcmd__provision_commands() {
     local commands; commands=()
@@ -1279,6 +1462,11 @@ _flotilla__subcmd__help__subcmd__proxy__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help proxy status commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__ps_commands] )) ||
+_flotilla__subcmd__help__subcmd__ps_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help ps commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__regenerate-certs_commands] )) ||
 _flotilla__subcmd__help__subcmd__regenerate-certs_commands() {
     local commands; commands=()
@@ -1293,6 +1481,11 @@ _flotilla__subcmd__help__subcmd__restart_commands() {
 _flotilla__subcmd__help__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__run_commands] )) ||
+_flotilla__subcmd__help__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help run commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__scp_commands] )) ||
 _flotilla__subcmd__help__subcmd__scp_commands() {
@@ -1352,6 +1545,11 @@ _flotilla__subcmd__help__subcmd__version_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help version commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__info_commands] )) ||
+_flotilla__subcmd__info_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla info commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__inspect_commands] )) ||
 _flotilla__subcmd__inspect_commands() {
     local commands; commands=()
@@ -1381,6 +1579,11 @@ _flotilla__subcmd__list_commands() {
 _flotilla__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla ls commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__plan_commands] )) ||
+_flotilla__subcmd__plan_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla plan commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__provision_commands] )) ||
 _flotilla__subcmd__provision_commands() {
@@ -1418,6 +1621,11 @@ _flotilla__subcmd__proxy__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla proxy status commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__ps_commands] )) ||
+_flotilla__subcmd__ps_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla ps commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__regenerate-certs_commands] )) ||
 _flotilla__subcmd__regenerate-certs_commands() {
     local commands; commands=()
@@ -1432,6 +1640,11 @@ _flotilla__subcmd__restart_commands() {
 _flotilla__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__run_commands] )) ||
+_flotilla__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla run commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__scp_commands] )) ||
 _flotilla__subcmd__scp_commands() {

@@ -1,12 +1,14 @@
 //! Command-line types only (clap derive). No logic lives here: commands in
 //! `crate::commands` turn these into options for `crate::ops`.
 
+mod cluster;
 mod discovery;
 mod lifecycle;
 mod machine;
 pub mod plugin;
 mod proxy;
 
+pub use cluster::*;
 pub use discovery::*;
 pub use lifecycle::*;
 pub use machine::*;
@@ -115,6 +117,14 @@ pub enum Commands {
     List(Box<ListArgs>),
     /// Keep nginx routing to every container that sets VIRTUAL_HOST, on every engine watched
     Proxy(Box<ProxyArgs>),
+    /// Show a swarm: its nodes, their health, reservations and labels
+    Info(SwarmInfoArgs),
+    /// List the containers of a swarm (NODE/NAME)
+    Ps(PsArgs),
+    /// Place a container on a swarm's best node, create and start it
+    Run(Box<RunArgs>),
+    /// Decide placements from a state document, without any engine
+    Plan(Box<PlanArgs>),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

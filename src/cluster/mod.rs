@@ -3,5 +3,7 @@
 //! prints and `plan --state` reads; the live view fills the same types so the
 //! scheduler sees one shape).
 
+pub mod live;
 pub mod members;
+pub mod pending;
 pub mod state;

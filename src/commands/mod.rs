@@ -8,9 +8,13 @@ mod env;
 mod info;
 mod lifecycle;
 mod ls;
+mod plan;
 mod proxy;
+mod ps;
 mod rm;
+mod run;
 mod ssh;
+mod swarm_info;
 
 use std::fmt;
 
@@ -115,6 +119,10 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Status(a) => info::status(&ctx, a).await,
         Commands::Url(a) => info::url(&ctx, a).await,
         Commands::Version(a) => info::version(&ctx, a).await,
+        Commands::Info(a) => swarm_info::run(&ctx, a).await,
+        Commands::Ps(a) => ps::run(&ctx, a).await,
+        Commands::Run(a) => run::run(&ctx, *a).await,
+        Commands::Plan(a) => plan::run(&ctx, *a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
         Commands::Token(c) => discovery::token(&ctx, c).await,
         Commands::Discovery(c) => discovery::serve_cmd(&ctx, c).await,

@@ -8,7 +8,10 @@ pub mod filter;
 pub mod lifecycle;
 pub mod ls;
 pub mod rm;
+pub mod run;
+pub mod run_spec;
 pub mod ssh;
+pub mod swarm_view;
 
 use std::time::{Duration, Instant};
 

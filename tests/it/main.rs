@@ -9,6 +9,7 @@ mod support_discovery;
 mod support_drivers;
 
 mod boot2docker;
+mod cluster;
 mod discovery;
 mod docs;
 mod drivers;

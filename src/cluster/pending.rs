@@ -1,0 +1,357 @@
+//! Serialised placement across processes, and pending containers.
+//!
+//! Classic Swarm had one manager process: a mutex around "decide + record a
+//! pending container" was enough. flotilla's `run` is a short-lived process,
+//! so the same section is guarded by an advisory file lock per swarm,
+//! `<store>/swarms/<hash of the discovery URL>/lock`, and the pending
+//! containers live next to it in `pending.json`:
+//!
+//! 1. lock; fetch the live state; add the pending containers to it; decide;
+//!    record this run's container as pending; unlock;
+//! 2. create and start on the chosen engine (slow: maybe a pull) — unlocked;
+//! 3. remove the pending entry (under the lock, briefly).
+//!
+//! A pending entry counts like a container (ports, slots, resources, name and
+//! label affinity) until the container it stands for exists: entries carry
+//! the container's `com.docker.swarm.id`, and an entry whose ID is already on
+//! a live container is not added twice. An entry stops counting when it
+//! expires, or at once when the process that wrote it is gone (checked
+//! through `/proc`), so a crashed run never blocks a slot for long.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::state::{ClusterState, Container};
+use crate::store::{Store, create_private_dir_all, write_atomic};
+
+/// The label holding a container's cluster-unique swarm ID.
+pub const LABEL_SWARM_ID: &str = "com.docker.swarm.id";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PendingError {
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A container decided but not created yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingEntry {
+    /// The container's swarm ID (also in `container.labels`).
+    pub swarm_id: String,
+    /// The node it was placed on.
+    pub node: String,
+    /// What the scheduler should count: name, labels, reservations, ports.
+    pub container: Container,
+    /// The `run` process that recorded it.
+    pub pid: u32,
+    /// Unix seconds after which the entry no longer counts.
+    pub expires_at: u64,
+}
+
+/// FNV-1a, 64 bits: a stable directory name for a discovery URL (std's
+/// hasher may change between releases; this one never does).
+fn fnv1a(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// `<store>/swarms/<hash>`: where a swarm's lock and pending entries live.
+pub fn swarm_dir(store: &Store, discovery: &str) -> PathBuf {
+    store
+        .root()
+        .join("swarms")
+        .join(format!("{:016x}", fnv1a(discovery)))
+}
+
+/// The swarm's directory, created if needed; `None` when it cannot be (a
+/// read-only store only loses the caches kept there).
+pub fn ensure_swarm_dir(store: &Store, discovery: &str) -> Option<PathBuf> {
+    let dir = swarm_dir(store, discovery);
+    create_private_dir_all(&dir).ok().map(|()| dir)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Whether the process that wrote an entry still runs. Without `/proc`
+/// (not Linux) it is assumed alive and only the expiry applies.
+fn alive(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The entries that still count at `now`.
+pub fn live_entries(
+    entries: Vec<PendingEntry>,
+    now: u64,
+    alive: impl Fn(u32) -> bool,
+) -> Vec<PendingEntry> {
+    entries
+        .into_iter()
+        .filter(|e| e.expires_at > now && alive(e.pid))
+        .collect()
+}
+
+/// Adds pending containers to their nodes, unless a container with the same
+/// swarm ID already exists somewhere (it was created: counting it twice would
+/// make the swarm look fuller than it is). Entries for unknown nodes are
+/// ignored.
+pub fn apply(state: &mut ClusterState, entries: &[PendingEntry]) {
+    let existing: std::collections::HashSet<String> = state
+        .nodes
+        .iter()
+        .flat_map(|n| &n.containers)
+        .filter_map(|c| c.labels.get(LABEL_SWARM_ID).cloned())
+        .collect();
+    for e in entries {
+        if existing.contains(&e.swarm_id) {
+            continue;
+        }
+        if let Some(node) = state.nodes.iter_mut().find(|n| n.name == e.node) {
+            node.containers.push(e.container.clone());
+        }
+    }
+}
+
+/// Temp file + rename, without the fsync of store records: pending entries
+/// are worth nothing after a crash (their process is gone), and two fsyncs
+/// per `run` cost more than the decision.
+fn write_ephemeral(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
+
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Held while deciding; released on drop (or by [`DecisionLock::release`]).
+#[derive(Debug)]
+pub struct DecisionLock {
+    _file: File,
+    dir: PathBuf,
+}
+
+impl DecisionLock {
+    /// Waits for the swarm's decision lock (other `run`s hold it only while
+    /// they fetch and decide).
+    pub async fn acquire(store: &Store, discovery: &str) -> Result<DecisionLock, PendingError> {
+        let dir = swarm_dir(store, discovery);
+        let discovery = discovery.to_string();
+        tokio::task::spawn_blocking(move || {
+            create_private_dir_all(&dir).map_err(|source| PendingError::Write {
+                path: dir.clone(),
+                source,
+            })?;
+            let marker = dir.join("discovery");
+            if !marker.exists() {
+                // For humans looking at the store: which swarm this is.
+                let _ = write_atomic(&marker, format!("{discovery}\n").as_bytes(), 0o600);
+            }
+            let path = dir.join("lock");
+            let file = open_lock_file(&path).map_err(|source| PendingError::Lock {
+                path: path.clone(),
+                source,
+            })?;
+            file.lock()
+                .map_err(|source| PendingError::Lock { path, source })?;
+            Ok(DecisionLock { _file: file, dir })
+        })
+        .await
+        .map_err(|e| PendingError::Lock {
+            path: PathBuf::from("lock"),
+            source: std::io::Error::other(e.to_string()),
+        })?
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.join("pending.json")
+    }
+
+    /// Every recorded entry, counting or not (an unreadable file is empty:
+    /// losing pending entries only loosens a safety margin).
+    fn read_all(&self) -> Vec<PendingEntry> {
+        std::fs::read(self.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn write_all(&self, entries: &[PendingEntry]) -> Result<(), PendingError> {
+        let path = self.path();
+        let bytes = serde_json::to_vec_pretty(entries).map_err(|e| PendingError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        write_ephemeral(&path, &bytes).map_err(|source| PendingError::Write { path, source })
+    }
+
+    /// The entries that count now.
+    pub fn pending(&self) -> Vec<PendingEntry> {
+        live_entries(self.read_all(), now_secs(), alive)
+    }
+
+    /// Records a decided container, dropping entries that no longer count.
+    pub fn record(
+        &self,
+        swarm_id: &str,
+        node: &str,
+        container: Container,
+        ttl: Duration,
+    ) -> Result<(), PendingError> {
+        let mut entries = self.pending();
+        entries.push(PendingEntry {
+            swarm_id: swarm_id.to_string(),
+            node: node.to_string(),
+            container,
+            pid: std::process::id(),
+            expires_at: now_secs() + ttl.as_secs().max(1),
+        });
+        self.write_all(&entries)
+    }
+
+    /// Removes an entry (the container now exists, or will never).
+    pub fn remove(&self, swarm_id: &str) -> Result<(), PendingError> {
+        let before = self.read_all();
+        let after: Vec<PendingEntry> = live_entries(before.clone(), now_secs(), alive)
+            .into_iter()
+            .filter(|e| e.swarm_id != swarm_id)
+            .collect();
+        if after != before {
+            self.write_all(&after)?;
+        }
+        Ok(())
+    }
+
+    /// Unlocks (dropping does the same).
+    pub fn release(self) {}
+}
+
+/// Takes the lock briefly to remove an entry.
+pub async fn remove(store: &Store, discovery: &str, swarm_id: &str) -> Result<(), PendingError> {
+    let lock = DecisionLock::acquire(store, discovery).await?;
+    lock.remove(swarm_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::state::Node;
+
+    fn entry(id: &str, node: &str, pid: u32, expires_at: u64) -> PendingEntry {
+        let mut c = Container {
+            name: format!("c-{id}"),
+            state: "pending".into(),
+            ..Container::default()
+        };
+        c.labels.insert(LABEL_SWARM_ID.into(), id.into());
+        PendingEntry {
+            swarm_id: id.into(),
+            node: node.into(),
+            container: c,
+            pid,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn expired_and_orphaned_entries_do_not_count() {
+        let es = vec![
+            entry("a", "n", 1, 100),
+            entry("b", "n", 2, 50),
+            entry("c", "n", 3, 100),
+        ];
+        let live = live_entries(es, 60, |pid| pid != 3);
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].swarm_id, "a");
+    }
+
+    #[test]
+    fn created_containers_are_not_counted_twice() {
+        let mut state = ClusterState::default();
+        state.nodes.push(Node::named("n1"));
+        state.nodes.push(Node::named("n2"));
+        let created = entry("x", "n1", 1, 100).container;
+        state.nodes[1].containers.push(Container {
+            state: "running".into(),
+            ..created
+        });
+        apply(
+            &mut state,
+            &[
+                entry("x", "n1", 1, 100),
+                entry("y", "n1", 1, 100),
+                entry("z", "gone", 1, 100),
+            ],
+        );
+        assert_eq!(state.nodes[0].containers.len(), 1);
+        assert_eq!(state.nodes[0].containers[0].name, "c-y");
+        assert_eq!(state.nodes[1].containers.len(), 1);
+    }
+
+    #[test]
+    fn directory_name_is_stable() {
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+        let s = Store::new("/tmp/x");
+        assert!(swarm_dir(&s, "token://abc").starts_with("/tmp/x/swarms"));
+    }
+
+    #[tokio::test]
+    async fn record_and_remove_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let lock = DecisionLock::acquire(&store, "token://t").await.unwrap();
+        let c = entry("id1", "n1", 0, 0).container;
+        lock.record("id1", "n1", c, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(lock.pending().len(), 1);
+        lock.release();
+        remove(&store, "token://t", "id1").await.unwrap();
+        let lock = DecisionLock::acquire(&store, "token://t").await.unwrap();
+        assert!(lock.pending().is_empty());
+    }
+}

@@ -1,0 +1,60 @@
+//! `ps`: the containers of a swarm, named `node/name`.
+
+use super::Ctx;
+use crate::cli::PsArgs;
+use crate::cluster::live::{self, Detail, LiveOptions};
+use crate::cluster::members;
+use crate::ops::swarm_view::{self, PsFilters, PsRow};
+use crate::output::template::{self, Format};
+
+pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
+    let filters = PsFilters::parse(&a.filter)?;
+    let format = a.format.as_deref().map(Format::parse);
+    if let Some(Format::Template { text, .. }) = &format {
+        template::compile(text)?;
+    }
+    let (swarm, members) = members::resolve(&ctx.store, a.select.swarm.as_deref()).await?;
+    let targets = live::targets(&ctx.store, members);
+    let opts = LiveOptions {
+        timeout: a.select.timeout,
+        detail: Detail::Summary,
+        cache: None,
+    };
+    let live = live::fetch(swarm, &targets, &opts).await;
+    for v in &live.views {
+        if let Some(e) = &v.error {
+            ctx.printer
+                .warn(&format!("node {} is {}: {e}", v.name, v.health));
+        }
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let rows = swarm_view::ps_rows(&live, a.all, &filters, a.no_trunc, now);
+    if a.quiet {
+        for r in &rows {
+            ctx.printer.data(&r.id);
+        }
+        return Ok(());
+    }
+    let records: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or_default())
+        .collect();
+    let out = match format {
+        Some(Format::Json) => {
+            let mut s = serde_json::to_string_pretty(&rows)?;
+            s.push('\n');
+            s
+        }
+        Some(Format::Template { text, table }) => {
+            template::render_all(&text, table, Some(&PsRow::header()), &records)?
+        }
+        None => template::render_all(
+            PsRow::DEFAULT_TEMPLATE,
+            true,
+            Some(&PsRow::header()),
+            &records,
+        )?,
+    };
+    ctx.printer.data_raw(&out);
+    Ok(())
+}
