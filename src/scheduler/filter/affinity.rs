@@ -8,6 +8,7 @@
 //! `==` holds when any candidate matches, `!=` when none does; so on an empty node `!=` holds and
 //! `==` does not. Soft rules are skipped in the fallback pass.
 
+use super::dependency::name_is_bytes;
 use super::{Reject, first_failing, label};
 use crate::cluster::state::Node;
 use crate::scheduler::expr::{Expr, Op};
@@ -50,12 +51,7 @@ fn has_container(node: &Node, v: &str) -> bool {
     let by_name = v[0] != b'/';
     node.containers.iter().any(|c| {
         let (id, n) = (c.id.as_bytes(), c.name.as_bytes());
-        !n.is_empty()
-            && ((id.len() == v.len() && id == v)
-                || (by_name
-                    && n.len() >= v.len()
-                    && n[n.len() - v.len()..] == *v
-                    && n[..n.len() - v.len()].iter().all(|&b| b == b'/')))
+        !n.is_empty() && ((id.len() == v.len() && id == v) || (by_name && name_is_bytes(n, v)))
     })
 }
 

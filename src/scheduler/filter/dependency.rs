@@ -102,7 +102,7 @@ pub fn holds(node: &Node, what: &str) -> bool {
             }
         }
         let n = c.name.as_bytes();
-        if n.len() >= name.len() && !n.is_empty() && name_is_bytes(n, name) {
+        if !n.is_empty() && name_is_bytes(n, name) {
             named += 1;
         }
     }
@@ -130,25 +130,34 @@ fn id_match(id: &[u8], w: &[u8]) -> IdMatch {
     }
 }
 
-/// `name_is` on bytes, reading the tail (the part that must equal `t`) first.
+/// `name_is` on bytes: `n` is `t` after `/`s.
 #[inline]
-fn name_is_bytes(n: &[u8], t: &[u8]) -> bool {
-    let k = n.len() - t.len();
-    &n[k..] == t && n[..k].iter().all(|&b| b == b'/')
+pub(crate) fn name_is_bytes(n: &[u8], t: &[u8]) -> bool {
+    n.len() >= t.len() && {
+        let k = n.len() - t.len();
+        ends_with(n, t) && n[..k].iter().all(|&b| b == b'/')
+    }
+}
+
+/// `n.ends_with(t)` comparing from the last byte, where names (`web-1`, `web-2`) usually differ,
+/// without a call to `memcmp`.
+#[inline]
+pub(crate) fn ends_with(n: &[u8], t: &[u8]) -> bool {
+    n.len() >= t.len() && n.iter().rev().zip(t.iter().rev()).all(|(a, b)| a == b)
 }
 
 /// The container's non-empty swarm ID label. Keys are compared by length before their bytes are
 /// read (same answer as `labels.get`, keys being unique).
 #[inline]
 fn swarm_id_fast(c: &Container) -> Option<&str> {
-    if c.labels.is_empty() {
-        return None;
-    }
-    c.labels
-        .iter()
-        .find(|(k, _)| k.len() == SWARM_ID.len() && k.as_str() == SWARM_ID)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
+    let is_swarm = |k: &String| k.len() == SWARM_ID.len() && k.as_str() == SWARM_ID;
+    let v = match c.labels.len() {
+        0 => return None,
+        // The common case, without setting up an iterator.
+        1 => c.labels.first_key_value().filter(|(k, _)| is_swarm(k))?.1,
+        _ => c.labels.iter().find(|(k, _)| is_swarm(k))?.1,
+    };
+    (!v.is_empty()).then_some(v.as_str())
 }
 
 /// The plain one-pass scan [`holds`] is checked against.
