@@ -23,8 +23,18 @@ use crate::cluster::state::{Node, Strategy};
 
 /// Convert CPUs to nano-CPUs, saturating; NaN and negatives give 0.
 pub fn nano_cpus(cpus: f64) -> u64 {
-    // `as` saturates and maps NaN to 0.
-    (cpus * 1e9).round() as u64
+    // `(x).round() as u64` without the call to libm's `round` (it runs for every container of every
+    // node): `as` truncates, saturates and maps NaN to 0; `x - trunc(x)` is exact for doubles, and
+    // rounding half away from zero adds one when that fraction is at least 0.5. Negative values
+    // and NaN give 0 either way (the fraction is then negative or NaN); from 2^64 on both
+    // saturate to `u64::MAX`. A property test checks it against `round`.
+    let x = cpus * 1e9;
+    let t = x as u64;
+    if x - t as f64 >= 0.5 {
+        t.saturating_add(1)
+    } else {
+        t
+    }
 }
 
 /// Capacity and reservations of one node.

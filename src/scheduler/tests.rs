@@ -734,3 +734,134 @@ proptest! {
         prop_assert_eq!(after, before + placed);
     }
 }
+
+// ---- fast paths against the plain scans -------------------------------------------------------
+
+/// A node whose containers' IDs, names and swarm IDs collide often with the looked-up strings.
+fn arb_lookup_node() -> impl proptest::strategy::Strategy<Value = Node> {
+    let ids = vec![
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abcdef012345",
+        "abcdef0123456789",
+        "abcdef012345ff",
+        "x",
+        "/a",
+    ];
+    let names = vec!["", "a", "/a", "//a", "ab", "n1/a", "/", "abc", "x/a", "E1"];
+    let swarm = vec!["", "a", "ab", "abcdef012345", "abcdef0123456789", "zz"];
+    prop::collection::vec(
+        (
+            prop::sample::select(ids),
+            prop::sample::select(names),
+            prop::option::of(prop::sample::select(swarm)),
+            any::<bool>(),
+        ),
+        0..6,
+    )
+    .prop_map(|cs| {
+        let mut n = Node::named("n1");
+        n.id = "E1".into();
+        for (id, name, swarm, app) in cs {
+            let mut c = Container {
+                id: id.into(),
+                name: name.into(),
+                ..Container::default()
+            };
+            if let Some(s) = swarm {
+                c.labels.insert("com.docker.swarm.id".into(), s.into());
+            }
+            if app {
+                c.labels.insert("app".into(), "web".into());
+                c.labels.insert("com.docker.swarm.idx".into(), "a".into());
+            }
+            n.containers.push(c);
+        }
+        n
+    })
+}
+
+fn arb_lookup_value() -> impl proptest::strategy::Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "",
+        "a",
+        "/a",
+        "//a",
+        "ab",
+        "abc",
+        "abcdef012345",
+        "abcdef0123456789",
+        "abcdef01234",
+        "n1/a",
+        "E1/ab",
+        "n1//a",
+        "x",
+        "/",
+        "zz",
+        "E1",
+    ])
+}
+
+proptest! {
+    #[test]
+    fn dependency_lookup_agrees_with_the_plain_scan(n in arb_lookup_node(), what in arb_lookup_value()) {
+        prop_assert_eq!(
+            filter::dependency::holds(&n, what),
+            filter::dependency::holds_scan(&n, what),
+            "{}", what
+        );
+    }
+
+    #[test]
+    fn exact_container_affinity_agrees_with_the_plain_scan(n in arb_lookup_node(), v in arb_lookup_value(), ne in any::<bool>()) {
+        // Values the expression grammar accepts as exact (no `*`, not `/re/`).
+        if let Ok(e) = expr::Expr::parse(&format!("container{}{v}", if ne { "!=" } else { "==" })) {
+            prop_assert_eq!(
+                filter::affinity::holds(&e, &n),
+                filter::affinity::holds_scan(&e, &n),
+                "{}", v
+            );
+        }
+    }
+
+    #[test]
+    fn nano_cpus_rounds_like_round(x in any::<f64>(), k in 0u64..40_000, half in any::<bool>()) {
+        let expect = |c: f64| (c * 1e9).round() as u64;
+        prop_assert_eq!(strategy::nano_cpus(x), expect(x));
+        // Values near halves and the usual CPU counts.
+        let c = k as f64 / 1e4 + if half { 5e-10 } else { 0.0 };
+        prop_assert_eq!(strategy::nano_cpus(c), expect(c));
+        prop_assert_eq!(strategy::nano_cpus(-c), expect(-c));
+    }
+}
+
+#[test]
+fn nano_cpus_edge_cases_round_like_round() {
+    for c in [
+        0.0,
+        -0.0,
+        0.5e-9,
+        f64::from_bits(0.5e-9_f64.to_bits() - 1),
+        f64::from_bits(2.5e-9_f64.to_bits() - 1),
+        2.5e-9,
+        1.5,
+        0.1,
+        0.3,
+        64.0,
+        1e10,
+        9.007_199_254_740_993e6,
+        1.8446744073709552e10,
+        1.9e10,
+        f64::MAX,
+        f64::MIN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+        -0.7e-9,
+    ] {
+        assert_eq!(strategy::nano_cpus(c), (c * 1e9).round() as u64, "{c}");
+    }
+}

@@ -8,6 +8,7 @@
 //! `==` holds when any candidate matches, `!=` when none does; so on an empty node `!=` holds and
 //! `==` does not. Soft rules are skipped in the fallback pass.
 
+use super::dependency::name_is_bytes;
 use super::{Reject, first_failing, label};
 use crate::cluster::state::Node;
 use crate::scheduler::expr::{Expr, Op};
@@ -28,6 +29,34 @@ pub fn repository(reference: &str) -> &str {
 
 /// Whether one affinity holds on the node.
 pub fn holds(expr: &Expr, node: &Node) -> bool {
+    if let ("container", Some(v)) = (expr.key(), expr.exact_value()) {
+        let any = has_container(node, v);
+        return match expr.op() {
+            Op::Eq => any,
+            Op::Ne => !any,
+        };
+    }
+    holds_scan(expr, node)
+}
+
+/// Whether a named container of the node has ID `v` or name `v` (without its leading `/`s): the
+/// exact-value `container` affinity, reading a string's bytes only when its length allows a match.
+/// Same answer as [`holds_scan`] (a property test checks it).
+fn has_container(node: &Node, v: &str) -> bool {
+    let v = v.as_bytes();
+    if v.is_empty() {
+        return false;
+    }
+    // A name without its leading `/`s never starts with `/`.
+    let by_name = v[0] != b'/';
+    node.containers.iter().any(|c| {
+        let (id, n) = (c.id.as_bytes(), c.name.as_bytes());
+        !n.is_empty() && ((id.len() == v.len() && id == v) || (by_name && name_is_bytes(n, v)))
+    })
+}
+
+/// [`holds`] by evaluating the expression over every candidate string of the node.
+pub(crate) fn holds_scan(expr: &Expr, node: &Node) -> bool {
     match expr.key() {
         "container" => expr.matches(
             node.containers

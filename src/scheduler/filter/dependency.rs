@@ -30,6 +30,7 @@ fn target(entry: &str) -> &str {
 
 /// `id` is `what`, or its 12-character truncation is. Compares lengths before bytes, so a
 /// mismatch rarely touches the string's heap data (this runs for every container of every node).
+#[cfg(test)]
 fn id_is(id: &str, what: &str) -> bool {
     !id.is_empty()
         && ((id.len() == what.len() && id == what)
@@ -37,6 +38,7 @@ fn id_is(id: &str, what: &str) -> bool {
 }
 
 /// `name` without its leading `/`s is `target`.
+#[cfg(test)]
 fn name_is(name: &str, target: &str) -> bool {
     let (n, t) = (name.as_bytes(), target.as_bytes());
     n.len() >= t.len() && {
@@ -61,6 +63,7 @@ fn holds_indexed(node: &Node, idx: &NodeIndex, what: &str) -> bool {
     idx.holds(what, target_name(node, what))
 }
 
+#[cfg(test)]
 fn swarm_id(c: &Container) -> &str {
     if c.labels.is_empty() {
         return "";
@@ -72,7 +75,94 @@ fn swarm_id(c: &Container) -> &str {
 /// the node: exact or 12-char ID, exact or 12-char swarm ID, then exactly one name match (`name`,
 /// `/name`, `<node id>/name`, `<node name>/name`; several matches mean not found), then exactly
 /// one ID or swarm-ID prefix match. One pass over the containers.
+///
+/// This runs for every container of every node, so it touches as little memory as it can: a
+/// string's bytes are read only when its length allows a match (and its first byte before the
+/// rest), and the swarm ID label is found by key length before key bytes. The answer does not
+/// depend on the order of the containers, so prefixes are counted throughout and used only when
+/// no name matched (the same answer as [`holds_scan`], which a property test checks).
 pub fn holds(node: &Node, what: &str) -> bool {
+    if what.is_empty() {
+        return false;
+    }
+    let name = target_name(node, what).as_bytes();
+    let w = what.as_bytes();
+    let (mut named, mut prefixed) = (0usize, 0usize);
+    for c in &node.containers {
+        match id_match(c.id.as_bytes(), w) {
+            IdMatch::Exact => return true,
+            IdMatch::Prefix => prefixed += 1,
+            IdMatch::No => {}
+        }
+        if let Some(swarm) = swarm_id_fast(c) {
+            match id_match(swarm.as_bytes(), w) {
+                IdMatch::Exact => return true,
+                IdMatch::Prefix => prefixed += 1,
+                IdMatch::No => {}
+            }
+        }
+        let n = c.name.as_bytes();
+        if !n.is_empty() && name_is_bytes(n, name) {
+            named += 1;
+        }
+    }
+    named == 1 || (named == 0 && prefixed == 1)
+}
+
+enum IdMatch {
+    /// `id == what`, or `what` has 12 characters and is `id`'s truncation.
+    Exact,
+    /// `what` is a strict prefix of `id` (and not a 12-character one).
+    Prefix,
+    No,
+}
+
+/// [`id_is`] and the prefix test of [`holds_scan`] in one look at `id`; `w` is not empty.
+#[inline]
+fn id_match(id: &[u8], w: &[u8]) -> IdMatch {
+    if id.len() < w.len() || id[0] != w[0] || &id[..w.len()] != w {
+        return IdMatch::No;
+    }
+    if id.len() == w.len() || w.len() == 12 {
+        IdMatch::Exact
+    } else {
+        IdMatch::Prefix
+    }
+}
+
+/// `name_is` on bytes: `n` is `t` after `/`s.
+#[inline]
+pub(crate) fn name_is_bytes(n: &[u8], t: &[u8]) -> bool {
+    n.len() >= t.len() && {
+        let k = n.len() - t.len();
+        ends_with(n, t) && n[..k].iter().all(|&b| b == b'/')
+    }
+}
+
+/// `n.ends_with(t)` comparing from the last byte, where names (`web-1`, `web-2`) usually differ,
+/// without a call to `memcmp`.
+#[inline]
+pub(crate) fn ends_with(n: &[u8], t: &[u8]) -> bool {
+    n.len() >= t.len() && n.iter().rev().zip(t.iter().rev()).all(|(a, b)| a == b)
+}
+
+/// The container's non-empty swarm ID label. Keys are compared by length before their bytes are
+/// read (same answer as `labels.get`, keys being unique).
+#[inline]
+fn swarm_id_fast(c: &Container) -> Option<&str> {
+    let is_swarm = |k: &String| k.len() == SWARM_ID.len() && k.as_str() == SWARM_ID;
+    let v = match c.labels.len() {
+        0 => return None,
+        // The common case, without setting up an iterator.
+        1 => c.labels.first_key_value().filter(|(k, _)| is_swarm(k))?.1,
+        _ => c.labels.iter().find(|(k, _)| is_swarm(k))?.1,
+    };
+    (!v.is_empty()).then_some(v.as_str())
+}
+
+/// The plain one-pass scan [`holds`] is checked against.
+#[cfg(test)]
+pub(crate) fn holds_scan(node: &Node, what: &str) -> bool {
     if what.is_empty() {
         return false;
     }
