@@ -282,5 +282,8 @@ fn main() {
             "warning: {failed} failed requests in the smoke run: {:?}",
             &failures[..failures.len().min(3)]
         );
+        if std::env::var_os("PROXY_BENCH_LOG").is_some() {
+            eprintln!("watcher log:\n{}", w.log());
+        }
     }
 }
