@@ -189,10 +189,12 @@ fn main() {
             publish: &[80],
         });
     }
+    // During a reload nginx runs the new workers before it stops the old
+    // ones, and both accept: one 200 does not mean every worker knows the
+    // vhost yet. Wait for a run of answers before counting failures.
     assert!(
-        wait_until(Duration::from_secs(10), || steady
-            .iter()
-            .all(|h| get(&addr, h, "/").0 == 200)),
+        wait_until(Duration::from_secs(10), || (0..20)
+            .all(|_| steady.iter().all(|h| get(&addr, h, "/").0 == 200))),
         "steady vhosts not routed"
     );
     let stop = Arc::new(AtomicBool::new(false));
@@ -267,23 +269,13 @@ fn main() {
         (ok + failed) as f64 / (elapsed.as_secs_f64() + 0.5)
     );
     assert!(done_reloads >= 2 * reload_pairs as u64, "too few reloads");
-    if full {
-        assert_eq!(
-            failed,
-            0,
-            "failed requests: {:?}",
-            &failures[..failures.len().min(10)]
-        );
-    } else if failed > 0 {
-        // The smoke run (debug build, under `cargo test`) reports but does
-        // not judge: a rare 503 on an unchanged vhost has been seen there
-        // and is under investigation; `cargo bench` judges the release build.
-        eprintln!(
-            "warning: {failed} failed requests in the smoke run: {:?}",
-            &failures[..failures.len().min(3)]
-        );
-        if std::env::var_os("PROXY_BENCH_LOG").is_some() {
-            eprintln!("watcher log:\n{}", w.log());
-        }
+    if failed > 0 && std::env::var_os("PROXY_BENCH_LOG").is_some() {
+        eprintln!("watcher log:\n{}", w.log());
     }
+    assert_eq!(
+        failed,
+        0,
+        "failed requests: {:?}",
+        &failures[..failures.len().min(10)]
+    );
 }
