@@ -35,26 +35,12 @@ pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let records: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| serde_json::to_value(r).unwrap_or_default())
-        .collect();
-    let out = match format {
-        Some(Format::Json) => {
-            let mut s = serde_json::to_string_pretty(&rows)?;
-            s.push('\n');
-            s
-        }
-        Some(Format::Template { text, table }) => {
-            template::render_all(&text, table, Some(&PsRow::header()), &records)?
-        }
-        None => template::render_all(
-            PsRow::DEFAULT_TEMPLATE,
-            true,
-            Some(&PsRow::header()),
-            &records,
-        )?,
-    };
+    let out = template::render_listing(
+        format.as_ref(),
+        &rows,
+        &PsRow::header(),
+        PsRow::DEFAULT_TEMPLATE,
+    )?;
     ctx.printer.data_raw(&out);
     Ok(())
 }

@@ -173,6 +173,31 @@ pub fn render_all(
     }
 }
 
+/// Renders a listing for `--format`: pretty JSON, a template (with `table`
+/// for a header and aligned columns), or `default_template` as a table when
+/// no format was given. Shared by every listing command.
+pub fn render_listing<T: serde::Serialize>(
+    format: Option<&Format>,
+    rows: &[T],
+    header: &serde_json::Value,
+    default_template: &str,
+) -> Result<String, anyhow::Error> {
+    if let Some(Format::Json) = format {
+        let mut s = serde_json::to_string_pretty(rows)?;
+        s.push('\n');
+        return Ok(s);
+    }
+    let records: Vec<serde_json::Value> = rows
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?;
+    let (text, table) = match format {
+        Some(Format::Template { text, table }) => (text.as_str(), *table),
+        _ => (default_template, true),
+    };
+    Ok(render_all(text, table, Some(header), &records)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
