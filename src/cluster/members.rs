@@ -144,7 +144,7 @@ pub async fn resolve_with(
         .iter()
         .filter(|m| m.swarm().discovery == swarm.discovery)
     {
-        let Ok(loaded) = ops::load(store, &m.name) else {
+        let Ok(loaded) = ops::with_driver(store, m.clone()) else {
             continue;
         };
         let Ok(addr) = loaded.addr().await else {

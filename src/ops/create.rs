@@ -245,7 +245,7 @@ async fn join_swarm(
     progress: &dyn Progress,
 ) -> Result<(), String> {
     let s = &m.host_options.swarm_options;
-    let loaded = super::load(store, &m.name).map_err(|e| e.to_string())?;
+    let loaded = super::with_driver(store, m.clone()).map_err(|e| e.to_string())?;
     let engine = match loaded.addr().await {
         Ok(crate::engine::EngineAddr::Tcp { host, port }) => Some((host, port)),
         Ok(crate::engine::EngineAddr::Unix(_)) => None,

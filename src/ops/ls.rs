@@ -288,7 +288,7 @@ async fn query(
         row.error = e.replace('\n', " ");
         return row;
     }
-    let loaded = match super::load(store, &m.name) {
+    let loaded = match super::with_driver(store, m.clone()) {
         Ok(l) => l,
         Err(e) => {
             row.state = State::Error;

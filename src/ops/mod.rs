@@ -79,11 +79,18 @@ pub struct Loaded {
 }
 
 pub fn load(store: &Store, name: &str) -> Result<Loaded, OpError> {
-    let machine = store.load(name)?;
+    with_driver(store, store.load(name)?)
+}
+
+/// A record already read (by `ls` or the swarm resolver) with its driver,
+/// without reading `config.json` again.
+pub fn with_driver(store: &Store, machine: Machine) -> Result<Loaded, OpError> {
     let driver =
-        driver::load(&machine, driver_context(store, name)).map_err(|source| OpError::Driver {
-            machine: name.to_string(),
-            source,
+        driver::load(&machine, driver_context(store, &machine.name)).map_err(|source| {
+            OpError::Driver {
+                machine: machine.name.clone(),
+                source,
+            }
         })?;
     Ok(Loaded { machine, driver })
 }
