@@ -9,8 +9,9 @@
 //!   makes the rule *soft* and is stripped.
 //!
 //! Matching: a value written `/re/` is an unanchored regular expression; anything else is a glob,
-//! anchored and case-sensitive, in which **only `*` is special** (upstream turned `*` into `.*` and
-//! left `.`, `+`, `?`, … live as regex metacharacters; we escape them, a documented difference).
+//! anchored and case-sensitive, in which **only `*` is special** and matches any run of characters,
+//! newlines included (upstream turned `*` into `.*` and left `.`, `+`, `?`, … live as regex
+//! metacharacters; here they match themselves, a documented difference).
 //! `==` holds when **any** candidate string matches, `!=` when **none** does.
 //!
 //! Another difference, for the better: a `/re/` that is not a valid regular expression is rejected
@@ -19,6 +20,8 @@
 use std::fmt;
 
 use regex::Regex;
+
+use super::glob::Glob;
 
 /// `==` or `!=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +71,9 @@ enum Matcher {
     Exact(String),
     /// `*` alone: matches everything, including `""`.
     Any,
-    /// A glob with `*` (anchored, escaped) or a `/re/` (unanchored).
+    /// A glob with `*`.
+    Glob(Glob),
+    /// A `/re/` (unanchored).
     Regex(Regex),
 }
 
@@ -201,14 +206,7 @@ impl Expr {
         if !value.contains('*') {
             return Ok(Matcher::Exact(value.to_string()));
         }
-        let body: Vec<String> = value.split('*').map(regex::escape).collect();
-        let pattern = format!("^{}$", body.join(".*"));
-        Regex::new(&pattern)
-            .map(Matcher::Regex)
-            .map_err(|e| ExprError::InvalidRegex {
-                value: value.to_string(),
-                reason: e.to_string(),
-            })
+        Ok(Matcher::Glob(Glob::new(value)))
     }
 
     /// The key, lowercased.
@@ -244,7 +242,18 @@ impl Expr {
         match &self.matcher {
             Matcher::Exact(v) => v == candidate,
             Matcher::Any => true,
+            Matcher::Glob(g) => g.is_match(candidate),
             Matcher::Regex(re) => re.is_match(candidate),
+        }
+    }
+
+    /// A text every matching string contains, for searching many strings at once; `None` when
+    /// there is none to use (`*`, a `/re/`).
+    pub(crate) fn required_text(&self) -> Option<&str> {
+        match &self.matcher {
+            Matcher::Exact(v) => Some(v),
+            Matcher::Glob(g) => Some(g.longest_piece()).filter(|p| !p.is_empty()),
+            Matcher::Any | Matcher::Regex(_) => None,
         }
     }
 

@@ -12,7 +12,8 @@
 //!
 //! [`schedule`] decides one request; [`explain`] says, node by node, which filter rejected it;
 //! [`plan_sequence`] decides a list of requests in order, adding each placed container to the state
-//! before the next; [`plan`] wraps that for `flotilla plan`.
+//! before the next; [`plan`] wraps that for `flotilla plan`. A [`Snapshot`] is a state prepared once
+//! for many decisions (lookup tables instead of scans); `plan_sequence` runs on one.
 //!
 //! # Differences from classic Swarm (deliberate)
 //!
@@ -41,21 +42,24 @@
 
 pub mod expr;
 pub mod filter;
+mod glob;
 mod index;
 pub mod plan;
 pub mod request;
+mod snapshot;
 pub mod strategy;
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::cluster::state::Strategy;
-use crate::cluster::state::{ClusterState, Container, DEFAULT_OVERCOMMIT, Image, Port};
+use crate::cluster::state::{ClusterState, Container, DEFAULT_OVERCOMMIT, Port};
 use filter::{DEFAULT_FILTERS, FilterKind};
 use index::NodeIndex;
 pub use request::{CreateRequest, Prepared, RequestError};
+pub use snapshot::Snapshot;
+use snapshot::Tables;
 use strategy::{Candidate, Usage};
 
 /// How to decide: strategy, overcommit, filter chain and the seed of the `random` strategy.
@@ -146,57 +150,99 @@ pub enum ScheduleError {
     NoResources,
 }
 
-/// Per-node data the pipeline needs beyond the state: usage and name order.
+/// Per-node data the pipeline needs beyond the state: usage, name order, lookup tables.
 ///
-/// A one-off decision ([`schedule`]) computes usage lazily, only for the nodes that survive the
-/// filters and only when the request reserves CPU or memory (otherwise only container counts
-/// matter). [`plan_sequence`] caches both and updates them in place as it places containers, so a
-/// decision never re-sums every container.
-#[derive(Debug, Clone)]
-struct View {
+/// A one-off decision ([`schedule`]) has no tables: it computes usage lazily, only for the nodes
+/// that survive the filters and only when the request reserves CPU or memory (otherwise only
+/// container counts matter), and answers the filters by scanning. A [`Snapshot`] lends its tables,
+/// so a decision never re-sums or rescans every container.
+#[derive(Debug, Clone, Copy)]
+struct View<'t> {
     overcommit: f64,
-    usage: Option<Vec<Usage>>,
-    name_rank: Option<Vec<usize>>,
-    index: Option<Vec<NodeIndex>>,
+    tables: Option<&'t Tables>,
 }
 
-impl View {
-    fn lazy(overcommit: f64) -> View {
+impl View<'_> {
+    fn lazy(overcommit: f64) -> View<'static> {
         View {
             overcommit,
-            usage: None,
-            name_rank: None,
-            index: None,
-        }
-    }
-
-    fn cached(state: &ClusterState, overcommit: f64) -> View {
-        let usage = state
-            .nodes
-            .iter()
-            .map(|n| Usage::of(n, overcommit))
-            .collect();
-        let mut order: Vec<usize> = (0..state.nodes.len()).collect();
-        order.sort_by(|&a, &b| state.nodes[a].name.cmp(&state.nodes[b].name));
-        let mut name_rank = vec![0; order.len()];
-        for (rank, &i) in order.iter().enumerate() {
-            name_rank[i] = rank;
-        }
-        View {
-            overcommit,
-            usage: Some(usage),
-            name_rank: Some(name_rank),
-            index: Some(state.nodes.iter().map(NodeIndex::of).collect()),
+            tables: None,
         }
     }
 
     fn node_index(&self, i: usize) -> Option<&NodeIndex> {
-        self.index.as_ref().map(|v| &v[i])
+        self.tables.map(|t| &t.index[i])
+    }
+
+    /// With tables, what can be said of every node at once before the filter `f` runs node by
+    /// node (`None`: nothing), from the cluster-wide tables:
+    ///
+    /// * dependency: a node that holds no container by a dependency's name or ID is out; the
+    ///   per-node check runs only on the few that do;
+    /// * affinity: a `container` rule with a glob or regex is decided here outright (one search
+    ///   over every container name and ID) and the per-node check skips it;
+    /// * port: in host mode the answer is known outright; in bridge mode a node where no container
+    ///   publishes a requested port is in, and only the others are checked.
+    fn screen(
+        &self,
+        f: FilterKind,
+        req: &Prepared,
+        soft: bool,
+        nodes: usize,
+    ) -> Option<Vec<Screen>> {
+        let t = self.tables?;
+        let mut screen: Option<Vec<Screen>> = None;
+        let mut combine = |one: Vec<Screen>| {
+            screen = Some(match screen.take() {
+                None => one,
+                Some(s) => s.iter().zip(&one).map(|(a, b)| (*a).max(*b)).collect(),
+            });
+        };
+        match f {
+            FilterKind::Dependency => {
+                for what in filter::dependency::targets(req) {
+                    let mut marks = vec![false; nodes];
+                    t.owners.mark_candidates(what, &mut marks);
+                    combine(Screen::from_marks(&marks, Screen::Check, Screen::Out));
+                }
+            }
+            FilterKind::Affinity => {
+                let decided = req
+                    .affinities
+                    .iter()
+                    .filter(|e| (soft || !e.is_soft()) && filter::affinity::decided_by_tables(e));
+                for e in decided {
+                    let mut marks = vec![false; nodes];
+                    t.owners.mark_container_matches(e, &mut marks);
+                    // The other rules are still checked node by node.
+                    combine(match e.op() {
+                        expr::Op::Eq => Screen::from_marks(&marks, Screen::Check, Screen::Out),
+                        expr::Op::Ne => Screen::from_marks(&marks, Screen::Out, Screen::Check),
+                    });
+                }
+            }
+            FilterKind::Port if req.host_mode() => {
+                let mut marks = vec![false; nodes];
+                for port in &req.exposed_ports {
+                    t.owners.mark_host_mode_exposing(port, &mut marks);
+                }
+                combine(Screen::from_marks(&marks, Screen::Out, Screen::In));
+            }
+            FilterKind::Port => {
+                let mut marks = vec![false; nodes];
+                for (lo, hi) in req.bindings.iter().filter_map(|b| b.host_ports) {
+                    t.owners.mark_publishing(lo, hi, &mut marks);
+                }
+                combine(Screen::from_marks(&marks, Screen::Check, Screen::In));
+            }
+            _ => {}
+        }
+        screen
     }
 
     fn usage(&self, state: &ClusterState, i: usize, req: &Prepared) -> Usage {
-        match &self.usage {
-            Some(cached) => cached[i],
+        match self.tables {
+            Some(t) => t.usage[i].overcommitted(self.overcommit),
             None if req.nano_cpus == 0 && req.memory == 0 => Usage {
                 containers: state.nodes[i].containers.len(),
                 ..Usage::default()
@@ -223,8 +269,8 @@ impl View {
 
     fn sorted_names(&self, state: &ClusterState, alive: &[usize]) -> Vec<String> {
         let mut sorted = alive.to_vec();
-        match &self.name_rank {
-            Some(rank) => sorted.sort_unstable_by_key(|&i| rank[i]),
+        match self.tables {
+            Some(t) => sorted.sort_unstable_by_key(|&i| t.name_rank[i]),
             None => sorted.sort_by(|&a, &b| state.nodes[a].name.cmp(&state.nodes[b].name)),
         }
         sorted
@@ -234,10 +280,51 @@ impl View {
     }
 }
 
+/// What the cluster-wide tables say of a node for one filter ([`View::screen`]). Ordered so that
+/// combining two answers keeps the stronger: `Out` over `Check` over `In`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Screen {
+    /// The node passes the filter; no per-node check needed.
+    In,
+    /// The per-node check decides.
+    Check,
+    /// The node fails the filter.
+    Out,
+}
+
+impl Screen {
+    fn from_marks(marks: &[bool], marked: Screen, unmarked: Screen) -> Vec<Screen> {
+        marks
+            .iter()
+            .map(|&m| if m { marked } else { unmarked })
+            .collect()
+    }
+}
+
 /// Outcome of one pass: the chosen node index and the survivors of the filters.
 struct PassOutcome {
     chosen: usize,
     alive: Vec<usize>,
+}
+
+/// Keep the nodes of `alive` that pass filter `f`: screened by the cluster-wide tables when there
+/// are any, checked one by one where they leave the answer open.
+fn apply(
+    f: FilterKind,
+    state: &ClusterState,
+    view: &View,
+    req: &Prepared,
+    soft: bool,
+    alive: &mut Vec<usize>,
+) {
+    let screen = view.screen(f, req, soft, state.nodes.len());
+    alive.retain(|&i| match screen.as_ref().map_or(Screen::Check, |s| s[i]) {
+        Screen::In => true,
+        Screen::Out => false,
+        Screen::Check => f
+            .check_indexed(req, &state.nodes[i], view.node_index(i), soft)
+            .is_none(),
+    });
 }
 
 /// The nodes surviving the filters of one pass, or the filter error.
@@ -261,10 +348,7 @@ fn filter_pass(
         if f.is_noop(req, soft) {
             continue;
         }
-        alive.retain(|&i| {
-            f.check_indexed(req, &state.nodes[i], view.node_index(i), soft)
-                .is_none()
-        });
+        apply(f, state, view, req, soft, &mut alive);
         if alive.is_empty() {
             if f == FilterKind::Health {
                 return Err(ScheduleError::NoHealthyNode);
@@ -315,10 +399,7 @@ fn filter_pass_fast(
     order.sort_by_key(|f| cost(*f));
     let mut alive: Vec<usize> = (0..state.nodes.len()).collect();
     for f in order {
-        alive.retain(|&i| {
-            f.check_indexed(req, &state.nodes[i], view.node_index(i), soft)
-                .is_none()
-        });
+        apply(f, state, view, req, soft, &mut alive);
         if alive.is_empty() {
             break;
         }
@@ -618,104 +699,34 @@ fn pulled_tag(image: &str) -> String {
     }
 }
 
-/// One request of a sequence: deserialize, prepare, check the name, decide.
-fn plan_step(
-    state: &ClusterState,
-    view: &View,
-    names: &HashSet<String>,
-    value: serde_json::Value,
-    opts: &Options,
-) -> Result<(Prepared, PassOutcome), (String, String)> {
-    let name = value
-        .get("Name")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("")
-        .trim_start_matches('/')
-        .to_string();
-    let fail = |e: &dyn fmt::Display| (name.clone(), e.to_string());
-    let req = CreateRequest::from_value(value).map_err(|e| fail(&e))?;
-    let prepared = req.prepare().map_err(|e| fail(&e))?;
-    if !prepared.name.is_empty() && names.contains(&prepared.name) {
-        return Err(fail(&name_conflict(&prepared.name)));
-    }
-    let outcome = decide(state, view, &prepared, opts).map_err(|e| fail(&e))?;
-    Ok((prepared, outcome))
-}
-
 /// Decide requests in order, adding each placed container to `state` (as `pending`, with its
 /// reservations, ports and labels, and its image on the node) before deciding the next. A request
 /// that cannot be decided for any reason (malformed object, bad expression, invalid reschedule
 /// policy, name already taken, no node fits) gets a result with `node: null` and the error; the
-/// others still proceed. Request `k` of a `random` plan uses seed `opts.seed + k`.
+/// others still proceed. Request `k` of a `random` plan uses seed `opts.seed + k`. Runs on a
+/// [`Snapshot`] of the state ([`Snapshot::plan`] for each request).
 pub fn plan_sequence(
     state: &mut ClusterState,
     reqs: Vec<serde_json::Value>,
     opts: &Options,
 ) -> Vec<PlanResult> {
-    if let Err(e) = opts.validate() {
-        return reqs
-            .iter()
-            .map(|v| {
-                let name = v.get("Name").and_then(|n| n.as_str()).unwrap_or("");
-                PlanResult::failed(name.to_string(), &e)
-            })
-            .collect();
-    }
-    let mut view = View::cached(state, opts.overcommit);
-    let mut names: HashSet<String> = state
-        .nodes
-        .iter()
-        .flat_map(|n| &n.containers)
-        .map(|c| c.name.trim_start_matches('/').to_string())
-        .filter(|n| !n.is_empty())
-        .collect();
-    let mut results = Vec::with_capacity(reqs.len());
-    for (k, value) in reqs.into_iter().enumerate() {
-        let step_opts;
-        let opts = if opts.strategy == Strategy::Random {
-            step_opts = Options {
-                seed: opts.seed.wrapping_add(k as u64),
-                ..opts.clone()
-            };
-            &step_opts
-        } else {
-            opts
-        };
-        match plan_step(state, &view, &names, value, opts) {
-            Err((name, error)) => results.push(PlanResult::failed(name, error)),
-            Ok((prepared, outcome)) => {
-                let i = outcome.chosen;
-                let candidates = view.sorted_names(state, &outcome.alive);
-                let node = &mut state.nodes[i];
-                if let Some(usage) = view.usage.as_mut() {
-                    usage[i].add(prepared.nano_cpus, prepared.memory);
-                }
-                if !prepared.name.is_empty() {
-                    names.insert(prepared.name.clone());
-                }
-                if !prepared.image.is_empty() {
-                    let tag = pulled_tag(&prepared.image);
-                    if !node.images.iter().any(|im| im.tags.contains(&tag)) {
-                        node.images.push(Image {
-                            id: String::new(),
-                            tags: vec![tag],
-                        });
-                    }
-                }
-                let container = planned_container(&prepared);
-                if let Some(index) = view.index.as_mut() {
-                    index[i].add(&container);
-                }
-                node.containers.push(container);
-                results.push(PlanResult {
-                    name: prepared.name,
-                    node: Some(node.name.clone()),
-                    candidates,
-                    error: None,
-                });
+    let mut snapshot = Snapshot::new(std::mem::take(state));
+    let results = reqs
+        .into_iter()
+        .enumerate()
+        .map(|(k, value)| {
+            if opts.strategy == Strategy::Random {
+                let step = Options {
+                    seed: opts.seed.wrapping_add(k as u64),
+                    ..opts.clone()
+                };
+                snapshot.plan(value, &step)
+            } else {
+                snapshot.plan(value, opts)
             }
-        }
-    }
+        })
+        .collect();
+    *state = snapshot.into_state();
     results
 }
 

@@ -73,6 +73,17 @@ impl Usage {
         u
     }
 
+    /// The same usage with overcommit applied to the capacity: `Usage::of(n, 0.0).overcommitted(oc)`
+    /// equals `Usage::of(n, oc)`, so a [`Snapshot`](super::Snapshot) keeps one table for every
+    /// overcommit a decision may ask for.
+    pub fn overcommitted(self, overcommit: f64) -> Usage {
+        Usage {
+            total_cpu: with_overcommit(self.total_cpu, overcommit),
+            total_mem: with_overcommit(self.total_mem, overcommit),
+            ..self
+        }
+    }
+
     /// Account for one more container.
     pub fn add(&mut self, nano_cpus: u64, memory: u64) {
         self.used_cpu = self.used_cpu.saturating_add(nano_cpus);

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::cluster::state::Strategy;
-use crate::cluster::state::{ClusterState, Container, Node, Port};
+use crate::cluster::state::{ClusterState, Container, Image, Node, Port};
+use std::collections::HashSet;
 
 const GIB: u64 = 1 << 30;
 
@@ -633,6 +634,9 @@ fn arb_request() -> impl proptest::strategy::Strategy<Value = Value> {
                 "constraint:node!=n1",
                 "affinity:container==web",
                 "affinity:container!=db",
+                "affinity:container==*e*",
+                "affinity:container!=~d*",
+                "affinity:container==/^w/",
                 "affinity:app==~a",
                 "affinity:image==redis",
                 "whitelist:node==n0|n2",
@@ -701,7 +705,8 @@ proptest! {
         let p = req(body).prepare().unwrap();
         let opts = Options::default();
         let lazy = View::lazy(opts.overcommit);
-        let cached = View::cached(&state, opts.overcommit);
+        let tables = Tables::of(&state);
+        let cached = View { overcommit: opts.overcommit, tables: Some(&tables) };
         let canonical = filter_pass(&state, &lazy, &p, &opts, soft);
         prop_assert_eq!(&filter_pass_fast(&state, &lazy, &p, &opts, soft, true), &canonical);
         // The lookup tables of long plans give the same answers as the scans.
@@ -717,6 +722,47 @@ proptest! {
         match schedule(&state, &r, &opts) {
             Ok(d) => prop_assert_eq!(e.decision, Some(d)),
             Err(err) => prop_assert_eq!(e.error, Some(err.to_string())),
+        }
+    }
+
+    #[test]
+    fn snapshot_decides_as_a_one_off_decision(state in arb_state(), body in arb_request(), strat in prop::sample::select(vec![Strategy::Spread, Strategy::Binpack, Strategy::Random]), overcommit in prop::sample::select(vec![0.0, 0.05, 0.5, -0.5])) {
+        let r = req(body);
+        let opts = Options { strategy: strat, overcommit, ..Options::default() };
+        let snap = Snapshot::new(state.clone());
+        prop_assert_eq!(snap.schedule(&r, &opts), schedule(&state, &r, &opts));
+    }
+
+    #[test]
+    fn overcommit_applied_later_gives_the_same_usage(state in arb_state(), overcommit in -0.99f64..3.0) {
+        for n in &state.nodes {
+            prop_assert_eq!(Usage::of(n, 0.0).overcommitted(overcommit), Usage::of(n, overcommit));
+        }
+    }
+
+    #[test]
+    fn every_step_of_a_plan_decides_as_a_one_off_decision(state in arb_state(), bodies in prop::collection::vec(arb_request(), 1..6)) {
+        // Each step on the snapshot (tables updated in place) against a one-off decision on the
+        // state as the previous steps left it.
+        let opts = Options::default();
+        let mut snap = Snapshot::new(state);
+        for (k, mut body) in bodies.into_iter().enumerate() {
+            body["Name"] = json!(format!("new-{k}"));
+            // Refer to containers placed by earlier steps, which only the updated tables know.
+            match k % 3 {
+                1 => body["HostConfig"]["Links"] = json!([format!("new-{}:p", k - 1)]),
+                2 => body["Env"] = json!([format!("affinity:container!=new-{}", k - 1)]),
+                _ => {}
+            }
+            let expected = schedule(snap.state(), &req(body.clone()), &opts);
+            let got = snap.plan(body, &opts);
+            match expected {
+                Ok(d) => {
+                    prop_assert_eq!(got.node, Some(d.node));
+                    prop_assert_eq!(got.candidates, d.candidates);
+                }
+                Err(e) => prop_assert_eq!(got.error, Some(e.to_string())),
+            }
         }
     }
 
@@ -804,6 +850,26 @@ fn arb_lookup_value() -> impl proptest::strategy::Strategy<Value = &'static str>
     ])
 }
 
+/// Both filter passes with a snapshot's tables give the survivors and errors of the plain scans.
+fn tables_agree_with_scans(
+    state: &ClusterState,
+    p: &Prepared,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let opts = Options::default();
+    let tables = Tables::of(state);
+    let cached = View {
+        overcommit: opts.overcommit,
+        tables: Some(&tables),
+    };
+    let canonical = filter_pass(state, &View::lazy(opts.overcommit), p, &opts, true);
+    prop_assert_eq!(&filter_pass(state, &cached, p, &opts, true), &canonical);
+    prop_assert_eq!(
+        &filter_pass_fast(state, &cached, p, &opts, true, true),
+        &canonical
+    );
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn dependency_lookup_agrees_with_the_plain_scan(n in arb_lookup_node(), what in arb_lookup_value()) {
@@ -812,6 +878,85 @@ proptest! {
             filter::dependency::holds_scan(&n, what),
             "{}", what
         );
+    }
+
+    #[test]
+    fn lookup_tables_give_the_scans_answers_on_odd_names(
+        nodes in prop::collection::vec(arb_lookup_node(), 1..5),
+        links in prop::collection::vec(arb_lookup_value(), 0..3),
+        volumes in prop::collection::vec(arb_lookup_value(), 0..2),
+        net in prop::option::of(arb_lookup_value()),
+        affinity in prop::option::of((arb_lookup_value(), any::<bool>())),
+        pattern in prop::option::of((prop::sample::select(vec!["*a", "a*", "*b*", "/a$/", "*", "E1*", "ab*c*", "*/a", "/^$/"]), any::<bool>())),
+    ) {
+        // Nodes n0, n1 (engine E1), n2, …: `n1/a` and `E1/ab` name a node, the others do not.
+        let nodes = nodes.into_iter().enumerate().map(|(i, mut n)| {
+            n.name = format!("n{i}");
+            n.id = format!("E{i}");
+            n
+        }).collect();
+        let state = cluster(nodes);
+        let mut hc = json!({
+            "Links": links.iter().map(|l| format!("{l}:x")).collect::<Vec<_>>(),
+            "VolumesFrom": volumes,
+        });
+        if let Some(c) = net {
+            hc["NetworkMode"] = json!(format!("container:{c}"));
+        }
+        let env: Vec<String> = affinity
+            .iter()
+            .chain(&pattern)
+            .map(|(v, ne)| format!("affinity:container{}{v}", if *ne { "!=" } else { "==" }))
+            .collect();
+        let body = json!({"Name": "new", "Image": "i", "Env": env, "HostConfig": hc});
+        let Ok(r) = CreateRequest::from_value(body) else {
+            return Ok(());
+        };
+        let Ok(p) = r.prepare() else { return Ok(()) };
+        tables_agree_with_scans(&state, &p)?;
+    }
+
+    #[test]
+    fn port_tables_give_the_scans_answers(
+        nodes in prop::collection::vec(
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec!["", "0.0.0.0", "10.0.0.1", "10.0.0.2", "::"]),
+                    prop::sample::select(vec![0u16, 80, 81, 443, 8000]),
+                    any::<bool>(),
+                    prop::sample::select(vec!["80", "80/tcp", "80/UDP", "443/tcp", "81"]),
+                ),
+                0..4,
+            ),
+            1..4,
+        ),
+        host_mode in any::<bool>(),
+        ip in prop::sample::select(vec!["", "10.0.0.1", "10.0.0.2", "::"]),
+        host_port in prop::sample::select(vec!["80", "81", "79-81", "82-90", "443", "", "8000-8000"]),
+        container_port in prop::sample::select(vec!["80/tcp", "80/udp", "443", "81/tcp"]),
+    ) {
+        let nodes = nodes.into_iter().enumerate().map(|(i, cs)| {
+            let mut n = Node::named(format!("n{i}"));
+            for (k, (ip, port, host, exposed)) in cs.into_iter().enumerate() {
+                let mut c = Container { name: format!("c{i}{k}"), ..Container::default() };
+                c.ports.push(Port { host_ip: ip.into(), host_port: port, container_port: 80, protocol: "tcp".into() });
+                c.exposed_ports.push(exposed.into());
+                if host {
+                    c.network_mode = "host".into();
+                }
+                n.containers.push(c);
+            }
+            n
+        }).collect();
+        let state = cluster(nodes);
+        let mut hc = json!({"PortBindings": {container_port: [{"HostIp": ip, "HostPort": host_port}]}});
+        if host_mode {
+            hc["NetworkMode"] = json!("host");
+        }
+        let body = json!({"Name": "new", "Image": "i", "ExposedPorts": {container_port: {}}, "HostConfig": hc});
+        let Ok(r) = CreateRequest::from_value(body) else { return Ok(()) };
+        let Ok(p) = r.prepare() else { return Ok(()) };
+        tables_agree_with_scans(&state, &p)?;
     }
 
     #[test]

@@ -12,7 +12,6 @@ use super::dependency::name_is_bytes;
 use super::{Reject, first_failing, label};
 use crate::cluster::state::Node;
 use crate::scheduler::expr::{Expr, Op};
-use crate::scheduler::index::NodeIndex;
 use crate::scheduler::request::Prepared;
 
 /// Split a repo tag into repository and tag (upstream's `ParseRepositoryTag`):
@@ -75,29 +74,24 @@ pub(crate) fn holds_scan(expr: &Expr, node: &Node) -> bool {
     }
 }
 
-/// [`holds`] answered from the node's lookup tables when the rule is an exact `container` name or
-/// ID; any other rule is evaluated by scanning.
-fn holds_indexed(expr: &Expr, node: &Node, idx: &NodeIndex) -> bool {
-    match (expr.key(), expr.exact_value()) {
-        ("container", Some(v)) => {
-            let any = idx.has_name_or_named_id(v);
-            match expr.op() {
-                Op::Eq => any,
-                Op::Ne => !any,
-            }
-        }
-        _ => holds(expr, node),
-    }
+/// Whether the cluster-wide tables decide the rule for every node at once (any `container` rule;
+/// see [`Owners::mark_container_matches`](crate::scheduler::index::Owners)), so that the per-node
+/// check with tables skips it.
+pub(crate) fn decided_by_tables(expr: &Expr) -> bool {
+    expr.key() == "container"
 }
 
-/// [`check`] answered from the node's lookup tables where they apply.
+/// [`check`] with the node's lookup tables, for a pass that has decided the rules
+/// [`decided_by_tables`] selects for the whole cluster already: those are skipped here.
 pub(crate) fn check_indexed<'a>(
     req: &'a Prepared,
     node: &'a Node,
-    idx: &NodeIndex,
     soft: bool,
 ) -> Option<Reject<'a>> {
-    first_failing(&req.affinities, soft, |e| holds_indexed(e, node, idx)).map(|expr| Reject::Expr {
+    first_failing(&req.affinities, soft, |e| {
+        decided_by_tables(e) || holds(e, node)
+    })
+    .map(|expr| Reject::Expr {
         kind: "affinity",
         expr,
     })

@@ -23,6 +23,16 @@ pub fn lines(req: &Prepared) -> Vec<String> {
     out
 }
 
+/// Every container the request depends on: `--volumes-from`, `--link` and `--net=container:`
+/// targets, in the order they are checked.
+pub(crate) fn targets(req: &Prepared) -> impl Iterator<Item = &str> {
+    req.volumes_from
+        .iter()
+        .map(|v| target(v))
+        .chain(req.links.iter().map(|l| target(l)))
+        .chain(req.net_container())
+}
+
 /// The container part of a `--volumes-from` or `--link` entry (`c0:ro` → `c0`).
 fn target(entry: &str) -> &str {
     entry.split_once(':').map_or(entry, |(t, _)| t)
@@ -58,9 +68,15 @@ pub(crate) fn target_name<'a>(node: &Node, what: &'a str) -> &'a str {
         .unwrap_or(name)
 }
 
-/// [`holds`] answered from the node's lookup tables.
+/// [`holds`] answered from the node's lookup tables. The tables key names without their leading
+/// `/`s, which answers "is the name `/`s followed by `name`" only for a `name` that is not empty and
+/// does not start with `/` itself; the rare others (`n1//a`, `n1/`) are answered by the scan.
 fn holds_indexed(node: &Node, idx: &NodeIndex, what: &str) -> bool {
-    idx.holds(what, target_name(node, what))
+    let name = target_name(node, what);
+    if name.is_empty() || name.starts_with('/') {
+        return holds(node, what);
+    }
+    idx.holds(what, name)
 }
 
 #[cfg(test)]

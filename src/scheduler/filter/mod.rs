@@ -153,7 +153,7 @@ impl FilterKind {
     ) -> Option<Reject<'a>> {
         match (self, idx) {
             (FilterKind::Dependency, Some(idx)) => dependency::check_indexed(req, node, idx),
-            (FilterKind::Affinity, Some(idx)) => affinity::check_indexed(req, node, idx, soft),
+            (FilterKind::Affinity, Some(_)) => affinity::check_indexed(req, node, soft),
             _ => self.check(req, node, soft),
         }
     }
