@@ -91,6 +91,8 @@ pub struct Started {
     pub remove_after: bool,
     /// `-i`: forward our stdin.
     pub interactive: bool,
+    /// `-t`: the container has a TTY; ours goes raw and lends it its size.
+    pub tty: bool,
     /// Milliseconds spent before the engine's create call (lock, fetch,
     /// decision, pending entry), for `--debug` and the benchmark.
     pub overhead_ms: u128,
@@ -253,6 +255,7 @@ pub async fn run(
         attached,
         remove_after: spec.remove_after,
         interactive: spec.body.open_stdin == Some(true),
+        tty: spec.body.tty == Some(true),
         overhead_ms,
     })))
 }
@@ -349,6 +352,16 @@ async fn create_and_start(
     // What the engine gets: env without the rules, labels with them.
     body.env = (!prepared.env.is_empty()).then(|| prepared.env.clone());
     body.labels = Some(prepared.labels.clone().into_iter().collect());
+    // A TTY starts with our terminal's size (API 1.42+; older engines ignore it), so a program
+    // that asks for its size at once does not see 0x0 before the first resize arrives.
+    if spec.body.tty == Some(true)
+        && !spec.detach
+        && let Some((w, h)) = crate::output::terminal::size()
+    {
+        body.host_config
+            .get_or_insert_with(Default::default)
+            .console_size = Some(vec![usize::from(h), usize::from(w)]);
+    }
     let copts = || {
         (!spec.name.is_empty()).then(|| CreateContainerOptions {
             name: Some(spec.name.clone()),
@@ -392,6 +405,34 @@ async fn create_and_start(
     Ok((id, docker, attached))
 }
 
+/// Give the container's TTY our terminal's size now and after every window change (SIGWINCH),
+/// as `docker run -t` does; nothing when stdout is not a terminal. Failures are not worth
+/// interrupting the session for: the TTY keeps its previous size.
+fn follow_window_size(docker: Docker, id: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let resize = || async {
+            if let Some((w, h)) = crate::output::terminal::size() {
+                let opts = bollard::query_parameters::ResizeContainerTTYOptions {
+                    w: i32::from(w),
+                    h: i32::from(h),
+                };
+                if let Err(e) = docker.resize_container_tty(&id, opts).await {
+                    tracing::debug!("resizing the TTY of {id}: {e}");
+                }
+            }
+        };
+        resize().await;
+        let Ok(mut winch) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        else {
+            return;
+        };
+        while winch.recv().await.is_some() {
+            resize().await;
+        }
+    })
+}
+
 /// Copies an attached container's output to our stdout/stderr (and our
 /// stdin to it with `-i`), then waits for it and returns its exit code;
 /// removes it afterwards for a foreground `--rm`.
@@ -405,8 +446,15 @@ pub async fn finish(started: Started) -> Result<i64, RunError> {
         attached,
         remove_after,
         interactive,
+        tty,
         ..
     } = started;
+    // Raw mode only when our keys go to the container's TTY; restored when this returns.
+    let _raw = (tty && interactive && attached.is_some())
+        .then(crate::output::terminal::RawMode::enable)
+        .flatten();
+    let resizer =
+        (tty && attached.is_some()).then(|| follow_window_size(docker.clone(), id.clone()));
     if let Some(a) = attached {
         let mut input = a.input;
         // Stdin is read on a plain thread (a blocking read cannot be
@@ -456,6 +504,9 @@ pub async fn finish(started: Started) -> Result<i64, RunError> {
             }
         }
         stdin_task.abort();
+    }
+    if let Some(r) = resizer {
+        r.abort();
     }
     let mut wait = docker.wait_container(
         &id,

@@ -4,5 +4,6 @@ mod printer;
 pub mod progress;
 pub mod table;
 pub mod template;
+pub mod terminal;
 
 pub use printer::{ColorChoice, Printer};

@@ -473,6 +473,89 @@ fn run_in_the_foreground_passes_output_and_exit_code() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// `run -it` in a real pseudo-terminal (util-linux `script`): the container's TTY gets the local
+/// terminal's size, keys reach the container (raw mode: the shell inside reads `exit 5` typed at
+/// the local terminal), and the local terminal is back in canonical mode afterwards.
+#[test]
+fn run_it_lends_the_terminal_and_restores_it() {
+    let (s, _) = swarm_store();
+    let mut c = Cleanup::new();
+    let name = c.name("tty");
+    let inner = format!(
+        "stty cols 123 rows 45; {bin} run -it --rm --name {name} -l flotilla-testbed=1 \
+         -e constraint:node==backend2 flotilla-busybox sh -c \
+         'for i in $(seq 50); do s=$(stty -F $(tty) size 2>/dev/null); \
+          case $s in [1-9]*) break;; esac; sleep 0.1; done; \
+          echo size=$s; read line; exit $line'; \
+         echo \"code=$?\"; stty -a",
+        bin = bin().display()
+    );
+    let mut child = StdCommand::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .env("FLOTILLA_STORAGE_PATH", s.path())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env_remove("DOCKER_HOST")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script");
+    // Type the answer once the container's shell has printed its size (so `run` is attached and
+    // the terminal raw) and waits for a line.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut output = child.stdout.take().expect("stdout");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = output.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().expect("output").extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&seen.lock().expect("output")).contains("size=") {
+        assert!(Instant::now() < deadline, "no size line from the container");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    {
+        use std::io::Write;
+        stdin.write_all(b"5\r").expect("type");
+        stdin.flush().expect("type");
+    }
+    let status = child.wait().expect("script");
+    drop(stdin);
+    reader.join().expect("reader");
+    let out = String::from_utf8_lossy(&seen.lock().expect("output")).into_owned();
+    assert!(status.success(), "script: {out:?}");
+    // Engines before API 1.42 ignore the size given at create; the resize after start sets it.
+    assert!(
+        out.contains("size=45 123"),
+        "the container sees the terminal size: {out:?}"
+    );
+    assert!(
+        out.contains("code=5"),
+        "the typed line reached the container: {out:?}"
+    );
+    // Raw mode: only the container's TTY echoes the typed line; a cooked local terminal would
+    // echo it a second time.
+    let echoes = out.split("\r\n").filter(|l| l.trim() == "5").count();
+    assert_eq!(echoes, 1, "one echo of the typed line: {out:?}");
+    let after = out.rsplit("code=5").next().unwrap_or_default();
+    assert!(
+        after.split_whitespace().any(|w| w == "icanon")
+            && after.split_whitespace().any(|w| w == "echo"),
+        "the terminal is canonical again: {after:?}"
+    );
+}
+
 #[test]
 fn parallel_runs_race_for_one_container_slot() {
     let frontend = engine("frontend");
