@@ -157,6 +157,7 @@ fn main() {
     let seq: Vec<Value> = (0..total).map(request).collect();
     let t = Instant::now();
     let mut snapshot = Snapshot::new(base);
+    snapshot.reserve(total);
     let mut steps = Vec::with_capacity(total);
     let mut results = Vec::with_capacity(total);
     for value in seq {

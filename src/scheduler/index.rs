@@ -166,6 +166,18 @@ impl Owners {
         }
     }
 
+    /// Whether some container of the cluster is named `name` (without `/`).
+    pub(crate) fn has_name(&self, name: &str) -> bool {
+        self.names.contains_key(name)
+    }
+
+    /// Room for `additional` more containers in the tables keyed by name (see
+    /// [`Snapshot::reserve`](super::Snapshot::reserve)).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.names.reserve(additional);
+        self.affinity_exact.reserve(additional);
+    }
+
     /// Mark every node with a host-mode container exposing `port` (normalised): exactly the nodes
     /// the host-mode port check rejects for it.
     pub(crate) fn mark_host_mode_exposing(&self, port: &str, marks: &mut [bool]) {

@@ -711,6 +711,7 @@ pub fn plan_sequence(
     opts: &Options,
 ) -> Vec<PlanResult> {
     let mut snapshot = Snapshot::new(std::mem::take(state));
+    snapshot.reserve(reqs.len());
     let results = reqs
         .into_iter()
         .enumerate()

@@ -9,7 +9,6 @@
 //! [`Snapshot::plan`] places a container and updates the tables in the same step, which is how
 //! `flotilla plan --requests` decides a long list and how a long-lived manager would decide.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde_json::Value;
@@ -60,27 +59,19 @@ impl Tables {
 pub struct Snapshot {
     state: ClusterState,
     tables: Tables,
-    /// Every container name (without `/`) in the cluster, for name conflicts.
-    names: HashSet<String>,
 }
 
 impl Snapshot {
     /// Prepare a state for decisions (one pass over every container).
     pub fn new(state: ClusterState) -> Snapshot {
         let tables = Tables::of(&state);
-        let names = state
-            .nodes
-            .iter()
-            .flat_map(|n| &n.containers)
-            .map(|c| c.name.trim_start_matches('/'))
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .collect();
-        Snapshot {
-            state,
-            tables,
-            names,
-        }
+        Snapshot { state, tables }
+    }
+
+    /// Make room in the tables for `additional` more containers, so that a long plan does not stop
+    /// to grow them (rehashing tens of thousands of names takes tens of milliseconds).
+    pub fn reserve(&mut self, additional: usize) {
+        self.tables.owners.reserve(additional);
     }
 
     /// The state, including every container placed by [`Snapshot::plan`].
@@ -158,7 +149,7 @@ impl Snapshot {
         opts.validate().map_err(|e| fail(&e))?;
         let req = CreateRequest::from_value(value).map_err(|e| fail(&e))?;
         let prepared = req.prepare().map_err(|e| fail(&e))?;
-        if !prepared.name.is_empty() && self.names.contains(&prepared.name) {
+        if !prepared.name.is_empty() && self.tables.owners.has_name(&prepared.name) {
             return Err(fail(&name_conflict(&prepared.name)));
         }
         let outcome =
@@ -172,9 +163,6 @@ impl Snapshot {
         self.tables.usage[i].add(prepared.nano_cpus, prepared.memory);
         self.tables.index[i].add(&container);
         self.tables.owners.add(i, &container);
-        if !prepared.name.is_empty() {
-            self.names.insert(prepared.name.clone());
-        }
         let node = &mut self.state.nodes[i];
         if !prepared.image.is_empty() {
             let tag = pulled_tag(&prepared.image);
