@@ -22,7 +22,8 @@
 //! * CPU reservations come from `NanoCpus` (`--cpus`), counted in nano-CPUs; `CpuShares` is not a CPU
 //!   count here (upstream read `--cpu-shares N` as "N CPUs", #475/#534). Overcommit is therefore
 //!   computed in nano-CPUs too: 5 % of 4 CPUs is 0.2 CPU, where upstream's integer CPUs gave 0.
-//! * In a glob only `*` is special; upstream left `.`, `+`, `?`, … live as regex metacharacters.
+//! * In a glob only `*` is special, and it matches any run of characters, newlines included;
+//!   upstream left `.`, `+`, `?`, … live as regex metacharacters (and its `.*` stopped at a newline).
 //! * A `/regex/` that does not compile is rejected with the expression; upstream logged it and
 //!   treated it as "no match".
 //! * A malformed expression or reschedule policy is reported as such (`invalid constraint 'x': One
