@@ -413,13 +413,16 @@ async fn upload_certs(
     Ok(changed)
 }
 
+/// Sets the hostname and its `127.0.1.1` line. `/etc/hosts` is rewritten in place, not replaced
+/// (`sed -i` renames a new file over it, which fails where it is a bind mount: containers, WSL).
 async fn set_hostname(host: &Host<'_>, name: &str) -> Result<(), ProvisionError> {
     let n = sh_quote(name);
     let script = format!(
         "if [ \"$(hostname)\" != {n} ]; then hostname {n} && echo {n} > /etc/hostname; fi; \
          if ! grep -q \"[[:space:]]{name}\\$\" /etc/hosts 2>/dev/null; then \
            if grep -q '^127.0.1.1[[:space:]]' /etc/hosts; then \
-             sed -i 's/^127.0.1.1[[:space:]].*/127.0.1.1 {name}/' /etc/hosts; \
+             sed 's/^127.0.1.1[[:space:]].*/127.0.1.1 {name}/' /etc/hosts > /etc/hosts.flotilla && \
+             cat /etc/hosts.flotilla > /etc/hosts && rm -f /etc/hosts.flotilla; \
            else echo '127.0.1.1 {name}' >> /etc/hosts; fi; fi"
     );
     host.sh("setting the hostname", &script).await?;

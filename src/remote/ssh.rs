@@ -121,6 +121,30 @@ fn describe_error(e: &openssh::Error) -> String {
     msg.trim().replace('\n', "; ")
 }
 
+/// What the remote shell prints on stderr, instead of exiting 127, when the script exits 127.
+const EXIT_127: &str = "\nflotilla: exit 127\n";
+
+/// The script as the remote shell runs it. The `openssh` crate reports a remote exit status of 127
+/// as "remote command not found" and drops the command's output, yet scripts exit 127 in ordinary
+/// ways (`command -v` of a missing command in dash, a missing binary inside the script). So the
+/// script runs in a subshell, and an exit status of 127 becomes 1 plus a marker on stderr that
+/// [`unwrap_exit_127`] turns back into 127.
+fn wrap_exit_127(script: &str) -> String {
+    format!(
+        "(\n{script}\n); __flotilla_rc=$?; if [ \"$__flotilla_rc\" -eq 127 ]; then printf '{}' >&2; exit 1; fi; exit $__flotilla_rc",
+        EXIT_127.replace('\n', "\\n")
+    )
+}
+
+/// Restore the exit status 127 that [`wrap_exit_127`] passed as 1 plus a marker.
+fn unwrap_exit_127(mut out: Output) -> Output {
+    if out.code == Some(1) && out.stderr.ends_with(EXIT_127.as_bytes()) {
+        out.stderr.truncate(out.stderr.len() - EXIT_127.len());
+        out.code = Some(127);
+    }
+    out
+}
+
 impl SshRemote {
     pub async fn connect(target: &SshTarget, timeout: Duration) -> Result<Self, RemoteError> {
         if let Some(k) = &target.key {
@@ -181,7 +205,7 @@ impl Remote for SshRemote {
             message: describe_error(&e),
         };
         let fut = async {
-            let mut cmd = self.session.shell(script);
+            let mut cmd = self.session.shell(wrap_exit_127(script));
             cmd.stdin(if stdin.is_empty() {
                 openssh::Stdio::null()
             } else {
@@ -203,11 +227,11 @@ impl Remote for SshRemote {
                 drop(w);
             }
             let out = child.wait_with_output().await.map_err(transport)?;
-            Ok(Output {
+            Ok(unwrap_exit_127(Output {
                 code: out.status.code(),
                 stdout: out.stdout,
                 stderr: out.stderr,
-            })
+            }))
         };
         match tokio::time::timeout(self.command_timeout, fut).await {
             Ok(r) => r,
@@ -226,6 +250,36 @@ impl Remote for SshRemote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wrapped script through a real POSIX shell (dash), as the remote login shell runs it.
+    fn through_sh(script: &str) -> Output {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(wrap_exit_127(script))
+            .output()
+            .expect("sh");
+        unwrap_exit_127(Output {
+            code: o.status.code(),
+            stdout: o.stdout,
+            stderr: o.stderr,
+        })
+    }
+
+    #[test]
+    fn exit_127_survives_the_ssh_transport() {
+        let o = through_sh("echo out; echo err >&2; command -v no-such-command-here");
+        assert_eq!(o.code, Some(127));
+        assert_eq!(o.stdout, b"out\n");
+        assert_eq!(o.stderr, b"err\n");
+        let o = through_sh("set -e; echo a; exit 3; echo b");
+        assert_eq!((o.code, o.stdout.as_slice()), (Some(3), &b"a\n"[..]));
+        let o = through_sh("exit 1");
+        assert_eq!((o.code, o.stderr.as_slice()), (Some(1), &b""[..]));
+        let o = through_sh("no-such-binary-either");
+        assert_eq!(o.code, Some(127));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("not found"));
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("flotilla"));
+    }
 
     fn target() -> SshTarget {
         SshTarget {

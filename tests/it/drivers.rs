@@ -564,3 +564,150 @@ fn example_plugin_provisions_over_ssh() {
     let out = env.cmd().args(["rm", "-y", "p2"]).output().unwrap();
     assert!(out.status.success(), "rm: {}", output_text(&out));
 }
+
+/// Serves `body` to every HTTP request on a free port of every interface, recording the request
+/// lines; the listener thread ends with the test process.
+fn serve_script(body: &'static str) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            log.lock().expect("log").push(line.trim().to_string());
+            // The rest of the head.
+            let mut h = String::new();
+            while reader.read_line(&mut h).map(|n| n > 2).unwrap_or(false) {
+                h.clear();
+            }
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, seen)
+}
+
+/// A host without Docker gets it from `--engine-install-url` (fetched with wget, run with
+/// `--version`), then is configured and reached over TLS like any other. The "installer" puts
+/// back the engine binaries the test took away (the test hosts have no route to a package
+/// mirror); flotilla's part — detecting the missing engine, fetching and running the script with
+/// the version, configuring, restarting and waiting for TLS — is the real thing. A host with
+/// neither curl nor wget fails at that step with a clear error and keeps its record.
+#[test]
+fn generic_installs_the_engine_when_missing() {
+    support::require_testbed();
+    let env = Env::new();
+    let key = support::keypair(env.dir.path(), "id_install");
+    let host = SshHost::start("install", &key.with_extension("pub"));
+    // No engine (binaries set aside), no curl; wget from busybox.
+    host.exec(
+        "/etc/init.d/docker stop >/dev/null 2>&1 || true; mkdir -p /opt/engine; \
+         mv /usr/bin/docker /usr/sbin/dockerd /opt/engine/; \
+         ! command -v docker && ! command -v dockerd && ! command -v curl",
+    );
+    let (port, requests) = serve_script(
+        "#!/bin/sh\nset -e\necho \"$@\" > /root/install-args\n\
+         cp /opt/engine/docker /usr/bin/\ncp /opt/engine/dockerd /usr/sbin/\necho installed\n",
+    );
+    let url = format!("http://10.78.0.1:{port}/install.sh");
+
+    // Neither curl nor wget: the step fails with its reason, the record stays.
+    let out = create_generic(&env, &host, &key, "fresh0", &["--engine-install-url", &url]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("installing the engine"), "{text}");
+    assert!(
+        text.contains("neither curl nor wget is installed"),
+        "{text}"
+    );
+    let ls = env.cmd().args(["ls", "-q"]).output().expect("ls");
+    assert_eq!(String::from_utf8_lossy(&ls.stdout).trim(), "fresh0");
+    assert!(
+        env.cmd()
+            .args(["rm", "-y", "fresh0"])
+            .output()
+            .expect("rm")
+            .status
+            .success()
+    );
+
+    let busybox = std::fs::read("/bin/busybox").expect("the host's busybox-static");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("busybox"), busybox).expect("copy busybox");
+    sh(StdCommand::new("docker")
+        .arg("cp")
+        .arg(dir.path().join("busybox"))
+        .arg(format!("{}:/usr/local/bin/busybox", host.name)));
+    host.exec("chmod +x /usr/local/bin/busybox && ln -s busybox /usr/local/bin/wget");
+
+    let out = create_generic(
+        &env,
+        &host,
+        &key,
+        "fresh1",
+        &[
+            "--engine-install-url",
+            &url,
+            "--engine-version",
+            "20.10.24",
+            "--engine-label",
+            "installed=yes",
+        ],
+    );
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("Installing the engine from {url}")),
+        "{text}"
+    );
+    assert_eq!(
+        requests.lock().expect("log").as_slice(),
+        ["GET /install.sh HTTP/1.1"],
+        "fetched once, by the second create"
+    );
+    assert_eq!(
+        host.exec("cat /root/install-args").trim(),
+        "--version 20.10.24"
+    );
+    assert!(
+        host.exec("command -v dockerd")
+            .contains("/usr/sbin/dockerd")
+    );
+    // The host was named fresh0 by the failed create: the 127.0.1.1 line is rewritten in
+    // place (here /etc/hosts is a bind mount, which `sed -i` cannot replace).
+    assert!(host.exec("cat /etc/hosts").contains("127.0.1.1 fresh1"));
+    assert!(
+        !host.exec("ls /tmp").contains("flotilla-install-docker"),
+        "the script is removed"
+    );
+    // Configured and reached over TLS with the labels.
+    let l = labels(&mut env.docker_for("fresh1"));
+    assert!(
+        l.contains("installed=yes") && l.contains("provider=generic"),
+        "{l}"
+    );
+    let ls = env
+        .cmd()
+        .args(["ls", "--format", "{{.Name}} {{.State}}"])
+        .output()
+        .expect("ls");
+    assert_eq!(String::from_utf8_lossy(&ls.stdout).trim(), "fresh1 Running");
+    // A second provision finds the engine and does not fetch the script again.
+    let out = env
+        .cmd()
+        .args(["provision", "fresh1"])
+        .output()
+        .expect("provision");
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(requests.lock().expect("log").len(), 1);
+}
