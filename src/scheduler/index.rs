@@ -35,8 +35,10 @@ fn ids(c: &Container) -> impl Iterator<Item = &str> {
     .filter(|s| !s.is_empty())
 }
 
-/// Which nodes hold containers of which name or ID, across the cluster: a `--link db` asks
-/// each node's [`NodeIndex`] only on the few nodes that can hold `db` instead of on all of them.
+/// Across the cluster, which nodes hold which container names, IDs and ports: a `--link db` asks
+/// each node's [`NodeIndex`] only on the few nodes that can hold `db`, a `-p 80:80` checks only
+/// the nodes where something publishes port 80, and a `container` affinity is decided for every
+/// node with one lookup or one search.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Owners {
     /// Container names without leading `/` → the nodes (ascending, no repeats) with such a container.
@@ -108,11 +110,10 @@ impl Keys {
     }
 }
 
-/// Record `i` under `key`; nodes are added in ascending order, so the last entry is the only
-/// possible repeat.
-fn push(v: &mut Vec<usize>, i: usize) {
-    if v.last() != Some(&i) {
-        v.push(i);
+/// Add node `i` to a sorted list of nodes, once.
+fn insert(v: &mut Vec<usize>, i: usize) {
+    if let Err(at) = v.binary_search(&i) {
+        v.insert(at, i);
     }
 }
 
@@ -121,7 +122,7 @@ impl Owners {
         let mut o = Owners::default();
         for (i, n) in nodes.iter().enumerate() {
             for key in [&n.name, &n.id].into_iter().filter(|k| !k.is_empty()) {
-                push(o.nodes.entry(key.clone()).or_default(), i);
+                insert(o.nodes.entry(key.clone()).or_default(), i);
             }
             for c in &n.containers {
                 o.add(i, c);
@@ -130,14 +131,8 @@ impl Owners {
         o
     }
 
-    /// Record a container of node `i`. Nodes must be added in ascending order, except that a
-    /// node may be added again later (a placed container); the lists stay sorted either way.
+    /// Record a container of node `i`.
     pub(crate) fn add(&mut self, i: usize, c: &Container) {
-        fn insert(v: &mut Vec<usize>, i: usize) {
-            if let Err(at) = v.binary_search(&i) {
-                v.insert(at, i);
-            }
-        }
         if !c.name.is_empty() {
             insert(
                 self.names.entry(trimmed_name(c).to_string()).or_default(),
