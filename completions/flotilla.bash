@@ -64,6 +64,9 @@ _flotilla() {
             flotilla,ls)
                 cmd="flotilla__subcmd__ls"
                 ;;
+            flotilla,manage)
+                cmd="flotilla__subcmd__manage"
+                ;;
             flotilla,plan)
                 cmd="flotilla__subcmd__plan"
                 ;;
@@ -187,6 +190,9 @@ _flotilla() {
             flotilla__subcmd__help,ls)
                 cmd="flotilla__subcmd__help__subcmd__ls"
                 ;;
+            flotilla__subcmd__help,manage)
+                cmd="flotilla__subcmd__help__subcmd__manage"
+                ;;
             flotilla__subcmd__help,plan)
                 cmd="flotilla__subcmd__help__subcmd__plan"
                 ;;
@@ -290,7 +296,7 @@ _flotilla() {
 
     case "${cmd}" in
         flotilla)
-            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help"
+            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,7 +898,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__help)
-            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan certs completions generate-docs help"
+            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1150,20 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__manage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1697,6 +1717,56 @@ _flotilla() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__manage)
+            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --storage-path --debug --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --swarm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-san)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pending-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -859,6 +859,26 @@ _arguments "${_arguments_options[@]}" : \
 '*::command -- Command and arguments (recorded, not used by the decision):_default' \
 && ret=0
 ;;
+(manage)
+_arguments "${_arguments_options[@]}" : \
+'--swarm=[The swarm\: its master'\''s machine name or its discovery URL \[default\: the only swarm in the store\]]:MASTER-NAME|DISCOVERY-URL:_default' \
+'--timeout=[How long each engine may take to answer (engines are queried concurrently)]:DURATION:_default' \
+'-H+[Where to listen \[default\: the master'\''s swarm host, tcp\://0.0.0.0\:3376\]]:tcp://IP:PORT:_default' \
+'--host=[Where to listen \[default\: the master'\''s swarm host, tcp\://0.0.0.0\:3376\]]:tcp://IP:PORT:_default' \
+'*--tls-san=[Another DNS name or IP for the manager'\''s certificate (repeatable; the master'\''s IP, the listen IP, 127.0.0.1 and localhost are always in it)]:NAME|IP:_default' \
+'--pending-ttl=[How long a pending placement holds its node for other creates if a create dies]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -1135,6 +1155,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(manage)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (certs)
 _arguments "${_arguments_options[@]}" : \
 ":: :_flotilla__subcmd__help__subcmd__certs_commands" \
@@ -1208,6 +1232,7 @@ _flotilla_commands() {
 'ps:List the containers of a swarm (NODE/NAME)' \
 'run:Place a container on a swarm'\''s best node, create and start it' \
 'plan:Decide placements from a state document, without any engine' \
+'manage:Serve the Docker Engine API for a swarm, so the plain \`docker\` CLI drives it' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1339,6 +1364,7 @@ _flotilla__subcmd__help_commands() {
 'ps:List the containers of a swarm (NODE/NAME)' \
 'run:Place a container on a swarm'\''s best node, create and start it' \
 'plan:Decide placements from a state document, without any engine' \
+'manage:Serve the Docker Engine API for a swarm, so the plain \`docker\` CLI drives it' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1439,6 +1465,11 @@ _flotilla__subcmd__help__subcmd__list_commands() {
 _flotilla__subcmd__help__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help ls commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__manage_commands] )) ||
+_flotilla__subcmd__help__subcmd__manage_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help manage commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__plan_commands] )) ||
 _flotilla__subcmd__help__subcmd__plan_commands() {
@@ -1579,6 +1610,11 @@ _flotilla__subcmd__list_commands() {
 _flotilla__subcmd__ls_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla ls commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__manage_commands] )) ||
+_flotilla__subcmd__manage_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla manage commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__plan_commands] )) ||
 _flotilla__subcmd__plan_commands() {

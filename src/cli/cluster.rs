@@ -177,3 +177,24 @@ pub struct PlanArgs {
     )]
     pub command: Vec<String>,
 }
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+The docker CLI reaches the manager with the swarm master's certificates:
+  flotilla manage --swarm swarm-master &          # on the master host (listens on :3376)
+  eval \"$(flotilla env --swarm swarm-master)\"
+  docker info; docker run -d -e constraint:region==eu redis; docker ps")]
+pub struct ManageArgs {
+    #[command(flatten)]
+    pub select: SwarmSelect,
+    /// Where to listen [default: the master's swarm host, tcp://0.0.0.0:3376]
+    #[arg(short = 'H', long, value_name = "tcp://IP:PORT")]
+    pub host: Option<String>,
+    /// Another DNS name or IP for the manager's certificate (repeatable; the master's IP,
+    /// the listen IP, 127.0.0.1 and localhost are always in it)
+    #[arg(long = "tls-san", value_name = "NAME|IP")]
+    pub tls_san: Vec<String>,
+    /// How long a pending placement holds its node for other creates if a create dies
+    #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    pub pending_ttl: Duration,
+}

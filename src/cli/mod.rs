@@ -125,6 +125,8 @@ pub enum Commands {
     Run(Box<RunArgs>),
     /// Decide placements from a state document, without any engine
     Plan(Box<PlanArgs>),
+    /// Serve the Docker Engine API for a swarm, so the plain `docker` CLI drives it
+    Manage(ManageArgs),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

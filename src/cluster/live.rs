@@ -137,6 +137,17 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// A container's own name among the names the engine lists: a container that others link to
+/// is also listed as `/OTHER/ALIAS`, in no promised order; its own name has no inner `/`.
+fn own_name(names: &[String]) -> &str {
+    let trimmed = names.iter().map(|n| n.trim_start_matches('/'));
+    trimmed
+        .clone()
+        .find(|n| !n.contains('/'))
+        .or_else(|| trimmed.clone().next())
+        .unwrap_or_default()
+}
+
 /// A container from its list entry and its cached inspect facts.
 pub fn container_from_cached(summary: &ContainerSummary, cached: &Inspected) -> Container {
     let mut c = container_from_summary(summary);
@@ -541,12 +552,7 @@ pub fn container_from_summary(c: &ContainerSummary) -> Container {
     exposed.dedup();
     Container {
         id: c.id.clone().unwrap_or_default(),
-        name: c
-            .names
-            .as_ref()
-            .and_then(|n| n.first())
-            .map(|n| n.trim_start_matches('/').to_string())
-            .unwrap_or_default(),
+        name: own_name(c.names.as_deref().unwrap_or_default()).to_string(),
         image: c.image.clone().unwrap_or_default(),
         state: c.state.map(|s| s.to_string()).unwrap_or_default(),
         labels: c.labels.clone().unwrap_or_default().into_iter().collect(),
@@ -690,9 +696,14 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
                     .iter()
                     .filter(|c| fresh(c.id.as_deref().unwrap_or_default()).is_none())
                     .collect();
-                let inspected: Vec<_> = futures_util::stream::iter(todo.iter().map(|c| {
-                    let id = c.id.clone().unwrap_or_default();
-                    let docker = &docker;
+                // Owned IDs and client clones: the futures borrow nothing, so the whole fetch
+                // stays `Send` (the manager runs it on a multi-threaded runtime).
+                let ids: Vec<String> = todo
+                    .iter()
+                    .map(|c| c.id.clone().unwrap_or_default())
+                    .collect();
+                let inspected: Vec<_> = futures_util::stream::iter(ids.into_iter().map(|id| {
+                    let docker = docker.clone();
                     async move { docker.inspect_container(&id, None).await }
                 }))
                 .buffered(INSPECT_CONCURRENCY)
@@ -925,6 +936,10 @@ mod tests {
         };
         let c = container_from_cached(&summary, &cached);
         assert_eq!(c.name, "renamed", "names come fresh from the list");
+        let linked = ["/counter/redis".to_string(), "/redis".to_string()];
+        assert_eq!(own_name(&linked), "redis", "a link alias is not the name");
+        assert_eq!(own_name(&["/a/b".to_string()]), "a/b");
+        assert_eq!(own_name(&[]), "");
         assert_eq!(c.state, "exited");
         assert_eq!((c.cpus, c.memory), (0.5, 42));
         assert_eq!(

@@ -8,6 +8,7 @@ mod env;
 mod info;
 mod lifecycle;
 mod ls;
+mod manage;
 mod plan;
 mod proxy;
 mod ps;
@@ -123,6 +124,7 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Ps(a) => ps::run(&ctx, a).await,
         Commands::Run(a) => run::run(&ctx, *a).await,
         Commands::Plan(a) => plan::run(&ctx, *a).await,
+        Commands::Manage(a) => manage::run(&ctx, a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
         Commands::Token(c) => discovery::token(&ctx, c).await,
         Commands::Discovery(c) => discovery::serve_cmd(&ctx, c).await,

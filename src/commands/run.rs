@@ -68,6 +68,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
         timeout: a.select.timeout,
         pending_ttl: a.pending_ttl,
         mode,
+        start: true,
     };
     let progress = Progress {
         printer: ctx.printer.clone(),

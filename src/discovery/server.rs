@@ -40,8 +40,8 @@ use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
 
 use super::addr::{self, Addr};
 use super::registry::{self, Cluster};
@@ -54,8 +54,6 @@ pub const MAX_CLUSTERS: usize = 100_000;
 pub const MAX_TTL_S: u64 = 365 * 24 * 3600;
 /// How long a changing request waits for its write before answering 503.
 const PERSIST_WAIT: Duration = Duration::from_secs(5);
-/// How long a TLS handshake may take.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -443,29 +441,6 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// A TLS listener for axum: handshakes run in their own tasks (bounded by
-/// [`HANDSHAKE_TIMEOUT`]) so a slow client cannot stall `accept`.
-struct TlsListener {
-    rx: mpsc::Receiver<(tokio_rustls::server::TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.rx.recv().await {
-            Some(conn) => conn,
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
-    }
-}
-
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, ServerError> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -603,44 +578,13 @@ impl Bound {
                 }
             }
             Some(cfg) => {
-                let (tx, rx) = mpsc::channel(64);
-                let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-                let tcp = self.listener;
-                let accept_task = tokio::spawn(async move {
-                    loop {
-                        let (sock, peer) = match tcp.accept().await {
-                            Ok(x) => x,
-                            Err(e) => {
-                                tracing::warn!("accept: {e}");
-                                tokio::time::sleep(Duration::from_millis(50)).await;
-                                continue;
-                            }
-                        };
-                        let acceptor = acceptor.clone();
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock))
-                                .await
-                            {
-                                Ok(Ok(tls)) => {
-                                    let _ = tx.send((tls, peer)).await;
-                                }
-                                Ok(Err(e)) => tracing::debug!("TLS handshake with {peer}: {e}"),
-                                Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
-                            }
-                        });
-                    }
-                });
-                let listener = TlsListener {
-                    rx,
-                    local: self.local,
-                };
+                let listener = crate::tls_listener::TlsListener::spawn(self.listener, cfg)
+                    .map_err(|e| ServerError::Tls(e.to_string()))?;
                 let server = axum::serve(listener, app).with_graceful_shutdown(signal);
                 let r = tokio::select! {
                     r = server.into_future() => r,
                     _ = drain_deadline => Ok(()),
                 };
-                accept_task.abort();
                 r
             }
         };

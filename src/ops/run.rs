@@ -71,6 +71,9 @@ pub struct RunOptions {
     /// How long a pending entry counts if this process hangs.
     pub pending_ttl: Duration,
     pub mode: Mode,
+    /// Start the container once created (`run`); the manager's `create` leaves it created, as
+    /// the Engine API does, and the client starts it with a second call.
+    pub start: bool,
 }
 
 /// Told while a run proceeds.
@@ -162,7 +165,7 @@ pub async fn run(
     store: &Store,
     spec: &Spec,
     opts: &RunOptions,
-    progress: &dyn RunProgress,
+    progress: &(dyn RunProgress + Sync),
 ) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
     let mut spec = spec.clone();
@@ -241,7 +244,7 @@ pub async fn run(
     tracing::debug!(node = %decision.node, overhead_ms, "decided");
 
     let node = decision.node.clone();
-    let result = create_and_start(&live, &node, &spec, &prepared, progress).await;
+    let result = create_and_start(&live, &node, &spec, &prepared, opts.start, progress).await;
     // The container exists now (it carries the swarm ID) or never will.
     let cleanup = pending::remove(store, &swarm.discovery, &swarm_id).await;
     let (id, docker, attached) = result?;
@@ -268,7 +271,7 @@ async fn pull(
     docker: &Docker,
     node: &str,
     image: &str,
-    progress: &dyn RunProgress,
+    progress: &(dyn RunProgress + Sync),
 ) -> Result<(), RunError> {
     let (repo, tag) = split_tag(image);
     let opts = CreateImageOptions {
@@ -341,7 +344,8 @@ async fn create_and_start(
     node: &str,
     spec: &Spec,
     prepared: &Prepared,
-    progress: &dyn RunProgress,
+    start: bool,
+    progress: &(dyn RunProgress + Sync),
 ) -> Result<Created, RunError> {
     let docker = live.client(node).cloned().ok_or_else(|| RunError::Engine {
         node: node.to_string(),
@@ -399,7 +403,7 @@ async fn create_and_start(
             .map_err(|e| engine_err(node, "attach", &e))?;
         Some(a)
     };
-    if let Err(e) = docker.start_container(&id, None).await {
+    if start && let Err(e) = docker.start_container(&id, None).await {
         return Err(engine_err(node, "start", &e));
     }
     Ok((id, docker, attached))

@@ -12,13 +12,13 @@ use rand::Rng;
 
 use crate::support::*;
 
-fn suffix() -> String {
+pub(crate) fn suffix() -> String {
     format!("{:08x}", rand::rng().random::<u32>())
 }
 
 /// A store holding the testbed's four engines as one swarm, as in the seed
 /// post (`swarm-master` is the master).
-fn swarm_store() -> (TestStore, String) {
+pub(crate) fn swarm_store() -> (TestStore, String) {
     let s = TestStore::with_testbed_certs();
     let token = new_token(&s);
     for e in engines() {
@@ -73,14 +73,14 @@ fn docker(e: &Engine) -> StdCommand {
 }
 
 /// Removes the named containers from every engine when dropped.
-struct Cleanup(Vec<String>);
+pub(crate) struct Cleanup(Vec<String>);
 
 impl Cleanup {
-    fn new() -> Cleanup {
+    pub(crate) fn new() -> Cleanup {
         Cleanup(Vec::new())
     }
 
-    fn name(&mut self, base: &str) -> String {
+    pub(crate) fn name(&mut self, base: &str) -> String {
         let n = format!("{base}-{}", suffix());
         self.0.push(n.clone());
         n
@@ -129,7 +129,7 @@ fn ps_line(s: &TestStore, name: &str) -> String {
         .to_string()
 }
 
-fn node_of(s: &TestStore, name: &str) -> String {
+pub(crate) fn node_of(s: &TestStore, name: &str) -> String {
     let line = ps_line(s, name);
     let names = line
         .split_whitespace()

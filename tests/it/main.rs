@@ -14,6 +14,7 @@ mod discovery;
 mod docs;
 mod drivers;
 mod machines;
+mod manager;
 mod proxy;
 mod proxy_kit;
 mod virtualbox;

@@ -1,0 +1,74 @@
+//! `manage`: serve the Docker Engine API for a swarm until stopped.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+
+use super::Ctx;
+use crate::cli::ManageArgs;
+use crate::cluster::members;
+use crate::discovery::server::shutdown_signal;
+use crate::engine::EngineAddr;
+use crate::manager::{self, ManagerOptions};
+
+/// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).
+fn listen_addr(url: &str) -> anyhow::Result<SocketAddr> {
+    match url.parse::<EngineAddr>()? {
+        EngineAddr::Tcp { host, port } => format!("{host}:{port}")
+            .parse::<SocketAddr>()
+            .or_else(|_| format!("[{host}]:{port}").parse::<SocketAddr>())
+            .with_context(|| {
+                format!("cannot listen on {url}: give an IP address, as in tcp://0.0.0.0:3376")
+            }),
+        EngineAddr::Unix(_) => {
+            anyhow::bail!("cannot listen on {url}: the manager listens on tcp://IP:PORT")
+        }
+    }
+}
+
+pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
+    let host = match &a.host {
+        Some(h) => h.clone(),
+        None => {
+            // The master's record says where its manager listens (`--swarm-host`).
+            let (swarm, _) = members::resolve(&ctx.store, a.select.swarm.as_deref()).await?;
+            swarm
+                .master
+                .as_deref()
+                .and_then(|m| ctx.store.load(m).ok())
+                .map(|m| m.swarm().host.clone())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "tcp://0.0.0.0:3376".to_string())
+        }
+    };
+    let opts = ManagerOptions {
+        selector: a.select.swarm.clone(),
+        listen: listen_addr(&host)?,
+        sans: a.tls_san.clone(),
+        timeout: a.select.timeout,
+        pending_ttl: a.pending_ttl,
+    };
+    let bound = manager::bind(&ctx.store, opts).await?;
+    ctx.printer.info(&format!(
+        "manager of {} listening on tcp://{}; point the docker CLI at it with: eval \"$(flotilla env --swarm {})\"",
+        bound.swarm.master.as_deref().unwrap_or(&bound.swarm.discovery),
+        bound.local,
+        bound.swarm.master.as_deref().unwrap_or("MASTER"),
+    ));
+    bound.run(shutdown_signal()).await?;
+    ctx.printer.info("manager stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_addr;
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(listen_addr("tcp://0.0.0.0:3376").unwrap().port(), 3376);
+        assert!(listen_addr("tcp://[::1]:3376").is_ok() || listen_addr("tcp://::1:3376").is_ok());
+        assert!(listen_addr("unix:///x.sock").is_err());
+        assert!(listen_addr("tcp://example.com:3376").is_err());
+    }
+}

@@ -1,0 +1,417 @@
+//! The calls the manager answers itself, and the lookups that route the others.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, Request};
+use axum::http::{Response, StatusCode, header};
+use bollard::models::ContainerCreateBody;
+use serde_json::{Value, json};
+
+use super::forward::forward;
+use super::{API_VERSION, Manager, error};
+use crate::cluster::live::{self, Detail, Live, LiveOptions};
+use crate::cluster::members::{self, Member};
+use crate::cluster::pending;
+use crate::ops::run::{self, Mode, RunError, RunOptions, RunOutcome, RunProgress};
+use crate::ops::run_spec::Spec;
+use crate::ops::swarm_view;
+use crate::scheduler::ScheduleError;
+
+/// Largest create body accepted (a container config is a few KiB).
+const MAX_BODY: usize = 4 << 20;
+
+fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(v.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub(super) fn ping() -> Response<Body> {
+    let mut r = Response::new(Body::from("OK"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        "Docker-Experimental",
+        header::HeaderValue::from_static("false"),
+    );
+    r
+}
+
+pub(super) fn version() -> Response<Body> {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "Version": format!("flotilla/{}", env!("CARGO_PKG_VERSION")),
+            "ApiVersion": API_VERSION,
+            "MinAPIVersion": "1.24",
+            "Os": std::env::consts::OS,
+            "Arch": match std::env::consts::ARCH { "x86_64" => "amd64", "aarch64" => "arm64", a => a },
+            "GitCommit": "",
+            "GoVersion": "",
+            "KernelVersion": "",
+            "BuildTime": "",
+        }),
+    )
+}
+
+/// The swarm's members, freshly resolved (membership changes while the manager runs).
+async fn members(m: &Manager) -> Result<(members::Swarm, Vec<Member>), Response<Body>> {
+    members::resolve(&m.store, m.opts.selector.as_deref())
+        .await
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+async fn fetch(m: &Manager, detail: Detail) -> Result<(Live, Vec<Member>), Response<Body>> {
+    let (swarm, members) = members(m).await?;
+    let targets = live::targets(&m.store, members.clone());
+    let opts = LiveOptions {
+        timeout: m.opts.timeout,
+        detail,
+        cache: pending::ensure_swarm_dir(&m.store, &swarm.discovery),
+    };
+    Ok((live::fetch(swarm, &targets, &opts).await, members))
+}
+
+/// `SystemStatus` pairs from the classic block that `flotilla info` prints: from `Role` through
+/// the node lines (`" NODE"`, `"  └ ID"`, …).
+fn system_status(text: &str) -> Vec<[String; 2]> {
+    text.lines()
+        .skip_while(|l| !l.starts_with("Role:"))
+        .take_while(|l| !l.starts_with("CPUs:"))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| [k.to_string(), v.to_string()])
+        .collect()
+}
+
+pub(super) async fn info(m: &Manager) -> Response<Body> {
+    let (live, _) = match fetch(m, Detail::Full).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (mut running, mut paused, mut stopped) = (0u64, 0u64, 0u64);
+    for c in live.views.iter().flat_map(|v| &v.containers) {
+        match c.state.map(|s| s.to_string()).as_deref() {
+            Some("running") | Some("restarting") => running += 1,
+            Some("paused") => paused += 1,
+            _ => stopped += 1,
+        }
+    }
+    let healthy = |i: &usize| live.views[*i].health == live::Health::Healthy;
+    let alive: Vec<usize> = (0..live.views.len()).filter(healthy).collect();
+    let ncpu: f64 = alive.iter().map(|&i| live.state.nodes[i].cpus).sum();
+    let mem: u64 = alive.iter().map(|&i| live.state.nodes[i].memory).sum();
+    let images: usize = live.views.iter().map(|v| v.images).sum();
+    let name = live
+        .swarm
+        .master
+        .clone()
+        .unwrap_or_else(|| live.swarm.discovery.clone());
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "ID": format!("flotilla:{}", live.swarm.discovery),
+            "Containers": running + paused + stopped,
+            "ContainersRunning": running,
+            "ContainersPaused": paused,
+            "ContainersStopped": stopped,
+            "Images": images,
+            "Driver": "",
+            "SystemStatus": system_status(&swarm_view::info_text(&live)),
+            "NCPU": ncpu.round() as i64,
+            "MemTotal": mem,
+            "Name": name,
+            "ServerVersion": format!("flotilla/{}", env!("CARGO_PKG_VERSION")),
+            "OperatingSystem": "flotilla swarm",
+            "OSType": "linux",
+            "Architecture": std::env::consts::ARCH,
+            "KernelVersion": "",
+            "Labels": [],
+            "Swarm": {"LocalNodeState": "inactive"},
+        }),
+    )
+}
+
+/// A copy of a body-less request, for sending to several engines.
+fn copy_head(req: &Request) -> Request {
+    let mut r = Request::new(Body::empty());
+    *r.method_mut() = req.method().clone();
+    *r.uri_mut() = req.uri().clone();
+    *r.headers_mut() = req.headers().clone();
+    r
+}
+
+/// `GET /containers/json`: every member asked the same question concurrently, names prefixed
+/// with the node, newest first, `limit` applied to the merged list.
+pub(super) async fn list(m: &Manager, req: Request) -> Response<Body> {
+    let (_, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let limit = Query::<HashMap<String, String>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|q| q.get("limit").and_then(|l| l.parse::<i64>().ok()))
+        .filter(|l| *l > 0);
+    let asks = members.iter().map(|member| {
+        let r = copy_head(&req);
+        async move {
+            let resp = tokio::time::timeout(m.opts.timeout, forward(member, r)).await;
+            let resp = match resp {
+                Ok(Ok(resp)) if resp.status().is_success() => resp,
+                Ok(Ok(resp)) => {
+                    tracing::debug!("{}: list answered {}", member.name, resp.status());
+                    return Vec::new();
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!("{e}");
+                    return Vec::new();
+                }
+                Err(_) => {
+                    tracing::debug!("{}: list timed out", member.name);
+                    return Vec::new();
+                }
+            };
+            let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+                .await
+                .unwrap_or_default();
+            let mut items: Vec<Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+            for item in &mut items {
+                if let Some(Value::Array(names)) = item.get_mut("Names") {
+                    for n in names.iter_mut() {
+                        if let Some(s) = n.as_str() {
+                            *n = Value::String(format!(
+                                "/{}/{}",
+                                member.name,
+                                s.trim_start_matches('/')
+                            ));
+                        }
+                    }
+                }
+            }
+            items
+        }
+    });
+    let mut all: Vec<Value> = futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    all.sort_by_key(|c| std::cmp::Reverse(c.get("Created").and_then(Value::as_i64).unwrap_or(0)));
+    if let Some(l) = limit {
+        all.truncate(l as usize);
+    }
+    json_response(StatusCode::OK, &Value::Array(all))
+}
+
+/// Pulls are not reported to API clients; they go to the manager's log.
+struct LogProgress;
+
+impl RunProgress for LogProgress {
+    fn pull(&self, node: &str, image: &str, status: &str) {
+        tracing::debug!("pulling {image} on {node}: {status}");
+    }
+    fn pulled(&self, node: &str, image: &str) {
+        tracing::info!("pulled {image} on {node}");
+    }
+}
+
+fn run_error(e: RunError) -> Response<Body> {
+    let status = match &e {
+        RunError::NameConflict(_) => StatusCode::CONFLICT,
+        RunError::Spec(_) | RunError::Schedule(ScheduleError::InvalidRequest(_)) => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, e.to_string())
+}
+
+/// `POST /containers/create`: decide, then create on the chosen node (not started).
+pub(super) async fn create(m: &Manager, req: Request) -> Response<Body> {
+    let name = Query::<HashMap<String, String>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|q| q.get("name").cloned())
+        .unwrap_or_default();
+    let bytes = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("reading the body: {e}")),
+    };
+    let body: ContainerCreateBody = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("invalid create body: {e}")),
+    };
+    let spec = Spec {
+        name: name.trim_start_matches('/').to_string(),
+        body,
+        remove_after: false,
+        detach: true,
+    };
+    let opts = RunOptions {
+        selector: m.opts.selector.clone(),
+        timeout: m.opts.timeout,
+        pending_ttl: m.opts.pending_ttl,
+        mode: Mode::Create,
+        start: false,
+    };
+    match run::run(&m.store, &spec, &opts, &LogProgress).await {
+        Ok(RunOutcome::Started(s)) => {
+            tracing::info!(node = %s.node, "created {}", s.id);
+            if let Ok((_, members)) = members(m).await
+                && let Some(member) = members.into_iter().find(|x| x.name == s.node)
+            {
+                remember(&m.containers, &s.id, member);
+            }
+            json_response(StatusCode::CREATED, &json!({"Id": s.id, "Warnings": []}))
+        }
+        Ok(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "create did not create"),
+        Err(e) => run_error(e),
+    }
+}
+
+fn remember(map: &std::sync::Mutex<HashMap<String, Member>>, id: &str, member: Member) {
+    if let Ok(mut map) = map.lock() {
+        map.insert(id.to_string(), member);
+    }
+}
+
+/// The member holding the container `key`: an ID, a unique ID prefix, a name, or `NODE/NAME`.
+async fn owner(m: &Manager, key: &str) -> Result<Member, Response<Body>> {
+    if let Some(member) = m.containers.lock().ok().and_then(|c| c.get(key).cloned()) {
+        return Ok(member);
+    }
+    let (live, members) = fetch(m, Detail::Summary).await?;
+    let key = key.trim_start_matches('/');
+    let (node_part, name_part) = key.split_once('/').unwrap_or(("", key));
+    let mut by_id = Vec::new();
+    let mut by_name = Vec::new();
+    let mut by_prefix = Vec::new();
+    for view in &live.views {
+        for c in &view.containers {
+            let id = c.id.as_deref().unwrap_or("");
+            let named = |n: &str| {
+                c.names
+                    .iter()
+                    .flatten()
+                    .any(|x| x.trim_start_matches('/') == n)
+            };
+            if id == key {
+                by_id.push(view.name.clone());
+            } else if named(key) || (view.name == node_part && named(name_part)) {
+                by_name.push(view.name.clone());
+            } else if !id.is_empty() && id.starts_with(key) {
+                by_prefix.push(view.name.clone());
+            }
+        }
+    }
+    let found = [by_id, by_name, by_prefix]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    match found.as_slice() {
+        [node] => members
+            .into_iter()
+            .find(|x| &x.name == node)
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("No such container: {key}"))),
+        [] => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("No such container: {key}"),
+        )),
+        _ => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("multiple containers match {key}; use NODE/NAME or a longer ID"),
+        )),
+    }
+}
+
+fn relay_failed(e: super::forward::ForwardError) -> Response<Body> {
+    error(StatusCode::BAD_GATEWAY, e.to_string())
+}
+
+/// Any call about one container (`rest` is the path after `/containers/`), relayed to its
+/// engine. The container may be named `NODE/NAME`, which the CLI puts in the path as is: the
+/// node part is taken off before the engine sees the path. An exec instance created this way is
+/// remembered with its engine.
+pub(super) async fn container_call(
+    m: &Manager,
+    rest: &[String],
+    mut req: Request,
+) -> Response<Body> {
+    let node_prefixed = rest.len() >= 2
+        && match members(m).await {
+            Ok((_, ms)) => ms.iter().any(|x| x.name == rest[0]),
+            Err(r) => return r,
+        };
+    let (key, tail) = if node_prefixed {
+        (format!("{}/{}", rest[0], rest[1]), &rest[2..])
+    } else {
+        (rest[0].clone(), &rest[1..])
+    };
+    let member = match owner(m, &key).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if node_prefixed {
+        let uri = req.uri().to_string();
+        let from = format!("/containers/{}/", rest[0]);
+        if let Ok(u) = uri.replacen(&from, "/containers/", 1).parse() {
+            *req.uri_mut() = u;
+        }
+    }
+    if req.method() == axum::http::Method::POST && tail == ["exec"] {
+        return exec_create(m, member, req).await;
+    }
+    forward(&member, req).await.unwrap_or_else(relay_failed)
+}
+
+/// `POST /containers/{id}/exec`, relayed, remembering which engine holds the exec instance.
+async fn exec_create(m: &Manager, member: Member, req: Request) -> Response<Body> {
+    let resp = match forward(&member, req).await {
+        Ok(r) => r,
+        Err(e) => return relay_failed(e),
+    };
+    let (parts, body) = resp.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    if parts.status.is_success()
+        && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+        && let Some(exec) = v.get("Id").and_then(Value::as_str)
+    {
+        remember(&m.execs, exec, member);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Any call about an exec instance created through the manager.
+pub(super) async fn relay_exec(m: &Manager, id: &str, req: Request) -> Response<Body> {
+    let member = m.execs.lock().ok().and_then(|e| e.get(id).cloned());
+    match member {
+        Some(member) => forward(&member, req).await.unwrap_or_else(relay_failed),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("No such exec instance: {id}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::system_status;
+
+    #[test]
+    fn system_status_is_the_classic_node_block() {
+        let text = "Containers: 1\n Running: 1\nImages: 2\nRole: primary\nStrategy: spread\nFilters: health, port\nNodes: 1\n node-1: 10.0.0.1:2376\n  └ ID: E1\n  └ Labels: a=b, c=d\nCPUs: 2\nTotal Memory: 1 GiB\nName: m\n";
+        let s = system_status(text);
+        assert_eq!(s[0], ["Role".to_string(), "primary".to_string()]);
+        assert_eq!(s[3], ["Nodes".to_string(), "1".to_string()]);
+        assert_eq!(s[4], [" node-1".to_string(), "10.0.0.1:2376".to_string()]);
+        assert_eq!(s[6], ["  └ Labels".to_string(), "a=b, c=d".to_string()]);
+        assert_eq!(s.len(), 7);
+    }
+}

@@ -1,0 +1,283 @@
+//! The manager with the real `docker` CLI: `flotilla manage` runs in the swarm master's network
+//! namespace (as it would on the master host) and listens on 10.77.0.11:3376, where
+//! `flotilla env --swarm swarm-master` points the CLI.
+
+use std::process::{Child, Command as StdCommand, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::cluster::{Cleanup, node_of, swarm_store};
+use crate::support::*;
+
+/// The manager process; stopped with SIGTERM when dropped.
+struct Manager(Option<Child>);
+
+impl Manager {
+    fn start(s: &TestStore) -> Manager {
+        let addr: std::net::SocketAddr = "10.77.0.11:3376".parse().expect("addr");
+        assert!(
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
+            "something already listens on {addr} (a manager left running?)"
+        );
+        let child = StdCommand::new("ip")
+            .args(["netns", "exec", "fl-n1"])
+            .arg(bin())
+            .args(["manage", "--swarm", "swarm-master"])
+            .env("FLOTILLA_STORAGE_PATH", s.path())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the manager");
+        let mut m = Manager(Some(child));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            // Listening, and this process (not a leftover one) is the listener.
+            if let Some(status) = m.0.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                let out =
+                    m.0.take()
+                        .expect("child")
+                        .wait_with_output()
+                        .expect("output");
+                panic!("the manager exited ({status}): {}", stderr(&out));
+            }
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the manager did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        m
+    }
+
+    /// SIGTERM, then the exit status and stderr.
+    fn stop(mut self) -> Output {
+        let child = self.0.take().expect("running");
+        let _ = StdCommand::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        child.wait_with_output().expect("manager output")
+    }
+}
+
+impl Drop for Manager {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The docker CLI with the variables `flotilla env --swarm swarm-master` prints.
+fn docker_via(s: &TestStore) -> impl Fn(&[&str]) -> Output + '_ {
+    let o = s.run(&["env", "--swarm", "swarm-master"]);
+    assert!(o.status.success(), "env --swarm: {}", stderr(&o));
+    let vars: Vec<(String, String)> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect();
+    assert!(
+        vars.iter()
+            .any(|(k, v)| k == "DOCKER_HOST" && v == "tcp://10.77.0.11:3376"),
+        "{vars:?}"
+    );
+    move |args: &[&str]| {
+        let mut c = StdCommand::new("docker");
+        c.env_remove("DOCKER_CONTEXT");
+        for (k, v) in &vars {
+            c.env(k, v);
+        }
+        c.args(args).output().expect("docker")
+    }
+}
+
+#[test]
+fn the_docker_cli_drives_the_swarm_through_the_manager() {
+    let (s, _) = swarm_store();
+    let mut c = Cleanup::new();
+    let manager = Manager::start(&s);
+    let docker = docker_via(&s);
+
+    // `docker info`: the swarm, with classic Swarm's node block.
+    let o = docker(&["info"]);
+    let info = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(info.contains("Server Version: flotilla/"), "{info}");
+    assert!(info.contains("Nodes: 4"), "{info}");
+    assert!(info.contains("backend1: 10.77.0.13:2376"), "{info}");
+    assert!(info.contains("Strategy: spread"), "{info}");
+
+    // The seed post's placement, with the plain CLI.
+    let redis = c.name("redis");
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &redis,
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:public!=yes",
+        "-e",
+        "constraint:model==high-memory",
+        "flotilla-busybox",
+        "sh",
+        "-c",
+        "echo ready; sleep 300",
+    ]);
+    assert!(o.status.success(), "run -d: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim().len(),
+        64,
+        "the container ID: {}",
+        stdout(&o)
+    );
+    assert_eq!(node_of(&s, &redis), "backend1");
+    let o = docker(&[
+        "ps",
+        "--filter",
+        &format!("name={redis}"),
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("backend1/{redis}"),
+        "{}",
+        stderr(&o)
+    );
+
+    // `--link` / affinity: the counter goes beside it.
+    let counter = c.name("counter");
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &counter,
+        "-l",
+        "flotilla-testbed=1",
+        "--link",
+        &redis,
+        "-e",
+        &format!("affinity:container==*{redis}*"),
+        "flotilla-busybox",
+        "sleep",
+        "300",
+    ]);
+    assert!(o.status.success(), "run --link: {}", stderr(&o));
+    assert_eq!(node_of(&s, &counter), "backend1");
+
+    // Calls about one container go to its engine: logs, exec, inspect, by name or NODE/NAME.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let o = docker(&["logs", &redis]);
+        if stdout(&o).contains("ready") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "logs: {} {}",
+            stdout(&o),
+            stderr(&o)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let o = docker(&["exec", &redis, "sh", "-c", "echo in-exec; exit 4"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "in-exec\n");
+    let o = docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}}",
+        &format!("backend1/{redis}"),
+    ]);
+    assert_eq!(stdout(&o).trim(), "running", "{}", stderr(&o));
+
+    // In the foreground: output, stdin and the exit code through the hijacked stream.
+    let fg = c.name("fg");
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--name",
+        &fg,
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:node==backend2",
+        "flotilla-busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "out\n");
+    assert!(stderr(&o).contains("err"), "{}", stderr(&o));
+    let mut child = StdCommand::new("docker");
+    let o = {
+        let o = s.run(&["env", "--swarm", "swarm-master"]);
+        for l in stdout(&o).lines().filter_map(|l| l.strip_prefix("export ")) {
+            if let Some((k, v)) = l.split_once('=') {
+                child.env(k, v.trim_matches('"'));
+            }
+        }
+        let mut p = child
+            .args([
+                "run",
+                "-i",
+                "--rm",
+                "-l",
+                "flotilla-testbed=1",
+                "flotilla-busybox",
+                "tr",
+                "a-z",
+                "A-Z",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("docker run -i");
+        use std::io::Write;
+        p.stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"piped\n")
+            .expect("write");
+        p.wait_with_output().expect("output")
+    };
+    assert_eq!(stdout(&o), "PIPED\n", "{}", stderr(&o));
+
+    // Errors come back as the engine's or the scheduler's, and the CLI exits 1 (125 for run).
+    let o = docker(&["run", "-d", "--name", &redis, "flotilla-busybox", "true"]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("is already assigned"), "{}", stderr(&o));
+    let o = docker(&[
+        "run",
+        "-d",
+        "-e",
+        "constraint:model==quantum",
+        "flotilla-busybox",
+        "true",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("Unable to find a node that satisfies the following conditions"),
+        "{}",
+        stderr(&o)
+    );
+    let o = docker(&["network", "ls"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("is not supported"), "{}", stderr(&o));
+
+    // Removed through the manager.
+    let o = docker(&["rm", "-f", &counter, &redis]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = s.run(&["ps", "-a", "-q", "--filter", &format!("name={redis}")]);
+    assert_eq!(stdout(&o), "");
+
+    let o = manager.stop();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("manager stopped"), "{}", stderr(&o));
+}
