@@ -99,7 +99,7 @@ fn now_secs() -> u64 {
 
 /// Whether the process that wrote an entry still runs. Without `/proc`
 /// (not Linux) it is assumed alive and only the expiry applies.
-fn alive(pid: u32) -> bool {
+pub(crate) fn alive(pid: u32) -> bool {
     if !Path::new("/proc/self").exists() {
         return true;
     }

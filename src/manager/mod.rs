@@ -34,6 +34,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
+use crate::engine::EngineAddr;
 use crate::store::Store;
 use crate::tls_listener::TlsListener;
 
@@ -65,6 +66,29 @@ pub enum ManagerError {
     Listen { addr: SocketAddr, message: String },
     #[error("serving: {0}")]
     Serve(String),
+}
+
+/// Where a running manager can be reached from this machine, written to the swarm's directory
+/// while it runs, so `env --swarm` finds a manager that does not listen on the master's address
+/// (one started on a laptop for a swarm of local containers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LocalRecord {
+    /// `tcp://IP:PORT`, with `127.0.0.1` for a manager listening on every interface.
+    pub url: String,
+    pub pid: u32,
+}
+
+fn record_path(store: &Store, discovery: &str) -> std::path::PathBuf {
+    crate::cluster::pending::swarm_dir(store, discovery).join("manager.json")
+}
+
+impl LocalRecord {
+    /// The record of a manager of this swarm that is still running, if any.
+    pub fn find(store: &Store, discovery: &str) -> Option<LocalRecord> {
+        let text = std::fs::read_to_string(record_path(store, discovery)).ok()?;
+        let r: LocalRecord = serde_json::from_str(&text).ok()?;
+        crate::cluster::pending::alive(r.pid).then_some(r)
+    }
 }
 
 /// What the handlers share.
@@ -157,8 +181,46 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
 }
 
 impl Bound {
-    /// Serve until `shutdown` resolves.
+    /// Serve until `shutdown` resolves. While serving, a [`LocalRecord`] in the swarm's
+    /// directory says where this manager is.
     pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ManagerError> {
+        let store = self.manager.store.clone();
+        let path = record_path(&store, &self.swarm.discovery);
+        let ip = if self.local.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            self.local.ip().to_string()
+        };
+        let record = LocalRecord {
+            url: EngineAddr::Tcp {
+                host: ip,
+                port: self.local.port(),
+            }
+            .to_string(),
+            pid: std::process::id(),
+        };
+        if crate::cluster::pending::ensure_swarm_dir(&store, &self.swarm.discovery).is_some()
+            && let Ok(text) = serde_json::to_string(&record)
+            && let Err(e) = crate::store::write_atomic(&path, text.as_bytes(), 0o600)
+        {
+            tracing::warn!("cannot record the manager in {}: {e}", path.display());
+        }
+        let served = self.serve(shutdown).await;
+        // Only our own record goes (another manager may have started since).
+        if std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<LocalRecord>(&t).ok())
+            .is_some_and(|r| r == record)
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+        served
+    }
+
+    async fn serve(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ManagerError> {

@@ -36,7 +36,7 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         });
     }
     let engine_addr = loaded.addr().await?;
-    let addr = if opts.swarm {
+    let mut addr = if opts.swarm {
         let s = loaded.machine.swarm();
         if !s.master {
             return Err(OpError::Other {
@@ -49,20 +49,33 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         engine_addr.clone()
     };
     if let Err(e) = loaded.probe(store, &addr, opts.timeout).await {
-        if opts.swarm
-            && loaded
-                .probe(store, &engine_addr, opts.timeout)
-                .await
-                .is_ok()
+        // A manager running here rather than on the master (`flotilla manage` on a laptop).
+        let local = opts
+            .swarm
+            .then(|| crate::manager::LocalRecord::find(store, &loaded.machine.swarm().discovery))
+            .flatten()
+            .and_then(|r| r.url.parse::<EngineAddr>().ok());
+        if let Some(local) = local
+            && loaded.probe(store, &local, opts.timeout).await.is_ok()
         {
-            return Err(OpError::Other {
-                machine: opts.name.clone(),
-                message: format!(
-                    "the swarm manager at {addr} does not answer, but the engine and its certificates are fine; is the manager started?"
-                ),
-            });
+            addr = local;
+        } else {
+            if opts.swarm
+                && loaded
+                    .probe(store, &engine_addr, opts.timeout)
+                    .await
+                    .is_ok()
+            {
+                return Err(OpError::Other {
+                    machine: opts.name.clone(),
+                    message: format!(
+                        "the swarm manager at {addr} does not answer, but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",
+                        opts.name
+                    ),
+                });
+            }
+            return Err(e);
         }
-        return Err(e);
     }
     let ip = loaded.ip().await.unwrap_or_default();
     Ok(Connection {

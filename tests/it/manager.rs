@@ -12,16 +12,29 @@ use crate::support::*;
 struct Manager(Option<Child>);
 
 impl Manager {
+    /// In the master's namespace, on the address the master's record names.
     fn start(s: &TestStore) -> Manager {
-        let addr: std::net::SocketAddr = "10.77.0.11:3376".parse().expect("addr");
+        let mut c = StdCommand::new("ip");
+        c.args(["netns", "exec", "fl-n1"]).arg(bin());
+        c.args(["manage", "--swarm", "swarm-master"]);
+        Manager::spawn(s, c, "10.77.0.11:3376")
+    }
+
+    /// Here, on loopback.
+    fn start_local(s: &TestStore, port: u16) -> Manager {
+        let mut c = StdCommand::new(bin());
+        let host = format!("tcp://127.0.0.1:{port}");
+        c.args(["manage", "--swarm", "swarm-master", "-H", &host]);
+        Manager::spawn(s, c, &format!("127.0.0.1:{port}"))
+    }
+
+    fn spawn(s: &TestStore, mut c: StdCommand, listen: &str) -> Manager {
+        let addr: std::net::SocketAddr = listen.parse().expect("addr");
         assert!(
             std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
             "something already listens on {addr} (a manager left running?)"
         );
-        let child = StdCommand::new("ip")
-            .args(["netns", "exec", "fl-n1"])
-            .arg(bin())
-            .args(["manage", "--swarm", "swarm-master"])
+        let child = c
             .env("FLOTILLA_STORAGE_PATH", s.path())
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -69,7 +82,7 @@ impl Drop for Manager {
 }
 
 /// The docker CLI with the variables `flotilla env --swarm swarm-master` prints.
-fn docker_via(s: &TestStore) -> impl Fn(&[&str]) -> Output + '_ {
+fn docker_via<'a>(s: &'a TestStore, expected_host: &str) -> impl Fn(&[&str]) -> Output + 'a {
     let o = s.run(&["env", "--swarm", "swarm-master"]);
     assert!(o.status.success(), "env --swarm: {}", stderr(&o));
     let vars: Vec<(String, String)> = stdout(&o)
@@ -80,7 +93,7 @@ fn docker_via(s: &TestStore) -> impl Fn(&[&str]) -> Output + '_ {
         .collect();
     assert!(
         vars.iter()
-            .any(|(k, v)| k == "DOCKER_HOST" && v == "tcp://10.77.0.11:3376"),
+            .any(|(k, v)| k == "DOCKER_HOST" && v == expected_host),
         "{vars:?}"
     );
     move |args: &[&str]| {
@@ -98,7 +111,7 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
     let manager = Manager::start(&s);
-    let docker = docker_via(&s);
+    let docker = docker_via(&s, "tcp://10.77.0.11:3376");
 
     // `docker info`: the swarm, with classic Swarm's node block.
     let o = docker(&["info"]);
@@ -280,4 +293,24 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     let o = manager.stop();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("manager stopped"), "{}", stderr(&o));
+
+    // A manager that does not run on the master (a laptop's, on loopback): `env --swarm`
+    // finds it through the record it keeps in the store while it runs.
+    let local = Manager::start_local(&s, 3377);
+    let docker = docker_via(&s, "tcp://127.0.0.1:3377");
+    let o = docker(&["info"]);
+    assert!(
+        stdout(&o).contains("Nodes: 4"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(local.stop().status.success());
+    let o = s.run(&["env", "--swarm", "swarm-master"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is the manager started"),
+        "{}",
+        stderr(&o)
+    );
 }
