@@ -11,6 +11,10 @@
 //!   [`engine`] reaches engines over mutual TLS.
 //! - [`discovery`] keeps a cluster's engine addresses: cluster tokens (in
 //!   the store or on the self-hosted token service), files, node lists, etcd.
+//! - [`cluster`] is the live view of a swarm's engines; [`manager`] serves the
+//!   Docker Engine API over it (create through the [`scheduler`], the rest
+//!   relayed to the engine that holds the container), behind a
+//!   [`tls_listener`].
 //! - Pure decisions (env rendering in [`shellenv`], `ls` filters in
 //!   [`ops::filter`], placement in [`scheduler`], routes and nginx config in
 //!   [`proxy`]) are separate from I/O and tested exhaustively.
