@@ -209,6 +209,94 @@ pub(super) async fn list(m: &Manager, req: Request) -> Response<Body> {
     json_response(StatusCode::OK, &Value::Array(all))
 }
 
+/// One engine event (a JSON line) with its node added, as classic Swarm did: a top-level `node`
+/// object, and `node.name` / `node.addr` among the actor's attributes (which `docker events`
+/// prints). `None` for a line that is not a JSON object.
+fn tag_event(line: &[u8], member: &Member) -> Option<Bytes> {
+    let mut v: Value = serde_json::from_slice(line).ok()?;
+    let obj = v.as_object_mut()?;
+    let addr = member.addr.to_string();
+    let host = member.addr.host().unwrap_or_default().to_string();
+    obj.insert(
+        "node".into(),
+        json!({"Name": member.name, "Addr": addr.trim_start_matches("tcp://"), "Ip": host}),
+    );
+    if let Some(attrs) = obj
+        .get_mut("Actor")
+        .and_then(Value::as_object_mut)
+        .map(|a| a.entry("Attributes").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    {
+        attrs.insert("node.name".into(), Value::String(member.name.clone()));
+        attrs.insert(
+            "node.addr".into(),
+            Value::String(addr.trim_start_matches("tcp://").to_string()),
+        );
+    }
+    let mut out = serde_json::to_vec(&v).ok()?;
+    out.push(b'\n');
+    Some(Bytes::from(out))
+}
+
+/// `GET /events`: every member's stream (same query: `since`, `until`, `filters`), merged in
+/// arrival order, each event tagged with its node. It ends when every engine's stream has ended
+/// (`until`), or when the client goes away, which closes the engines' streams too.
+pub(super) async fn events(m: &Manager, req: Request) -> Response<Body> {
+    use futures_util::StreamExt;
+    let (_, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(256);
+    for member in members {
+        let r = copy_head(&req);
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let resp = match forward(&member, r).await {
+                Ok(resp) if resp.status().is_success() => resp,
+                Ok(resp) => {
+                    tracing::debug!("{}: events answered {}", member.name, resp.status());
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!("{e}");
+                    return;
+                }
+            };
+            let mut body = resp.into_body().into_data_stream();
+            let mut buf: Vec<u8> = Vec::new();
+            loop {
+                // A client that went away closes the engine's stream at once, not at its next
+                // event.
+                let chunk = tokio::select! {
+                    c = body.next() => c,
+                    () = tx.closed() => return,
+                };
+                let Some(Ok(chunk)) = chunk else { return };
+                buf.extend_from_slice(&chunk);
+                while let Some(end) = buf.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=end).collect();
+                    if let Some(out) = tag_event(&line, &member)
+                        && tx.send(Ok(out)).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    drop(tx);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
 /// Pulls are not reported to API clients; they go to the manager's log.
 struct LogProgress;
 
@@ -402,7 +490,24 @@ pub(super) async fn relay_exec(m: &Manager, id: &str, req: Request) -> Response<
 
 #[cfg(test)]
 mod tests {
-    use super::system_status;
+    use super::{system_status, tag_event};
+    use crate::cluster::members::Member;
+
+    #[test]
+    fn events_carry_their_node() {
+        let m = Member {
+            name: "backend1".into(),
+            addr: "tcp://10.0.0.3:2376".parse().unwrap(),
+            tls: None,
+        };
+        let line = br#"{"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"web"}},"time":1}"#;
+        let out: serde_json::Value = serde_json::from_slice(&tag_event(line, &m).unwrap()).unwrap();
+        assert_eq!(out["Actor"]["Attributes"]["node.name"], "backend1");
+        assert_eq!(out["Actor"]["Attributes"]["node.addr"], "10.0.0.3:2376");
+        assert_eq!(out["Actor"]["Attributes"]["name"], "web");
+        assert_eq!(out["node"]["Ip"], "10.0.0.3");
+        assert!(tag_event(b"not json", &m).is_none());
+    }
 
     #[test]
     fn system_status_is_the_classic_node_block() {

@@ -123,6 +123,13 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     assert!(info.contains("Strategy: spread"), "{info}");
 
     // The seed post's placement, with the plain CLI.
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+    };
+    let since = now().to_string();
     let redis = c.name("redis");
     let o = docker(&[
         "run",
@@ -161,6 +168,24 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
         "{}",
         stderr(&o)
     );
+
+    // `docker events`: every engine's stream, each event with its node.
+    let until = (now() + 1).to_string();
+    let o = docker(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        &format!("container={redis}"),
+        "--format",
+        "{{.Action}} {{index .Actor.Attributes \"node.name\"}}",
+    ]);
+    let events = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(events.contains("create backend1"), "{events}");
+    assert!(events.contains("start backend1"), "{events}");
 
     // `--link` / affinity: the counter goes beside it.
     let counter = c.name("counter");
