@@ -17,6 +17,7 @@ use crate::ops::run::{self, Mode, RunError, RunOptions, RunOutcome, RunProgress}
 use crate::ops::run_spec::Spec;
 use crate::ops::swarm_view;
 use crate::scheduler::ScheduleError;
+use crate::scheduler::strategy::Usage;
 
 /// Largest create body accepted (a container config is a few KiB).
 const MAX_BODY: usize = 4 << 20;
@@ -105,8 +106,10 @@ pub(super) async fn info(m: &Manager) -> Response<Body> {
     }
     let healthy = |i: &usize| live.views[*i].health == live::Health::Healthy;
     let alive: Vec<usize> = (0..live.views.len()).filter(healthy).collect();
-    let ncpu: f64 = alive.iter().map(|&i| live.state.nodes[i].cpus).sum();
-    let mem: u64 = alive.iter().map(|&i| live.state.nodes[i].memory).sum();
+    // Totals include the overcommit, as upstream's did.
+    let usage = |i: usize| Usage::of(&live.state.nodes[i], live.state.overcommit);
+    let ncpu: u64 = alive.iter().map(|&i| usage(i).total_cpu).sum::<u64>() / 1_000_000_000;
+    let mem: u64 = alive.iter().map(|&i| usage(i).total_mem).sum();
     let images: usize = live.views.iter().map(|v| v.images).sum();
     let name = live
         .swarm
@@ -124,7 +127,7 @@ pub(super) async fn info(m: &Manager) -> Response<Body> {
             "Images": images,
             "Driver": "",
             "SystemStatus": system_status(&swarm_view::info_text(&live)),
-            "NCPU": ncpu.round() as i64,
+            "NCPU": ncpu,
             "MemTotal": mem,
             "Name": name,
             "ServerVersion": format!("flotilla/{}", env!("CARGO_PKG_VERSION")),
@@ -181,7 +184,15 @@ pub(super) async fn list(m: &Manager, req: Request) -> Response<Body> {
                 .await
                 .unwrap_or_default();
             let mut items: Vec<Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+            let ip = member.addr.host().unwrap_or_default().to_string();
             for item in &mut items {
+                if let Some(Value::Array(ports)) = item.get_mut("Ports") {
+                    for p in ports.iter_mut() {
+                        if matches!(p.get("IP").and_then(Value::as_str), Some("0.0.0.0" | "::")) {
+                            p["IP"] = Value::String(ip.clone());
+                        }
+                    }
+                }
                 if let Some(Value::Array(names)) = item.get_mut("Names") {
                     for n in names.iter_mut() {
                         if let Some(s) = n.as_str() {
@@ -232,6 +243,11 @@ fn tag_event(line: &[u8], member: &Member) -> Option<Bytes> {
             "node.addr".into(),
             Value::String(addr.trim_start_matches("tcp://").to_string()),
         );
+        attrs.insert("node.ip".into(), Value::String(host.clone()));
+    }
+    if let Some(from) = obj.get("from").and_then(Value::as_str) {
+        let from = format!("{from} node:{}", member.name);
+        obj.insert("from".into(), Value::String(from));
     }
     let mut out = serde_json::to_vec(&v).ok()?;
     out.push(b'\n');
@@ -454,7 +470,59 @@ pub(super) async fn container_call(
     if req.method() == axum::http::Method::POST && tail == ["exec"] {
         return exec_create(m, member, req).await;
     }
+    if req.method() == axum::http::Method::GET && tail == ["json"] {
+        return inspect(m, member, req).await;
+    }
     forward(&member, req).await.unwrap_or_else(relay_failed)
+}
+
+/// `GET /containers/{id}/json`, relayed, with classic Swarm's additions: a `Node` object (`ID`,
+/// `IP`, `Addr`, `Name`, `Cpus`, `Memory`, `Labels`, so `docker inspect -f '{{.Node.Name}}'`
+/// works) and the engine's IP in place of an unspecified `HostIp` of published ports.
+async fn inspect(m: &Manager, member: Member, req: Request) -> Response<Body> {
+    let resp = match forward(&member, req).await {
+        Ok(r) => r,
+        Err(e) => return relay_failed(e),
+    };
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::new(Body::from(bytes));
+    };
+    let ip = member.addr.host().unwrap_or_default().to_string();
+    if let Some(ports) = v
+        .pointer_mut("/NetworkSettings/Ports")
+        .and_then(Value::as_object_mut)
+    {
+        for binding in ports.values_mut().filter_map(Value::as_array_mut).flatten() {
+            if matches!(
+                binding.get("HostIp").and_then(Value::as_str),
+                Some("" | "0.0.0.0" | "::")
+            ) {
+                binding["HostIp"] = Value::String(ip.clone());
+            }
+        }
+    }
+    if let Ok((live, _)) = fetch(m, Detail::Summary).await
+        && let Some(i) = live.views.iter().position(|x| x.name == member.name)
+    {
+        let n = &live.state.nodes[i];
+        v["Node"] = json!({
+            "ID": n.id,
+            "IP": ip,
+            "Addr": n.addr,
+            "Name": member.name,
+            "Cpus": n.cpus.round() as i64,
+            "Memory": n.memory,
+            "Labels": n.labels,
+        });
+    }
+    json_response(status, &v)
 }
 
 /// `POST /containers/{id}/exec`, relayed, remembering which engine holds the exec instance.
@@ -506,6 +574,11 @@ mod tests {
         assert_eq!(out["Actor"]["Attributes"]["node.addr"], "10.0.0.3:2376");
         assert_eq!(out["Actor"]["Attributes"]["name"], "web");
         assert_eq!(out["node"]["Ip"], "10.0.0.3");
+        assert_eq!(out["Actor"]["Attributes"]["node.ip"], "10.0.0.3");
+        let line = br#"{"status":"start","from":"redis","Type":"container","Actor":{"ID":"abc"}}"#;
+        let out: serde_json::Value = serde_json::from_slice(&tag_event(line, &m).unwrap()).unwrap();
+        assert_eq!(out["from"], "redis node:backend1");
+        assert_eq!(out["Actor"]["Attributes"]["node.name"], "backend1");
         assert!(tag_event(b"not json", &m).is_none());
     }
 

@@ -198,6 +198,8 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
         "flotilla-testbed=1",
         "--link",
         &redis,
+        "-p",
+        "80",
         "-e",
         &format!("affinity:container==*{redis}*"),
         "flotilla-busybox",
@@ -206,6 +208,33 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     ]);
     assert!(o.status.success(), "run --link: {}", stderr(&o));
     assert_eq!(node_of(&s, &counter), "backend1");
+    // Published on every interface: shown with the engine's IP, in ps and in inspect, which also
+    // carries classic Swarm's Node object.
+    let o = docker(&[
+        "ps",
+        "--filter",
+        &format!("name={counter}"),
+        "--format",
+        "{{.Ports}}",
+    ]);
+    assert!(
+        stdout(&o).contains("10.77.0.13:"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = docker(&[
+        "inspect",
+        "-f",
+        "{{.Node.Name}} {{.Node.IP}} {{(index (index .NetworkSettings.Ports \"80/tcp\") 0).HostIp}}",
+        &counter,
+    ]);
+    assert_eq!(
+        stdout(&o).trim(),
+        "backend1 10.77.0.13 10.77.0.13",
+        "{}",
+        stderr(&o)
+    );
 
     // Calls about one container go to its engine: logs, exec, inspect, by name or NODE/NAME.
     let deadline = Instant::now() + Duration::from_secs(20);
