@@ -141,17 +141,71 @@ pub(super) async fn info(m: &Manager) -> Response<Body> {
     )
 }
 
-/// A copy of a body-less request, for sending to several engines.
-fn copy_head(req: &Request) -> Request {
-    let mut r = Request::new(Body::empty());
-    *r.method_mut() = req.method().clone();
-    *r.uri_mut() = req.uri().clone();
-    *r.headers_mut() = req.headers().clone();
-    r
+/// The head of a body-less request, to send to several engines (a `Request` holds a body, which
+/// is not `Sync`, so it cannot be shared across the concurrent asks).
+#[derive(Clone)]
+struct Head {
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+}
+
+impl Head {
+    fn of(req: &Request) -> Head {
+        Head {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+        }
+    }
+
+    fn request(&self) -> Request {
+        let mut r = Request::new(Body::empty());
+        *r.method_mut() = self.method.clone();
+        *r.uri_mut() = self.uri.clone();
+        *r.headers_mut() = self.headers.clone();
+        r
+    }
+}
+
+/// The same body-less request to every member at once, each answer parsed as JSON; members that
+/// fail, answer an error or time out are left out (logged at debug level).
+async fn gather(m: &Manager, members: &[Member], head: &Head) -> Vec<(Member, Value)> {
+    let asks = members.iter().map(|member| {
+        let r = head.request();
+        async move {
+            let resp = match tokio::time::timeout(m.opts.timeout, forward(member, r)).await {
+                Ok(Ok(resp)) if resp.status().is_success() => resp,
+                Ok(Ok(resp)) => {
+                    tracing::debug!("{}: answered {}", member.name, resp.status());
+                    return None;
+                }
+                Ok(Err(e)) => {
+                    tracing::debug!("{e}");
+                    return None;
+                }
+                Err(_) => {
+                    tracing::debug!("{}: timed out", member.name);
+                    return None;
+                }
+            };
+            let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+                .await
+                .ok()?;
+            let v = serde_json::from_slice::<Value>(&bytes).ok()?;
+            Some((member.clone(), v))
+        }
+    });
+    futures_util::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// `GET /containers/json`: every member asked the same question concurrently, names prefixed
-/// with the node, newest first, `limit` applied to the merged list.
+/// with the node, unspecified port IPs replaced by the engine's, newest first, `limit` applied to
+/// the merged list.
 pub(super) async fn list(m: &Manager, req: Request) -> Response<Body> {
     let (_, members) = match members(m).await {
         Ok(x) => x,
@@ -161,63 +215,151 @@ pub(super) async fn list(m: &Manager, req: Request) -> Response<Body> {
         .ok()
         .and_then(|q| q.get("limit").and_then(|l| l.parse::<i64>().ok()))
         .filter(|l| *l > 0);
-    let asks = members.iter().map(|member| {
-        let r = copy_head(&req);
-        async move {
-            let resp = tokio::time::timeout(m.opts.timeout, forward(member, r)).await;
-            let resp = match resp {
-                Ok(Ok(resp)) if resp.status().is_success() => resp,
-                Ok(Ok(resp)) => {
-                    tracing::debug!("{}: list answered {}", member.name, resp.status());
-                    return Vec::new();
-                }
-                Ok(Err(e)) => {
-                    tracing::debug!("{e}");
-                    return Vec::new();
-                }
-                Err(_) => {
-                    tracing::debug!("{}: list timed out", member.name);
-                    return Vec::new();
-                }
-            };
-            let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
-                .await
-                .unwrap_or_default();
-            let mut items: Vec<Value> = serde_json::from_slice(&bytes).unwrap_or_default();
-            let ip = member.addr.host().unwrap_or_default().to_string();
-            for item in &mut items {
-                if let Some(Value::Array(ports)) = item.get_mut("Ports") {
-                    for p in ports.iter_mut() {
-                        if matches!(p.get("IP").and_then(Value::as_str), Some("0.0.0.0" | "::")) {
-                            p["IP"] = Value::String(ip.clone());
-                        }
-                    }
-                }
-                if let Some(Value::Array(names)) = item.get_mut("Names") {
-                    for n in names.iter_mut() {
-                        if let Some(s) = n.as_str() {
-                            *n = Value::String(format!(
-                                "/{}/{}",
-                                member.name,
-                                s.trim_start_matches('/')
-                            ));
-                        }
+    let mut all: Vec<Value> = Vec::new();
+    for (member, v) in gather(m, &members, &Head::of(&req)).await {
+        let Value::Array(mut items) = v else { continue };
+        let ip = member.addr.host().unwrap_or_default().to_string();
+        for item in &mut items {
+            if let Some(Value::Array(ports)) = item.get_mut("Ports") {
+                for p in ports.iter_mut() {
+                    if matches!(p.get("IP").and_then(Value::as_str), Some("0.0.0.0" | "::")) {
+                        p["IP"] = Value::String(ip.clone());
                     }
                 }
             }
-            items
+            if let Some(Value::Array(names)) = item.get_mut("Names") {
+                for n in names.iter_mut() {
+                    if let Some(s) = n.as_str() {
+                        *n = Value::String(node_name(&member, s));
+                    }
+                }
+            }
         }
-    });
-    let mut all: Vec<Value> = futures_util::future::join_all(asks)
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+        all.extend(items);
+    }
     all.sort_by_key(|c| std::cmp::Reverse(c.get("Created").and_then(Value::as_i64).unwrap_or(0)));
     if let Some(l) = limit {
         all.truncate(l as usize);
     }
     json_response(StatusCode::OK, &Value::Array(all))
+}
+
+/// `/NAME` on `member` → `/NODE/NAME`, as classic Swarm showed every name.
+fn node_name(member: &Member, name: &str) -> String {
+    format!("/{}/{}", member.name, name.trim_start_matches('/'))
+}
+
+/// `GET /networks`: local-scope networks once per node as `NODE/NAME`, the others once.
+pub(super) async fn networks(m: &Manager, req: Request) -> Response<Body> {
+    let (_, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    for (member, v) in gather(m, &members, &Head::of(&req)).await {
+        let Value::Array(items) = v else { continue };
+        for mut n in items {
+            if n.get("Scope").and_then(Value::as_str) == Some("local") {
+                let name = n.get("Name").and_then(Value::as_str).unwrap_or_default();
+                n["Name"] = Value::String(node_name(&member, name)[1..].to_string());
+                all.push(n);
+            } else if seen.insert(
+                n.get("Id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            ) {
+                all.push(n);
+            }
+        }
+    }
+    json_response(StatusCode::OK, &Value::Array(all))
+}
+
+/// `GET /volumes`: `local`-driver volumes once per node as `NODE/NAME`, the others once.
+pub(super) async fn volumes(m: &Manager, req: Request) -> Response<Body> {
+    let (_, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let (mut all, mut warnings) = (Vec::new(), Vec::new());
+    for (member, v) in gather(m, &members, &Head::of(&req)).await {
+        if let Some(Value::Array(w)) = v.get("Warnings") {
+            warnings.extend(w.iter().map(|w| {
+                json!(format!(
+                    "{}: {}",
+                    member.name,
+                    w.as_str().unwrap_or_default()
+                ))
+            }));
+        }
+        let Some(Value::Array(items)) = v.get("Volumes").cloned() else {
+            continue;
+        };
+        for mut vol in items {
+            let name = vol
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if vol.get("Driver").and_then(Value::as_str) == Some("local") {
+                vol["Name"] = Value::String(node_name(&member, &name)[1..].to_string());
+                all.push(vol);
+            } else if seen.insert(name) {
+                all.push(vol);
+            }
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({"Volumes": all, "Warnings": warnings}),
+    )
+}
+
+/// `GET /images/json`: the union of every member's images grouped by image ID, tags and digests
+/// merged without repeats (what classic Swarm answered).
+pub(super) async fn images(m: &Manager, req: Request) -> Response<Body> {
+    let (_, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut by_id: Vec<Value> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (_, v) in gather(m, &members, &Head::of(&req)).await {
+        let Value::Array(items) = v else { continue };
+        for img in items {
+            let id = img
+                .get("Id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            match index.get(&id) {
+                None => {
+                    index.insert(id, by_id.len());
+                    by_id.push(img);
+                }
+                Some(&k) => {
+                    for key in ["RepoTags", "RepoDigests"] {
+                        let more: Vec<Value> = img
+                            .get(key)
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        if let Some(list) = by_id[k].get_mut(key).and_then(Value::as_array_mut) {
+                            for x in more {
+                                if !list.contains(&x) {
+                                    list.push(x);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    json_response(StatusCode::OK, &Value::Array(by_id))
 }
 
 /// One engine event (a JSON line) with its node added, as classic Swarm did: a top-level `node`
@@ -264,8 +406,9 @@ pub(super) async fn events(m: &Manager, req: Request) -> Response<Body> {
         Err(r) => return r,
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(256);
+    let head = Head::of(&req);
     for member in members {
-        let r = copy_head(&req);
+        let r = head.request();
         let tx = tx.clone();
         tokio::spawn(async move {
             let resp = match forward(&member, r).await {

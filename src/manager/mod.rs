@@ -7,6 +7,8 @@
 //! * `/info`: the swarm's totals, and classic Swarm's node block in `SystemStatus`;
 //! * `GET /containers/json`: every member's list, names as `/NODE/NAME`;
 //! * `GET /events`: every member's stream, merged, each event tagged with its node;
+//! * `GET /networks`, `GET /volumes`: local ones as `NODE/NAME`, the others once;
+//!   `GET /images/json`: the union grouped by image ID;
 //! * `POST /containers/create`: the scheduler picks the node ([`crate::ops::run`], the same
 //!   pipeline, lock and pending entries as `flotilla run`), the image is pulled there when missing.
 //!
@@ -273,6 +275,9 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         (&Method::GET, ["info"]) => api::info(&m).await,
         (&Method::GET, ["containers", "json"]) => api::list(&m, req).await,
         (&Method::GET, ["events"]) => api::events(&m, req).await,
+        (&Method::GET, ["networks"]) => api::networks(&m, req).await,
+        (&Method::GET, ["volumes"]) => api::volumes(&m, req).await,
+        (&Method::GET, ["images", "json"]) => api::images(&m, req).await,
         (&Method::POST, ["containers", "create"]) => api::create(&m, req).await,
         (_, ["containers", rest @ ..]) if !rest.is_empty() => {
             let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
@@ -285,7 +290,7 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         _ => error(
             StatusCode::NOT_FOUND,
             format!(
-                "flotilla manager: {method} {path} is not supported (supported: ping, version, info, events, container list/create and every call about one container or exec instance)"
+                "flotilla manager: {method} {path} is not supported (supported: ping, version, info, events, the network, volume, image and container lists, container create and every call about one container or exec instance)"
             ),
         ),
     };

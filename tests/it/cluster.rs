@@ -55,7 +55,7 @@ fn join(s: &TestStore, e: &Engine, name: &str, token: &str, master: bool, extra:
     assert!(out.status.success(), "create {name}: {}", stderr(&out));
 }
 
-fn docker(e: &Engine) -> StdCommand {
+pub(crate) fn docker(e: &Engine) -> StdCommand {
     let certs = testbed_dir().join("store/certs");
     let mut c = StdCommand::new("docker");
     c.arg("--tlsverify")

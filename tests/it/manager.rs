@@ -5,7 +5,7 @@
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Cleanup, node_of, swarm_store};
+use crate::cluster::{Cleanup, docker as engine_docker, node_of, suffix, swarm_store};
 use crate::support::*;
 
 /// The manager process; stopped with SIGTERM when dropped.
@@ -334,9 +334,54 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
         "{}",
         stderr(&o)
     );
-    let o = docker(&["network", "ls"]);
+    let o = docker(&["network", "create", "not-here"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("is not supported"), "{}", stderr(&o));
+
+    // Listings across the swarm, as classic Swarm answered them: local networks and volumes as
+    // NODE/NAME, images once per image ID.
+    let o = docker(&["network", "ls", "--format", "{{.Name}}"]);
+    let nets = stdout(&o);
+    assert!(
+        nets.lines().any(|l| l == "backend1/bridge"),
+        "{nets} {}",
+        stderr(&o)
+    );
+    assert!(nets.lines().any(|l| l == "swarm-master/host"), "{nets}");
+    let vol = format!("vol-{}", suffix());
+    let backend2 = engines()
+        .into_iter()
+        .find(|e| e.name == "backend2")
+        .expect("backend2");
+    assert!(
+        engine_docker(&backend2)
+            .args(["volume", "create", &vol])
+            .output()
+            .expect("volume")
+            .status
+            .success()
+    );
+    let o = docker(&["volume", "ls", "--format", "{{.Name}}"]);
+    let _ = engine_docker(&backend2)
+        .args(["volume", "rm", &vol])
+        .output();
+    assert!(
+        stdout(&o).lines().any(|l| l == format!("backend2/{vol}")),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    let busybox = stdout(&o)
+        .lines()
+        .filter(|l| *l == "flotilla-busybox:latest")
+        .count();
+    assert_eq!(
+        busybox,
+        1,
+        "the same image on 4 engines is listed once: {}",
+        stdout(&o)
+    );
 
     // Removed through the manager.
     let o = docker(&["rm", "-f", &counter, &redis]);
