@@ -233,10 +233,16 @@ pub async fn probe(
     }
 }
 
-async fn probe_inner(
+/// A byte stream to an engine: a unix socket, plain TCP or TCP with TLS.
+pub trait EngineIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> EngineIo for T {}
+
+/// Opens a connection to an engine, with mutual TLS for a TCP engine when `tls` is given; also
+/// returns the host to name in the `Host` header. Used by the probe and by the manager's relay.
+pub async fn dial(
     addr: &EngineAddr,
     tls: Option<Arc<rustls::ClientConfig>>,
-) -> Result<EngineVersion, ProbeError> {
+) -> Result<(std::pin::Pin<Box<dyn EngineIo>>, String), ProbeError> {
     let shown = addr.to_string();
     match addr {
         EngineAddr::Unix(path) => {
@@ -246,7 +252,7 @@ async fn probe_inner(
                     addr: shown.clone(),
                     source,
                 })?;
-            get_version(TokioIo::new(stream), &shown, "localhost").await
+            Ok((Box::pin(stream), "localhost".to_string()))
         }
         EngineAddr::Tcp { host, port } => {
             let stream = TcpStream::connect((host.as_str(), *port))
@@ -257,7 +263,7 @@ async fn probe_inner(
                 })?;
             let _ = stream.set_nodelay(true);
             let Some(config) = tls else {
-                return get_version(TokioIo::new(stream), &shown, host).await;
+                return Ok((Box::pin(stream), host.clone()));
             };
             let name = ServerName::try_from(host.clone()).map_err(|e| ProbeError::Tls {
                 addr: shown.clone(),
@@ -270,9 +276,17 @@ async fn probe_inner(
                     addr: shown.clone(),
                     message: e.to_string(),
                 })?;
-            get_version(TokioIo::new(tls_stream), &shown, host).await
+            Ok((Box::pin(tls_stream), host.clone()))
         }
     }
+}
+
+async fn probe_inner(
+    addr: &EngineAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<EngineVersion, ProbeError> {
+    let (io, host) = dial(addr, tls).await?;
+    get_version(TokioIo::new(io), &addr.to_string(), &host).await
 }
 
 async fn get_version<S>(

@@ -9,7 +9,7 @@ use bollard::models::ContainerCreateBody;
 use serde_json::{Value, json};
 
 use super::forward::forward;
-use super::{API_VERSION, Manager, error};
+use super::{API_VERSION, Manager, error, json_response};
 use crate::cluster::live::{self, Detail, Live, LiveOptions};
 use crate::cluster::members::{self, Member};
 use crate::cluster::pending;
@@ -21,16 +21,6 @@ use crate::scheduler::strategy::Usage;
 
 /// Largest create body accepted (a container config is a few KiB).
 const MAX_BODY: usize = 4 << 20;
-
-fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
-    let mut r = Response::new(Body::from(v.to_string()));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    r
-}
 
 pub(super) fn ping() -> Response<Body> {
     let mut r = Response::new(Body::from("OK"));

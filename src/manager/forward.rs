@@ -12,12 +12,9 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpStream, UnixStream};
 
 use crate::cluster::members::Member;
-use crate::engine::{EngineAddr, client_tls_config};
+use crate::engine::{EngineAddr, EngineIo, client_tls_config, dial};
 
 /// Why a request could not be relayed.
 #[derive(Debug, thiserror::Error)]
@@ -32,47 +29,25 @@ pub enum ForwardError {
     Exchange { node: String, message: String },
 }
 
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
 /// How long connecting to an engine (TCP and TLS) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn connect(member: &Member) -> Result<(Pin<Box<dyn Io>>, String), ForwardError> {
+async fn connect(member: &Member) -> Result<(Pin<Box<dyn EngineIo>>, String), ForwardError> {
     let fail = |message: String| ForwardError::Connect {
         node: member.name.clone(),
         addr: member.addr.to_string(),
         message,
     };
-    let connecting = async {
-        match &member.addr {
-            EngineAddr::Unix(path) => {
-                let s = UnixStream::connect(path)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                Ok((Box::pin(s) as Pin<Box<dyn Io>>, "localhost".to_string()))
-            }
-            EngineAddr::Tcp { host, port } => {
-                let tcp = TcpStream::connect((host.as_str(), *port))
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                let _ = tcp.set_nodelay(true);
-                let Some(files) = &member.tls else {
-                    return Ok((Box::pin(tcp) as Pin<Box<dyn Io>>, host.clone()));
-                };
-                let config = client_tls_config(files).map_err(|e| fail(e.to_string()))?;
-                let name = ServerName::try_from(host.clone()).map_err(|e| fail(e.to_string()))?;
-                let tls = tokio_rustls::TlsConnector::from(config)
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                Ok((Box::pin(tls) as Pin<Box<dyn Io>>, host.clone()))
-            }
+    let tls = match (&member.addr, &member.tls) {
+        (EngineAddr::Tcp { .. }, Some(files)) => {
+            Some(client_tls_config(files).map_err(|e| fail(e.to_string()))?)
         }
+        _ => None,
     };
-    tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+    tokio::time::timeout(CONNECT_TIMEOUT, dial(&member.addr, tls))
         .await
         .map_err(|_| fail(format!("timed out after {}s", CONNECT_TIMEOUT.as_secs())))?
+        .map_err(|e| fail(e.to_string()))
 }
 
 fn wants_upgrade(req: &Request<Body>) -> bool {

@@ -253,16 +253,20 @@ fn unversioned(path: &str) -> &str {
     path
 }
 
-/// A Docker API error: `{"message": "..."}` with a status.
-pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response<Body> {
-    let body = serde_json::json!({ "message": message.into() }).to_string();
-    let mut r = Response::new(Body::from(body));
+/// A JSON answer with a status.
+pub(crate) fn json_response(status: StatusCode, v: &serde_json::Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(v.to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// A Docker API error: `{"message": "..."}` with a status.
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response<Body> {
+    json_response(status, &serde_json::json!({ "message": message.into() }))
 }
 
 async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body> {

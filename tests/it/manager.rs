@@ -82,7 +82,7 @@ impl Drop for Manager {
 }
 
 /// The docker CLI with the variables `flotilla env --swarm swarm-master` prints.
-fn docker_via<'a>(s: &'a TestStore, expected_host: &str) -> impl Fn(&[&str]) -> Output + 'a {
+fn docker_via<'a>(s: &'a TestStore, expected_host: &str) -> impl Fn(&[&str]) -> StdCommand + 'a {
     let o = s.run(&["env", "--swarm", "swarm-master"]);
     assert!(o.status.success(), "env --swarm: {}", stderr(&o));
     let vars: Vec<(String, String)> = stdout(&o)
@@ -102,7 +102,8 @@ fn docker_via<'a>(s: &'a TestStore, expected_host: &str) -> impl Fn(&[&str]) -> 
         for (k, v) in &vars {
             c.env(k, v);
         }
-        c.args(args).output().expect("docker")
+        c.args(args);
+        c
     }
 }
 
@@ -111,7 +112,8 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
     let manager = Manager::start(&s);
-    let docker = docker_via(&s, "tcp://10.77.0.11:3376");
+    let docker_cmd = docker_via(&s, "tcp://10.77.0.11:3376");
+    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
 
     // `docker info`: the swarm, with classic Swarm's node block.
     let o = docker(&["info"]);
@@ -281,31 +283,23 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert_eq!(stdout(&o), "out\n");
     assert!(stderr(&o).contains("err"), "{}", stderr(&o));
-    let mut child = StdCommand::new("docker");
     let o = {
-        let o = s.run(&["env", "--swarm", "swarm-master"]);
-        for l in stdout(&o).lines().filter_map(|l| l.strip_prefix("export ")) {
-            if let Some((k, v)) = l.split_once('=') {
-                child.env(k, v.trim_matches('"'));
-            }
-        }
-        let mut p = child
-            .args([
-                "run",
-                "-i",
-                "--rm",
-                "-l",
-                "flotilla-testbed=1",
-                "flotilla-busybox",
-                "tr",
-                "a-z",
-                "A-Z",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("docker run -i");
+        let mut p = docker_cmd(&[
+            "run",
+            "-i",
+            "--rm",
+            "-l",
+            "flotilla-testbed=1",
+            "flotilla-busybox",
+            "tr",
+            "a-z",
+            "A-Z",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker run -i");
         use std::io::Write;
         p.stdin
             .take()
@@ -396,7 +390,8 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
     // A manager that does not run on the master (a laptop's, on loopback): `env --swarm`
     // finds it through the record it keeps in the store while it runs.
     let local = Manager::start_local(&s, 3377);
-    let docker = docker_via(&s, "tcp://127.0.0.1:3377");
+    let docker_cmd = docker_via(&s, "tcp://127.0.0.1:3377");
+    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
     let o = docker(&["info"]);
     assert!(
         stdout(&o).contains("Nodes: 4"),
