@@ -61,13 +61,23 @@ async fn members(m: &Manager) -> Result<(members::Swarm, Vec<Member>), Response<
 
 async fn fetch(m: &Manager, detail: Detail) -> Result<(Live, Vec<Member>), Response<Body>> {
     let (swarm, members) = members(m).await?;
-    let targets = live::targets(&m.store, members.clone());
+    Ok((fetch_members(m, swarm, &members, detail).await, members))
+}
+
+/// The live view of members already resolved.
+async fn fetch_members(
+    m: &Manager,
+    swarm: members::Swarm,
+    members: &[Member],
+    detail: Detail,
+) -> Live {
+    let targets = live::targets(&m.store, members.to_vec());
     let opts = LiveOptions {
         timeout: m.opts.timeout,
         detail,
         cache: pending::ensure_swarm_dir(&m.store, &swarm.discovery),
     };
-    Ok((live::fetch(swarm, &targets, &opts).await, members))
+    live::fetch(swarm, &targets, &opts).await
 }
 
 /// `SystemStatus` pairs from the classic block that `flotilla info` prints: from `Role` through
@@ -518,11 +528,16 @@ fn remember(map: &std::sync::Mutex<HashMap<String, Member>>, id: &str, member: M
 }
 
 /// The member holding the container `key`: an ID, a unique ID prefix, a name, or `NODE/NAME`.
-async fn owner(m: &Manager, key: &str) -> Result<Member, Response<Body>> {
+async fn owner(
+    m: &Manager,
+    swarm: &members::Swarm,
+    members: &[Member],
+    key: &str,
+) -> Result<(Member, Option<Live>), Response<Body>> {
     if let Some(member) = m.containers.lock().ok().and_then(|c| c.get(key).cloned()) {
-        return Ok(member);
+        return Ok((member, None));
     }
-    let (live, members) = fetch(m, Detail::Summary).await?;
+    let live = fetch_members(m, swarm.clone(), members, Detail::Summary).await;
     let key = key.trim_start_matches('/');
     let (node_part, name_part) = key.split_once('/').unwrap_or(("", key));
     let mut by_id = Vec::new();
@@ -552,8 +567,9 @@ async fn owner(m: &Manager, key: &str) -> Result<Member, Response<Body>> {
         .unwrap_or_default();
     match found.as_slice() {
         [node] => members
-            .into_iter()
+            .iter()
             .find(|x| &x.name == node)
+            .map(|x| (x.clone(), Some(live)))
             .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("No such container: {key}"))),
         [] => Err(error(
             StatusCode::NOT_FOUND,
@@ -579,17 +595,17 @@ pub(super) async fn container_call(
     rest: &[String],
     mut req: Request,
 ) -> Response<Body> {
-    let node_prefixed = rest.len() >= 2
-        && match members(m).await {
-            Ok((_, ms)) => ms.iter().any(|x| x.name == rest[0]),
-            Err(r) => return r,
-        };
+    let (swarm, members) = match members(m).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let node_prefixed = rest.len() >= 2 && members.iter().any(|x| x.name == rest[0]);
     let (key, tail) = if node_prefixed {
         (format!("{}/{}", rest[0], rest[1]), &rest[2..])
     } else {
         (rest[0].clone(), &rest[1..])
     };
-    let member = match owner(m, &key).await {
+    let (member, live) = match owner(m, &swarm, &members, &key).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -604,7 +620,12 @@ pub(super) async fn container_call(
         return exec_create(m, member, req).await;
     }
     if req.method() == axum::http::Method::GET && tail == ["json"] {
-        return inspect(m, member, req).await;
+        // The view the lookup fetched describes the node too; fetch one only after a cache hit.
+        let live = match live {
+            Some(l) => l,
+            None => fetch_members(m, swarm, &members, Detail::Summary).await,
+        };
+        return inspect(&live, member, req).await;
     }
     forward(&member, req).await.unwrap_or_else(relay_failed)
 }
@@ -612,7 +633,7 @@ pub(super) async fn container_call(
 /// `GET /containers/{id}/json`, relayed, with classic Swarm's additions: a `Node` object (`ID`,
 /// `IP`, `Addr`, `Name`, `Cpus`, `Memory`, `Labels`, so `docker inspect -f '{{.Node.Name}}'`
 /// works) and the engine's IP in place of an unspecified `HostIp` of published ports.
-async fn inspect(m: &Manager, member: Member, req: Request) -> Response<Body> {
+async fn inspect(live: &Live, member: Member, req: Request) -> Response<Body> {
     let resp = match forward(&member, req).await {
         Ok(r) => r,
         Err(e) => return relay_failed(e),
@@ -641,9 +662,7 @@ async fn inspect(m: &Manager, member: Member, req: Request) -> Response<Body> {
             }
         }
     }
-    if let Ok((live, _)) = fetch(m, Detail::Summary).await
-        && let Some(i) = live.views.iter().position(|x| x.name == member.name)
-    {
+    if let Some(i) = live.views.iter().position(|x| x.name == member.name) {
         let n = &live.state.nodes[i];
         v["Node"] = json!({
             "ID": n.id,
