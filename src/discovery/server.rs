@@ -442,29 +442,11 @@ fn router(state: Arc<AppState>) -> Router {
 }
 
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, ServerError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let read = |p: &Path| {
         std::fs::read(p).map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
     };
-    let cert_pem = read(cert)?;
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
-        .collect::<Result<_, _>>()
-        .map_err(|e| ServerError::Tls(format!("{}: {e}", cert.display())))?;
-    if chain.is_empty() {
-        return Err(ServerError::Tls(format!(
-            "{} holds no certificate",
-            cert.display()
-        )));
-    }
-    let key_der = PrivateKeyDer::from_pem_slice(&read(key)?)
-        .map_err(|e| ServerError::Tls(format!("{}: {e}", key.display())))?;
-    let mut cfg = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .map_err(|e| ServerError::Tls(e.to_string()))?;
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
+    crate::tls_listener::server_config(&read(cert)?, &read(key)?, None)
+        .map_err(|e| ServerError::Tls(format!("{} / {}: {e}", cert.display(), key.display())))
 }
 
 /// A bound, loaded service, not yet serving: [`Bound::url`] is known (port

@@ -32,8 +32,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Response, StatusCode};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
@@ -118,28 +116,17 @@ pub struct Bound {
 /// TLS for the manager: a certificate from the store's CA for `sans`, and client certificates
 /// required and checked against that CA.
 fn tls_config(store: &Store, sans: &[String]) -> Result<Arc<rustls::ServerConfig>, ManagerError> {
-    let err = |e: &dyn std::fmt::Display| ManagerError::Certs(e.to_string());
-    let issued = certs::issue_server(store, "manager", sans, false).map_err(|e| err(&e))?;
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(issued.cert_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| err(&e))?;
-    let key = PrivateKeyDer::from_pem_slice(issued.key_pem.as_bytes()).map_err(|e| err(&e))?;
+    let issued = certs::issue_server(store, "manager", sans, false)
+        .map_err(|e| ManagerError::Certs(e.to_string()))?;
     let ca_path = StoreCerts::of(store).ca;
-    let ca = std::fs::read(&ca_path).map_err(|e| err(&format!("{}: {e}", ca_path.display())))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_slice_iter(&ca) {
-        roots.add(c.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
-    }
-    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
-        .build()
-        .map_err(|e| err(&e))?;
-    let mut cfg = rustls::ServerConfig::builder()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)
-        .map_err(|e| err(&e))?;
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
+    let ca = std::fs::read(&ca_path)
+        .map_err(|e| ManagerError::Certs(format!("{}: {e}", ca_path.display())))?;
+    crate::tls_listener::server_config(
+        issued.cert_pem.as_bytes(),
+        issued.key_pem.as_bytes(),
+        Some(&ca),
+    )
+    .map_err(ManagerError::Certs)
 }
 
 /// Resolve the swarm, issue the certificate and bind the address.
