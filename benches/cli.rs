@@ -9,9 +9,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use flotilla::ops::filter::Filters;
-use flotilla::ops::ls::{self, LsOptions};
-use flotilla::store::{Machine, Store};
+use flotilla_core::ops::filter::Filters;
+use flotilla_core::ops::ls::{self, LsOptions};
+use flotilla_core::store::{Machine, Store};
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
@@ -104,7 +104,7 @@ fn main() {
     let names: Vec<String> = (0..30).map(|i| format!("e{i:02}")).collect();
     for (i, n) in names.iter().enumerate() {
         adopted(&store, n, &format!("tcp://{}:2376", ips[i % ips.len()]));
-        flotilla::certs::install_client_copies(&store, &store.machine_dir(n)).expect("certs");
+        flotilla_core::certs::install_client_copies(&store, &store.machine_dir(n)).expect("certs");
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let opts = |filters: Filters| LsOptions {

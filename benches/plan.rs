@@ -13,8 +13,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use flotilla::cluster::state::{ClusterState, Container, Image, Node, Port};
-use flotilla::scheduler::{CreateRequest, Options, Snapshot, schedule};
+use flotilla_core::cluster::state::{ClusterState, Container, Image, Node, Port};
+use flotilla_core::scheduler::{CreateRequest, Options, Snapshot, schedule};
 use serde_json::{Value, json};
 
 const NODES: usize = 1_000;

@@ -64,8 +64,8 @@ fn start_and_time(
     addr: &str,
     host: &str,
 ) -> (f64, f64) {
-    let docker = flotilla::engine::connect(
-        &flotilla::engine::EngineAddr::Unix(sock.to_path_buf()),
+    let docker = flotilla_core::engine::connect(
+        &flotilla_core::engine::EngineAddr::Unix(sock.to_path_buf()),
         None,
         Duration::from_secs(10),
     )

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use flotilla::proxy::nginx::{RenderOptions, render};
-use flotilla::proxy::routes::build;
-use flotilla::proxy::source::{ExposedPort, ProxyContainer, PublishedPort};
+use flotilla_core::proxy::nginx::{RenderOptions, render};
+use flotilla_core::proxy::routes::build;
+use flotilla_core::proxy::source::{ExposedPort, ProxyContainer, PublishedPort};
 
 fn containers() -> Vec<ProxyContainer> {
     let engines = [

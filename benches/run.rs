@@ -121,17 +121,17 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     // The same pooled mutual-TLS transport flotilla uses, connected before
     // timing starts: the baseline is the engine's own create + start.
-    let member = flotilla::cluster::members::Member {
+    let member = flotilla_core::cluster::members::Member {
         name: target.clone(),
         addr: format!("tcp://{ip}:2376").parse().expect("address"),
-        tls: Some(flotilla::store::TlsFiles {
+        tls: Some(flotilla_core::store::TlsFiles {
             ca: certs.join("ca.pem"),
             cert: certs.join("cert.pem"),
             key: certs.join("key.pem"),
         }),
     };
     let docker = rt
-        .block_on(async { flotilla::cluster::live::client(&member, Duration::from_secs(30)) })
+        .block_on(async { flotilla_core::cluster::live::client(&member, Duration::from_secs(30)) })
         .expect("client");
     rt.block_on(docker.ping()).expect("ping");
     let constraint = format!("constraint:node=={target}");

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use flotilla::discovery::server;
+use flotilla_core::discovery::server;
 
 struct Args {
     agents: usize,

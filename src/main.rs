@@ -5,10 +5,15 @@
 
 use std::process::ExitCode;
 
-use flotilla::commands::{self, AlreadyReported, Ctx, ExitStatus, Hinted, Usage};
-use flotilla::ops::create::CreateError;
-use flotilla::output::Printer;
-use flotilla::store::{self, Store};
+mod cli;
+mod commands;
+mod output;
+mod view;
+
+use crate::commands::{AlreadyReported, Ctx, ExitStatus, Hinted, Usage};
+use crate::output::Printer;
+use flotilla_core::ops::create::CreateError;
+use flotilla_core::store::{self, Store};
 
 fn exit_code(e: &anyhow::Error) -> u8 {
     if let Some(ExitStatus(code)) = e.downcast_ref::<ExitStatus>() {
@@ -57,7 +62,7 @@ fn init_tracing(debug: bool) {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
-    let cli = match flotilla::cli::plugin::parse(&argv) {
+    let cli = match cli::plugin::parse(&argv) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::parse_duration;
-use crate::cluster::state::Strategy;
+use flotilla_core::cluster::state::Strategy;
+use flotilla_core::ops::run_spec;
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
     s.parse::<Strategy>().map_err(|e| e.to_string())
@@ -52,7 +53,7 @@ pub struct PsArgs {
 }
 
 /// `docker run`'s options, shared by `run` and `plan` (same names, same meaning).
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Container options")]
 pub struct RunFlags {
     /// Run in the background and print the container ID
@@ -119,6 +120,33 @@ pub struct RunFlags {
     /// Allocate a pseudo-TTY
     #[arg(short = 't', long)]
     pub tty: bool,
+}
+impl From<RunFlags> for run_spec::DockerRunOptions {
+    fn from(f: RunFlags) -> Self {
+        run_spec::DockerRunOptions {
+            detach: f.detach,
+            name: f.name,
+            env: f.env,
+            env_file: f.env_file,
+            label: f.label,
+            publish: f.publish,
+            publish_all: f.publish_all,
+            expose: f.expose,
+            link: f.link,
+            volumes_from: f.volumes_from,
+            volume: f.volume,
+            network: f.network,
+            memory: f.memory,
+            cpus: f.cpus,
+            restart: f.restart,
+            entrypoint: f.entrypoint,
+            workdir: f.workdir,
+            user: f.user,
+            rm: f.rm,
+            interactive: f.interactive,
+            tty: f.tty,
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::driver::DriverFlags;
-use crate::shellenv::Shell;
+use super::drivers::DriverFlags;
+use flotilla_core::shellenv::Shell;
 
 use super::parse_duration;
 
@@ -48,7 +48,7 @@ pub struct EnvArgs {
     pub swarm: bool,
     /// Shell to print for [default: from $SHELL, else bash]
     #[arg(long, value_enum)]
-    pub shell: Option<Shell>,
+    pub shell: Option<ShellArg>,
     /// Print the commands that unset the variables instead
     #[arg(short = 'u', long)]
     pub unset: bool,
@@ -218,4 +218,36 @@ pub struct TlsArgs {
     /// How long the final connection check may take
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub check_timeout: Duration,
+}
+
+/// The shells `env --shell` names, with their aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellArg {
+    /// bash, sh, zsh and other POSIX shells
+    #[value(alias = "sh", alias = "zsh", alias = "dash", alias = "ksh")]
+    Bash,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Cmd,
+    #[value(alias = "csh")]
+    Tcsh,
+    Emacs,
+    /// nushell
+    #[value(alias = "nushell")]
+    Nu,
+}
+
+impl From<ShellArg> for Shell {
+    fn from(s: ShellArg) -> Shell {
+        match s {
+            ShellArg::Bash => Shell::Bash,
+            ShellArg::Fish => Shell::Fish,
+            ShellArg::Powershell => Shell::Powershell,
+            ShellArg::Cmd => Shell::Cmd,
+            ShellArg::Tcsh => Shell::Tcsh,
+            ShellArg::Emacs => Shell::Emacs,
+            ShellArg::Nu => Shell::Nu,
+        }
+    }
 }

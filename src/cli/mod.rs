@@ -1,8 +1,9 @@
 //! Command-line types only (clap derive). No logic lives here: commands in
-//! `crate::commands` turn these into options for `crate::ops`.
+//! `crate::commands` turn these into options for `flotilla_core::ops`.
 
 mod cluster;
 mod discovery;
+mod drivers;
 mod lifecycle;
 mod machine;
 pub mod plugin;
@@ -15,7 +16,6 @@ pub use machine::*;
 pub use proxy::*;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -168,32 +168,8 @@ pub struct CertsServerArgs {
     pub out: PathBuf,
 }
 
-/// Parses `10`, `10s`, `500ms`, `2m`, `1h` (a bare number is seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| {
-        format!("invalid duration {s:?}: expected a number with an optional unit (ms, s, m, h)")
-    })?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        u => {
-            return Err(format!(
-                "invalid duration unit {u:?} in {s:?}: use ms, s, m or h"
-            ));
-        }
-    };
-    if !secs.is_finite() || secs <= 0.0 || secs > 86400.0 * 365.0 {
-        return Err(format!("invalid duration {s:?}: must be positive"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+/// Durations on the command line: the one grammar of `flotilla_core::duration`.
+pub use flotilla_core::duration::parse_positive as parse_duration;
 
 #[cfg(test)]
 mod tests {
@@ -203,16 +179,5 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        for bad in ["", "0", "-1", "abc", "5x", "1e400"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 }

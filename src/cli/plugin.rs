@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, CommandFactory, FromArgMatches};
 use serde_json::Value;
 
 use super::{Cli, Commands};
-use crate::driver::{BUILTIN, plugin};
+use flotilla_core::driver::{BUILTIN, plugin};
 
 fn leak(s: String) -> &'static str {
     // Flag names must outlive the clap command; they are few and the

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use crate::cli::parse_duration;
-use crate::proxy::watch::Wait;
+use flotilla_core::proxy::watch::Wait;
 
 #[derive(Debug, Clone, Args)]
 #[command(args_conflicts_with_subcommands = true)]

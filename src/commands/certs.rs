@@ -1,9 +1,9 @@
 use anyhow::Context;
 
 use super::Ctx;
-use crate::certs;
 use crate::cli::CertsCommand;
-use crate::store;
+use flotilla_core::certs;
+use flotilla_core::store;
 
 pub async fn run(ctx: &Ctx, c: CertsCommand) -> anyhow::Result<()> {
     match c {

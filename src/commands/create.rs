@@ -3,10 +3,10 @@ use std::time::Instant;
 
 use super::{AlreadyReported, Ctx, ExitStatus, hinted};
 use crate::cli::CreateArgs;
-use crate::ops::create::{self, CreateError, CreateOptions, Progress, TlsSet};
 use crate::output::progress::MachineProgress;
-use crate::store::StoreError;
-use crate::store::machine::{EngineOptions, SwarmOptions};
+use flotilla_core::ops::create::{self, CreateError, CreateOptions, Progress, TlsSet};
+use flotilla_core::store::StoreError;
+use flotilla_core::store::machine::{EngineOptions, SwarmOptions};
 
 struct Log {
     bars: Arc<MachineProgress>,
@@ -55,7 +55,7 @@ pub fn options(a: CreateArgs) -> CreateOptions {
     CreateOptions {
         name: a.names.first().cloned().unwrap_or_default(),
         driver: a.driver,
-        driver_flags: a.drivers,
+        driver_options: a.drivers.into(),
         engine: EngineOptions {
             arbitrary_flags: e.opts,
             env: e.env,

@@ -4,7 +4,7 @@ use super::{Ctx, Usage, hinted};
 use crate::cli::{
     DiscoveryArgs, DiscoveryCommand, JoinArgs, ListArgs, ListFormat, ServeArgs, TokenCommand,
 };
-use crate::discovery::{self, Addr, DiscoveryError, Settings, agent, server};
+use flotilla_core::discovery::{self, Addr, DiscoveryError, Settings, agent, server};
 
 /// Resolves the shared discovery flags into settings for the core.
 pub fn settings(ctx: &Ctx, a: &DiscoveryArgs) -> Settings {

@@ -1,8 +1,8 @@
 use super::{Ctx, hinted};
 use crate::cli::{ConfigArgs, EnvArgs};
-use crate::ops::env::{self, Connection, EnvOptions, UNSET};
-use crate::ops::{self, OpError};
-use crate::shellenv::{self, Shell};
+use flotilla_core::ops::env::{self, Connection, EnvOptions, UNSET};
+use flotilla_core::ops::{self, OpError};
+use flotilla_core::shellenv::{self, Shell};
 
 /// Turns a failed connection check into an error with the right hint.
 fn explain(name: &str, e: OpError) -> anyhow::Error {
@@ -46,6 +46,7 @@ async fn checked(
 pub async fn env(ctx: &Ctx, a: EnvArgs) -> anyhow::Result<()> {
     let shell = a
         .shell
+        .map(Shell::from)
         .unwrap_or_else(|| Shell::detect(std::env::var("SHELL").ok().as_deref()));
     let (no_proxy_name, no_proxy_value) = match std::env::var("no_proxy") {
         Ok(v) if !v.is_empty() => ("no_proxy", v),

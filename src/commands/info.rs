@@ -4,11 +4,11 @@ use serde::Serialize;
 
 use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::{ActiveArgs, InspectArgs, NameArg, NamesArgs, VersionArgs};
-use crate::driver::State;
-use crate::ops::filter::Filters;
-use crate::ops::ls::{self, LsOptions};
-use crate::ops::{self, OpError};
 use crate::output::template;
+use flotilla_core::driver::State;
+use flotilla_core::ops::filter::Filters;
+use flotilla_core::ops::ls::{self, LsOptions};
+use flotilla_core::ops::{self, OpError};
 
 fn no_default(e: OpError) -> anyhow::Error {
     match e {
@@ -45,7 +45,10 @@ pub async fn active(ctx: &Ctx, a: ActiveArgs) -> anyhow::Result<()> {
 
 /// The record as `inspect` shows it: as stored, with certificate paths
 /// made absolute so templates yield usable paths.
-fn inspect_view(store: &crate::store::Store, m: &crate::store::Machine) -> serde_json::Value {
+fn inspect_view(
+    store: &flotilla_core::store::Store,
+    m: &flotilla_core::store::Machine,
+) -> serde_json::Value {
     let mut view = m.clone();
     view.host_options.auth_options = m.host_options.auth_options.resolved(store.root());
     serde_json::to_value(&view).unwrap_or(serde_json::Value::Null)

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::{NamesArgs, RegenerateCertsArgs};
-use crate::ops::lifecycle::{self, Action, Outcome};
-use crate::ops::{self, OpError};
 use crate::output::progress::MachineProgress;
+use flotilla_core::ops::lifecycle::{self, Action, Outcome};
+use flotilla_core::ops::{self, OpError};
 
 fn report(ctx: &Ctx, progress: &MachineProgress, outcomes: Vec<Outcome>) -> anyhow::Result<()> {
     let mut failed = 0;

@@ -1,8 +1,8 @@
 use super::Ctx;
 use crate::cli::LsArgs;
-use crate::ops::filter::Filters;
-use crate::ops::ls::{self, HostRow, LsOptions};
 use crate::output::template::{self, Format};
+use flotilla_core::ops::filter::Filters;
+use flotilla_core::ops::ls::{self, HostRow, LsOptions};
 
 pub async fn run(ctx: &Ctx, a: LsArgs) -> anyhow::Result<()> {
     let opts = LsOptions {

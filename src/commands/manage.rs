@@ -6,10 +6,10 @@ use anyhow::Context as _;
 
 use super::Ctx;
 use crate::cli::ManageArgs;
-use crate::cluster::members;
-use crate::discovery::server::shutdown_signal;
-use crate::engine::EngineAddr;
-use crate::manager::{self, ManagerOptions};
+use flotilla_core::cluster::members;
+use flotilla_core::discovery::server::shutdown_signal;
+use flotilla_core::engine::EngineAddr;
+use flotilla_core::manager::{self, ManagerOptions};
 
 /// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).
 fn listen_addr(url: &str) -> anyhow::Result<SocketAddr> {

@@ -14,15 +14,16 @@ mod proxy;
 mod ps;
 mod rm;
 mod run;
+mod run_session;
 mod ssh;
 mod swarm_info;
 
 use std::fmt;
 
 use crate::cli::{Cli, Commands};
-use crate::ops::lifecycle::Action;
 use crate::output::Printer;
-use crate::store::Store;
+use flotilla_core::ops::lifecycle::Action;
+use flotilla_core::store::Store;
 
 /// What every command gets.
 pub struct Ctx {

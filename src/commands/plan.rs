@@ -4,8 +4,8 @@
 
 use super::{Ctx, ExitStatus, Usage};
 use crate::cli::PlanArgs;
-use crate::ops::run_spec;
-use crate::scheduler::plan::{self, PlanOverrides};
+use flotilla_core::ops::run_spec;
+use flotilla_core::scheduler::plan::{self, PlanOverrides};
 
 fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
     let text = if path.as_os_str() == "-" {
@@ -41,9 +41,15 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         env_files.push((f.display().to_string(), read(f, "env")?));
     }
     let lookup = |k: &str| std::env::var(k).ok();
-    let request = run_spec::build(&a.flags, &image, &a.command, &env_files, &lookup)
-        .and_then(|s| s.request())
-        .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
+    let request = run_spec::build(
+        &a.flags.clone().into(),
+        &image,
+        &a.command,
+        &env_files,
+        &lookup,
+    )
+    .and_then(|s| s.request())
+    .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
     let result = plan::plan_single(&state, &request, &overrides).map_err(usage)?;
     let mut s = serde_json::to_string_pretty(&result)?;
     s.push('\n');

@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, hinted};
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyRunArgs, ProxyStatusArgs};
-use crate::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, Node, NodeOptions};
-use crate::proxy::engines::{self, Member, Placement};
-use crate::proxy::status::{self, Status};
-use crate::proxy::watch::{self, WatchOptions};
+use flotilla_core::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, Node, NodeOptions};
+use flotilla_core::proxy::engines::{self, Member, Placement};
+use flotilla_core::proxy::status::{self, Status};
+use flotilla_core::proxy::watch::{self, WatchOptions};
 
 pub async fn run(ctx: &Ctx, a: ProxyArgs) -> anyhow::Result<()> {
     match a.command {
@@ -40,7 +40,11 @@ fn status(ctx: &Ctx, a: ProxyStatusArgs) -> anyhow::Result<()> {
         ctx.printer.data_raw(&s);
     } else {
         ctx.printer
-            .data_raw(&status::render_text(&st, st.liveness(), status::now()));
+            .data_raw(&crate::view::proxy_status::render_text(
+                &st,
+                st.liveness(),
+                status::now(),
+            ));
     }
     Ok(())
 }
@@ -62,7 +66,7 @@ async fn members(ctx: &Ctx, a: &ProxyRunArgs) -> anyhow::Result<Vec<Member>> {
     let mut out: Vec<Member> = Vec::new();
     if let Some(selector) = &a.swarm {
         let selector = Some(selector.as_str()).filter(|s| !s.is_empty());
-        let (_, members) = crate::cluster::members::resolve(&ctx.store, selector)
+        let (_, members) = flotilla_core::cluster::members::resolve(&ctx.store, selector)
             .await
             .context("cannot resolve the swarm's engines")?;
         out.extend(members);
@@ -108,8 +112,9 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
                     m
                 }
             };
-            let docker = crate::engine::connect(&member.addr, member.tls.as_ref(), a.timeout)
-                .with_context(|| format!("cannot connect to {node}"))?;
+            let docker =
+                flotilla_core::engine::connect(&member.addr, member.tls.as_ref(), a.timeout)
+                    .with_context(|| format!("cannot connect to {node}"))?;
             let n = Node::setup(
                 docker,
                 &NodeOptions {

@@ -2,10 +2,10 @@
 
 use super::Ctx;
 use crate::cli::PsArgs;
-use crate::cluster::live::{self, Detail, LiveOptions};
-use crate::cluster::members;
-use crate::ops::swarm_view::{self, PsFilters, PsRow};
 use crate::output::template::{self, Format};
+use crate::view::swarm::{self as swarm_view, PsFilters, PsRow};
+use flotilla_core::cluster::live::{self, Detail, LiveOptions};
+use flotilla_core::cluster::members;
 
 pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
     let filters = PsFilters::parse(&a.filter)?;

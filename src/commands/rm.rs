@@ -2,7 +2,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::RmArgs;
-use crate::ops::rm;
+use flotilla_core::ops::rm;
 
 pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
     if !(a.yes || a.force) {
@@ -38,7 +38,7 @@ pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
             Err(e) => {
                 failed += 1;
                 ctx.printer.error(&e.to_string());
-                if let crate::ops::OpError::Provision { source, .. } = &e
+                if let flotilla_core::ops::OpError::Provision { source, .. } = &e
                     && let Some(h) = source.hint()
                 {
                     ctx.printer.hint(&h);

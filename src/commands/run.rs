@@ -5,9 +5,10 @@ use std::sync::Mutex;
 
 use super::{Ctx, ExitStatus, Usage};
 use crate::cli::RunArgs;
-use crate::ops::run::{self, Mode, RunOptions, RunOutcome, RunProgress};
-use crate::ops::{run_spec, swarm_view};
 use crate::output::Printer;
+use crate::view::swarm as swarm_view;
+use flotilla_core::ops::run::{self, Mode, RunOptions, RunOutcome, RunProgress};
+use flotilla_core::ops::run_spec;
 
 /// Pull progress: a spinner with the latest status on a terminal, one line
 /// otherwise.
@@ -54,8 +55,14 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
     }
     let lookup = |k: &str| std::env::var(k).ok();
     // A flag value docker would refuse is a usage error (exit 2).
-    let spec = run_spec::build(&a.flags, &a.image, &a.command, &env_files, &lookup)
-        .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
+    let spec = run_spec::build(
+        &a.flags.clone().into(),
+        &a.image,
+        &a.command,
+        &env_files,
+        &lookup,
+    )
+    .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
     let mode = if a.explain {
         Mode::Explain
     } else if a.dry_run {
@@ -69,6 +76,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
         pending_ttl: a.pending_ttl,
         mode,
         start: true,
+        console_size: crate::output::terminal::size(),
     };
     let progress = Progress {
         printer: ctx.printer.clone(),
@@ -98,7 +106,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
                 ctx.printer.data(&started.id);
                 return Ok(());
             }
-            let code = run::finish(*started).await?;
+            let code = super::run_session::finish(*started).await?;
             if code != 0 {
                 return Err(ExitStatus(u8::try_from(code).unwrap_or(1)).into());
             }

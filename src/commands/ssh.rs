@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use super::{Ctx, ExitStatus, hinted};
 use crate::cli::{ScpArgs, SshArgs};
-use crate::ops::ssh::{self, Invocation, ScpOptions};
+use flotilla_core::ops::ssh::{self, Invocation, ScpOptions};
 
 async fn exec(inv: Invocation) -> anyhow::Result<()> {
     tracing::debug!("running {} {}", inv.program, inv.args.join(" "));

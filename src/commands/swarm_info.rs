@@ -3,10 +3,10 @@
 
 use super::Ctx;
 use crate::cli::SwarmInfoArgs;
-use crate::cluster::live::{self, Detail, LiveOptions};
-use crate::cluster::{members, pending};
-use crate::ops::swarm_view;
 use crate::output::template::{self, Format};
+use crate::view::swarm as swarm_view;
+use flotilla_core::cluster::live::{self, Detail, LiveOptions};
+use flotilla_core::cluster::{members, pending};
 
 pub async fn run(ctx: &Ctx, a: SwarmInfoArgs) -> anyhow::Result<()> {
     let format = a.format.as_deref().map(Format::parse);

@@ -35,10 +35,6 @@ impl Printer {
         }
     }
 
-    pub fn color(&self) -> bool {
-        self.color
-    }
-
     /// Whether animated progress may be drawn.
     pub fn progress(&self) -> bool {
         self.progress

@@ -1,0 +1,221 @@
+//! The classic Swarm summary of a live swarm: totals and one block per node, as data. `flotilla
+//! info` prints it and the manager's `/info` answers its node block as `SystemStatus` (the pairs
+//! classic Swarm sent, which `docker info` prints).
+
+use crate::cluster::live::{Health, Live, NodeView};
+use crate::scheduler::filter::DEFAULT_FILTERS;
+use crate::scheduler::strategy::Usage;
+use crate::store::natural_cmp;
+
+/// go-units `BytesSize`: binary units, four significant digits
+/// (`0 B`, `20 MiB`, `2.053 GiB`), as classic `docker info` printed.
+pub fn bytes_size(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = n as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{} {}", sig4(v), UNITS[i])
+}
+
+/// `%.4g` without the exponent form (values here are below 1024).
+fn sig4(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let digits = v.abs().log10().floor() as i32 + 1;
+    let decimals = (4 - digits).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// CPUs with at most two decimals (`0`, `0.5`, `2.1`).
+pub fn cpus_text(nano: u64) -> String {
+    let s = format!("{:.2}", nano as f64 / 1e9);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Containers by state, as `docker info` counts them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub total: usize,
+    pub running: usize,
+    pub paused: usize,
+    pub stopped: usize,
+}
+
+pub fn counts(view: &NodeView) -> Counts {
+    let mut c = Counts::default();
+    for s in &view.containers {
+        c.total += 1;
+        match s.state.map(|s| s.to_string()).as_deref() {
+            Some("running") | Some("restarting") => c.running += 1,
+            Some("paused") => c.paused += 1,
+            _ => c.stopped += 1,
+        }
+    }
+    c
+}
+
+/// One node's block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSummary {
+    pub name: String,
+    pub addr: String,
+    pub id: String,
+    pub health: Health,
+    pub containers: Counts,
+    /// Reserved and total CPUs in nano-CPUs (total with the overcommit).
+    pub cpus_used: u64,
+    pub cpus_total: u64,
+    /// Reserved and total memory in bytes (total with the overcommit).
+    pub memory_used: u64,
+    pub memory_total: u64,
+    pub labels: Vec<(String, String)>,
+    pub error: Option<String>,
+    pub updated_at: String,
+    pub server_version: String,
+}
+
+/// A swarm's summary, nodes in natural name order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub containers: Counts,
+    pub images: usize,
+    /// `primary` for a manager that decides, `replica` for one that relays.
+    pub role: String,
+    pub strategy: String,
+    pub filters: Vec<&'static str>,
+    pub nodes: Vec<NodeSummary>,
+    /// Nano-CPUs and bytes of the nodes that are not Pending.
+    pub cpus: u64,
+    pub memory: u64,
+    /// The master's name, or the discovery URL when no machine is the master.
+    pub name: String,
+    pub discovery: String,
+}
+
+impl Summary {
+    pub fn of(live: &Live) -> Summary {
+        let overcommit = live.state.overcommit;
+        let mut order: Vec<usize> = (0..live.views.len()).collect();
+        order.sort_by(|&a, &b| natural_cmp(&live.views[a].name, &live.views[b].name));
+        let mut total = Counts::default();
+        let mut images = 0;
+        let mut cpus = 0u64;
+        let mut memory = 0u64;
+        let mut nodes = Vec::with_capacity(order.len());
+        for &i in &order {
+            let view = &live.views[i];
+            let node = &live.state.nodes[i];
+            let c = counts(view);
+            total.total += c.total;
+            total.running += c.running;
+            total.paused += c.paused;
+            total.stopped += c.stopped;
+            images += view.images;
+            let u = Usage::of(node, overcommit);
+            if view.health != Health::Pending {
+                cpus += u.total_cpu;
+                memory += u.total_mem;
+            }
+            let or_unknown = |s: &str| {
+                if s.is_empty() {
+                    "(unknown)".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
+            nodes.push(NodeSummary {
+                name: view.name.clone(),
+                addr: or_unknown(&node.addr),
+                id: or_unknown(&node.id),
+                health: view.health,
+                containers: c,
+                cpus_used: u.used_cpu,
+                cpus_total: u.total_cpu,
+                memory_used: u.used_mem,
+                memory_total: u.total_mem,
+                labels: node
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                error: view.error.clone(),
+                updated_at: view.updated_at.clone(),
+                server_version: view.server_version.clone(),
+            });
+        }
+        Summary {
+            containers: total,
+            images,
+            role: "primary".into(),
+            strategy: live.state.strategy.to_string(),
+            filters: DEFAULT_FILTERS.iter().map(|f| f.name()).collect(),
+            nodes,
+            cpus,
+            memory,
+            name: live
+                .swarm
+                .master
+                .clone()
+                .unwrap_or_else(|| live.swarm.discovery.clone()),
+            discovery: live.swarm.discovery.clone(),
+        }
+    }
+
+    /// Classic Swarm's `SystemStatus`: `Role` through the node lines (`" NODE"`, `"  └ ID"`, …),
+    /// as (key, value) pairs; `docker info` prints each as `KEY: VALUE`.
+    pub fn status_pairs(&self) -> Vec<[String; 2]> {
+        let pair = |k: &str, v: String| [k.to_string(), v];
+        let mut out = vec![
+            pair("Role", self.role.clone()),
+            pair("Strategy", self.strategy.clone()),
+            pair("Filters", self.filters.join(", ")),
+            pair("Nodes", self.nodes.len().to_string()),
+        ];
+        for n in &self.nodes {
+            let c = n.containers;
+            out.push([format!(" {}", n.name), n.addr.clone()]);
+            out.push(pair("  └ ID", n.id.clone()));
+            out.push(pair("  └ Status", n.health.to_string()));
+            out.push(pair(
+                "  └ Containers",
+                if n.health == Health::Healthy {
+                    format!(
+                        "{} ({} Running, {} Paused, {} Stopped)",
+                        c.total, c.running, c.paused, c.stopped
+                    )
+                } else {
+                    c.total.to_string()
+                },
+            ));
+            out.push(pair(
+                "  └ Reserved CPUs",
+                format!("{} / {}", cpus_text(n.cpus_used), cpus_text(n.cpus_total)),
+            ));
+            out.push(pair(
+                "  └ Reserved Memory",
+                format!(
+                    "{} / {}",
+                    bytes_size(n.memory_used),
+                    bytes_size(n.memory_total)
+                ),
+            ));
+            let labels: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push(pair("  └ Labels", labels.join(", ")));
+            if let Some(e) = &n.error {
+                out.push(pair("  └ Error", e.clone()));
+            }
+            out.push(pair("  └ UpdatedAt", n.updated_at.clone()));
+            out.push(pair("  └ ServerVersion", n.server_version.clone()));
+        }
+        out
+    }
+}

@@ -1,0 +1,237 @@
+//! The watcher's state, as a file another process can read.
+//!
+//! `flotilla proxy` writes `status.json` into its `--conf-dir` (atomically: temp file, fsync,
+//! rename) after every apply and every engine connect or disconnect; `flotilla proxy status`
+//! reads it. A file rather than a socket because it also answers after the watcher stopped or
+//! crashed: the last routes and errors stay readable, and [`Status::liveness`] tells whether
+//! the writer is still alive (its pid) or stopped cleanly.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::routes::RouteTable;
+
+/// File name inside the conf dir.
+pub const STATUS_FILE: &str = "status.json";
+
+/// Bumped when a field changes meaning; readers refuse newer files.
+pub const STATUS_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub version: u32,
+    /// The watcher's process id.
+    pub pid: u32,
+    /// `local` (flotilla runs nginx), `reload-cmd` (flotilla writes the file and runs a
+    /// command) or `node` (nginx runs as a container on a machine).
+    pub mode: String,
+    /// With `node`: the machine.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Where the configuration lives: a path, or `MACHINE:CONTAINER:PATH` in node mode.
+    pub config: String,
+    /// Unix seconds.
+    pub started_at: u64,
+    pub updated_at: u64,
+    /// True once the watcher stopped on SIGTERM/SIGINT.
+    #[serde(default)]
+    pub stopped: bool,
+    pub engines: Vec<EngineStatus>,
+    /// Configurations applied (validated, swapped, reloaded).
+    pub reloads: u64,
+    /// Applies that failed (the previous configuration kept serving).
+    pub failures: u64,
+    #[serde(default)]
+    pub last_apply: Option<ApplyStatus>,
+    /// The routes of the configuration being served (after the last successful apply).
+    pub table: RouteTable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineStatus {
+    pub name: String,
+    pub addr: String,
+    pub connected: bool,
+    /// Unix seconds of the last connect or disconnect.
+    pub since: u64,
+    /// Why the last connection failed or ended.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Running containers that opt in (`VIRTUAL_HOST` or the label).
+    pub containers: usize,
+    /// Full resynchronisations (connects, periodic, SIGHUP).
+    pub resyncs: u64,
+    /// Container events handled.
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyStatus {
+    /// Unix seconds.
+    pub at: u64,
+    /// `updated`, `unchanged` or `failed`.
+    pub result: String,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub millis: u64,
+}
+
+/// Whether the watcher that wrote a status file still runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Running,
+    Stopped,
+    /// The pid is gone but the watcher did not record a clean stop (killed or crashed).
+    Dead,
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error("no proxy status in {dir}: is `flotilla proxy` running with this --conf-dir?")]
+    Missing { dir: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("corrupt status file {path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+impl Status {
+    pub fn liveness(&self) -> Liveness {
+        if self.stopped {
+            Liveness::Stopped
+        } else if crate::cluster::pending::alive(self.pid) {
+            Liveness::Running
+        } else {
+            Liveness::Dead
+        }
+    }
+
+    /// Writes `dir/status.json` atomically.
+    pub fn write(&self, dir: &Path) -> Result<(), StatusError> {
+        let path = dir.join(STATUS_FILE);
+        let mut json = serde_json::to_vec_pretty(self).map_err(|e| StatusError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        json.push(b'\n');
+        crate::store::write_atomic(&path, &json, 0o644)
+            .map_err(|source| StatusError::Write { path, source })
+    }
+
+    pub fn read(dir: &Path) -> Result<Status, StatusError> {
+        let path = dir.join(STATUS_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StatusError::Missing {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(source) => return Err(StatusError::Read { path, source }),
+        };
+        let status: Status = serde_json::from_slice(&bytes).map_err(|e| StatusError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if status.version > STATUS_VERSION {
+            return Err(StatusError::Corrupt {
+                path,
+                message: format!(
+                    "version {} is newer than this flotilla understands ({STATUS_VERSION})",
+                    status.version
+                ),
+            });
+        }
+        Ok(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::routes::build;
+    use flotilla_routes::fixtures::{local, remote};
+
+    fn sample() -> Status {
+        let table = build(&[
+            local("web-1", 2, &["VIRTUAL_HOST=app.test"]),
+            remote(
+                "node-2",
+                "web-2",
+                &["VIRTUAL_HOST=app.test"],
+                &[(80, 32768)],
+            ),
+            remote("node-2", "hidden", &["VIRTUAL_HOST=hidden.test"], &[]),
+        ]);
+        Status {
+            version: STATUS_VERSION,
+            pid: u32::MAX,
+            mode: "local".into(),
+            node: None,
+            config: "/x/nginx.conf".into(),
+            started_at: 100,
+            updated_at: 150,
+            stopped: false,
+            engines: vec![EngineStatus {
+                name: "node-2".into(),
+                addr: "tcp://192.168.1.2:2376".into(),
+                connected: false,
+                since: 140,
+                error: Some("cannot connect".into()),
+                containers: 2,
+                resyncs: 3,
+                events: 7,
+            }],
+            reloads: 4,
+            failures: 1,
+            last_apply: Some(ApplyStatus {
+                at: 149,
+                result: "failed".into(),
+                error: Some("nginx rejected\nline 2".into()),
+                millis: 12,
+            }),
+            table,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(matches!(
+            Status::read(dir.path()),
+            Err(StatusError::Missing { .. })
+        ));
+        let s = sample();
+        s.write(dir.path()).expect("write");
+        assert_eq!(Status::read(dir.path()).expect("read"), s);
+        // pid u32::MAX does not exist
+        assert_eq!(s.liveness(), Liveness::Dead);
+        let stopped = Status {
+            stopped: true,
+            ..s.clone()
+        };
+        assert_eq!(stopped.liveness(), Liveness::Stopped);
+        let me = Status {
+            pid: std::process::id(),
+            ..s
+        };
+        assert_eq!(me.liveness(), Liveness::Running);
+    }
+}

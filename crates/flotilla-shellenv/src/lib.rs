@@ -1,0 +1,297 @@
+//! Rendering `env` output for each shell (pure).
+//!
+//! The per-shell prefix / delimiter / suffix and the usage hints are
+//! docker-machine's, byte for byte, plus nushell. Values are escaped for
+//! the shell's quoting, which docker-machine did not do (a `$` in a store
+//! path was expanded by the shell).
+
+/// The shells `env` renders for. The command line's names for them (and aliases such as `sh`,
+/// `pwsh`, `csh`) are the binary's business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// bash, sh, zsh and other POSIX shells
+    Bash,
+    Fish,
+    Powershell,
+    Cmd,
+    Tcsh,
+    Emacs,
+    /// nushell
+    Nu,
+}
+
+impl Shell {
+    /// The shell named by `$SHELL` (its base name); POSIX for anything
+    /// unrecognised, as docker-machine did.
+    pub fn detect(shell_var: Option<&str>) -> Shell {
+        let base = shell_var
+            .map(|s| s.rsplit('/').next().unwrap_or(s))
+            .unwrap_or("");
+        match base {
+            "fish" => Shell::Fish,
+            "pwsh" | "powershell" | "pwsh.exe" | "powershell.exe" => Shell::Powershell,
+            "cmd" | "cmd.exe" => Shell::Cmd,
+            "tcsh" | "csh" => Shell::Tcsh,
+            "nu" => Shell::Nu,
+            _ => Shell::Bash,
+        }
+    }
+
+    fn escape(self, v: &str) -> String {
+        let mut out = String::with_capacity(v.len());
+        for c in v.chars() {
+            match (self, c) {
+                (Shell::Bash, '\\' | '"' | '$' | '`') => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                (Shell::Fish, '\\' | '"' | '$') => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                (Shell::Powershell, '`' | '"' | '$') => {
+                    out.push('`');
+                    out.push(c);
+                }
+                (Shell::Emacs | Shell::Nu, '\\' | '"') => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn set_line(self, name: &str, value: &str) -> String {
+        let v = self.escape(value);
+        match self {
+            Shell::Bash => format!("export {name}=\"{v}\"\n"),
+            Shell::Fish => format!("set -gx {name} \"{v}\";\n"),
+            Shell::Powershell => format!("$Env:{name} = \"{v}\"\n"),
+            Shell::Cmd => format!("SET {name}={v}\n"),
+            Shell::Tcsh => format!("setenv {name} \"{v}\";\n"),
+            Shell::Emacs => format!("(setenv \"{name}\" \"{v}\")\n"),
+            Shell::Nu => format!("$env.{name} = \"{v}\"\n"),
+        }
+    }
+
+    fn unset_line(self, name: &str) -> String {
+        match self {
+            Shell::Bash => format!("unset {name}\n"),
+            Shell::Fish => format!("set -e {name};\n"),
+            Shell::Powershell => format!("Remove-Item Env:\\\\{name}\n"),
+            Shell::Cmd => format!("SET {name}=\n"),
+            Shell::Tcsh => format!("unsetenv {name};\n"),
+            Shell::Emacs => format!("(setenv \"{name}\" nil)\n"),
+            Shell::Nu => format!("hide-env {name}\n"),
+        }
+    }
+
+    /// The two comment lines telling the user how to apply the output.
+    pub fn usage_hint(self, argv: &[String]) -> String {
+        let cmdline = command_line(argv);
+        let (comment, cmd) = match self {
+            Shell::Bash => ("#", format!("eval $({cmdline})")),
+            Shell::Fish => ("#", format!("eval ({cmdline})")),
+            Shell::Powershell => ("#", format!("& {cmdline} | Invoke-Expression")),
+            Shell::Cmd => (
+                "REM",
+                format!("\t@FOR /f \"tokens=*\" %i IN ('{cmdline}') DO @%i"),
+            ),
+            Shell::Tcsh => (":", format!("eval `{cmdline}`")),
+            Shell::Emacs => (
+                ";;",
+                format!(
+                    "(with-temp-buffer (shell-command \"{cmdline}\" (current-buffer)) (eval-buffer))"
+                ),
+            ),
+            Shell::Nu => (
+                "#",
+                format!(
+                    "{cmdline} | lines | parse '$env.{{name}} = \"{{value}}\"' | transpose -r -d | load-env"
+                ),
+            ),
+        };
+        format!("{comment} Run this command to configure your shell: \n{comment} {cmd}\n")
+    }
+}
+
+/// The user's argv joined by spaces; argv[0] quoted when it holds a space
+/// or a backslash, and any other argument quoted when it holds whitespace.
+pub fn command_line(argv: &[String]) -> String {
+    argv.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let needs = if i == 0 {
+                a.contains(' ') || a.contains('\\')
+            } else {
+                a.chars().any(char::is_whitespace)
+            };
+            if needs { format!("\"{a}\"") } else { a.clone() }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Renders assignments in order, then the usage hint.
+pub fn render_set(shell: Shell, vars: &[(String, String)], argv: &[String]) -> String {
+    let mut out: String = vars.iter().map(|(k, v)| shell.set_line(k, v)).collect();
+    out.push_str(&shell.usage_hint(argv));
+    out
+}
+
+/// Renders removals in order, then the usage hint.
+pub fn render_unset(shell: Shell, names: &[String], argv: &[String]) -> String {
+    let mut out: String = names.iter().map(|k| shell.unset_line(k)).collect();
+    out.push_str(&shell.usage_hint(argv));
+    out
+}
+
+/// Adds `ip` to a NO_PROXY list unless an entry already equals it (an
+/// exact entry match, not docker-machine's substring test).
+pub fn no_proxy_with(existing: &str, ip: &str) -> String {
+    if existing.trim().is_empty() {
+        return ip.to_string();
+    }
+    if existing.split(',').any(|e| e.trim() == ip) {
+        return existing.to_string();
+    }
+    format!("{existing},{ip}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Vec<(String, String)> {
+        vec![
+            ("DOCKER_TLS_VERIFY".into(), "1".into()),
+            ("DOCKER_HOST".into(), "tcp://1.2.3.4:2376".into()),
+            ("DOCKER_CERT_PATH".into(), "/s/machines/dev".into()),
+            ("DOCKER_MACHINE_NAME".into(), "dev".into()),
+        ]
+    }
+
+    fn argv() -> Vec<String> {
+        vec!["flotilla".into(), "env".into(), "dev".into()]
+    }
+
+    #[test]
+    fn bash_is_byte_for_byte_docker_machine() {
+        assert_eq!(
+            render_set(Shell::Bash, &vars(), &argv()),
+            "export DOCKER_TLS_VERIFY=\"1\"\nexport DOCKER_HOST=\"tcp://1.2.3.4:2376\"\n\
+             export DOCKER_CERT_PATH=\"/s/machines/dev\"\nexport DOCKER_MACHINE_NAME=\"dev\"\n\
+             # Run this command to configure your shell: \n# eval $(flotilla env dev)\n"
+        );
+    }
+
+    #[test]
+    fn every_shell_set_and_unset_line() {
+        let cases = [
+            (
+                Shell::Fish,
+                "set -gx DOCKER_HOST \"tcp://1.2.3.4:2376\";\n",
+                "set -e DOCKER_HOST;\n",
+            ),
+            (
+                Shell::Powershell,
+                "$Env:DOCKER_HOST = \"tcp://1.2.3.4:2376\"\n",
+                "Remove-Item Env:\\\\DOCKER_HOST\n",
+            ),
+            (
+                Shell::Cmd,
+                "SET DOCKER_HOST=tcp://1.2.3.4:2376\n",
+                "SET DOCKER_HOST=\n",
+            ),
+            (
+                Shell::Tcsh,
+                "setenv DOCKER_HOST \"tcp://1.2.3.4:2376\";\n",
+                "unsetenv DOCKER_HOST;\n",
+            ),
+            (
+                Shell::Emacs,
+                "(setenv \"DOCKER_HOST\" \"tcp://1.2.3.4:2376\")\n",
+                "(setenv \"DOCKER_HOST\" nil)\n",
+            ),
+            (
+                Shell::Nu,
+                "$env.DOCKER_HOST = \"tcp://1.2.3.4:2376\"\n",
+                "hide-env DOCKER_HOST\n",
+            ),
+            (
+                Shell::Bash,
+                "export DOCKER_HOST=\"tcp://1.2.3.4:2376\"\n",
+                "unset DOCKER_HOST\n",
+            ),
+        ];
+        for (shell, set, unset) in cases {
+            assert_eq!(shell.set_line("DOCKER_HOST", "tcp://1.2.3.4:2376"), set);
+            assert_eq!(shell.unset_line("DOCKER_HOST"), unset);
+        }
+    }
+
+    #[test]
+    fn hints() {
+        let a = argv();
+        assert_eq!(
+            Shell::Fish.usage_hint(&a),
+            "# Run this command to configure your shell: \n# eval (flotilla env dev)\n"
+        );
+        assert_eq!(
+            Shell::Powershell.usage_hint(&a),
+            "# Run this command to configure your shell: \n# & flotilla env dev | Invoke-Expression\n"
+        );
+        assert_eq!(
+            Shell::Cmd.usage_hint(&a),
+            "REM Run this command to configure your shell: \nREM \t@FOR /f \"tokens=*\" %i IN ('flotilla env dev') DO @%i\n"
+        );
+        assert_eq!(
+            Shell::Tcsh.usage_hint(&a),
+            ": Run this command to configure your shell: \n: eval `flotilla env dev`\n"
+        );
+        assert_eq!(
+            Shell::Emacs.usage_hint(&a),
+            ";; Run this command to configure your shell: \n;; (with-temp-buffer (shell-command \"flotilla env dev\" (current-buffer)) (eval-buffer))\n"
+        );
+        let spaced = vec![
+            "/opt/my tools/flotilla".to_string(),
+            "env".into(),
+            "dev".into(),
+        ];
+        assert_eq!(command_line(&spaced), "\"/opt/my tools/flotilla\" env dev");
+    }
+
+    #[test]
+    fn escaping_keeps_values_literal() {
+        assert_eq!(
+            Shell::Bash.set_line("X", "a$b\"c"),
+            "export X=\"a\\$b\\\"c\"\n"
+        );
+        assert_eq!(
+            Shell::Powershell.set_line("X", "a$b"),
+            "$Env:X = \"a`$b\"\n"
+        );
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(Shell::detect(Some("/usr/bin/fish")), Shell::Fish);
+        assert_eq!(Shell::detect(Some("/bin/zsh")), Shell::Bash);
+        assert_eq!(Shell::detect(Some("/usr/bin/tcsh")), Shell::Tcsh);
+        assert_eq!(Shell::detect(None), Shell::Bash);
+    }
+
+    #[test]
+    fn no_proxy() {
+        assert_eq!(no_proxy_with("", "10.0.0.1"), "10.0.0.1");
+        assert_eq!(no_proxy_with("localhost", "10.0.0.1"), "localhost,10.0.0.1");
+        assert_eq!(
+            no_proxy_with("localhost,10.0.0.1", "10.0.0.1"),
+            "localhost,10.0.0.1"
+        );
+        // A longer address that merely contains the IP is not a match.
+        assert_eq!(no_proxy_with("10.0.0.10", "10.0.0.1"), "10.0.0.10,10.0.0.1");
+    }
+}
