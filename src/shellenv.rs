@@ -11,6 +11,8 @@
 
 mod quote;
 
+pub use quote::Unrepresentable;
+
 use clap::ValueEnum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,7 +124,7 @@ pub enum RenderError {
     Value {
         shell: &'static str,
         name: String,
-        reason: quote::Unrepresentable,
+        reason: Unrepresentable,
     },
     #[error("{0:?} is not a variable name (letters, digits and _, not starting with a digit)")]
     Name(String),

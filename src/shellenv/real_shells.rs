@@ -88,7 +88,9 @@ fn run(
         // that is not there).
         .env("FLOT_GONE", "x")
         .output()
-        .map_err(|e| format!("cannot run {shell}: {e}"))?;
+        .map_err(|e| {
+            format!("cannot run {shell}: {e} (scripts/test installs fish, tcsh and zsh)")
+        })?;
     if !o.status.success() || !o.stderr.is_empty() {
         return Err(format!(
             "{shell} exited {:?}, stderr {:?}, for {rendered:?}",
