@@ -61,7 +61,7 @@ pub async fn env(ctx: &Ctx, a: EnvArgs) -> anyhow::Result<()> {
             names.push(no_proxy_name.to_string());
         }
         ctx.printer
-            .data_raw(&shellenv::render_unset(shell, &names, &ctx.argv));
+            .data_raw(&shellenv::render_unset(shell, &names, &ctx.argv)?);
         return Ok(());
     }
     let conn = checked(ctx, a.name.as_deref(), a.swarm, a.timeout).await?;
@@ -72,8 +72,22 @@ pub async fn env(ctx: &Ctx, a: EnvArgs) -> anyhow::Result<()> {
             shellenv::no_proxy_with(&no_proxy_value, &conn.ip),
         ));
     }
-    ctx.printer
-        .data_raw(&shellenv::render_set(shell, &vars, &ctx.argv));
+    let text = shellenv::render_set(shell, &vars, &ctx.argv).map_err(|e| {
+        let source = match &e {
+            shellenv::RenderError::Value { name, .. } => match name.as_str() {
+                "DOCKER_CERT_PATH" => "the store path (-s, FLOTILLA_STORAGE_PATH)",
+                "DOCKER_HOST" => "the machine's URL",
+                "DOCKER_MACHINE_NAME" => "the machine's name",
+                _ => "your NO_PROXY",
+            },
+            shellenv::RenderError::Name(_) => "flotilla",
+        };
+        hinted(
+            e,
+            format!("the value comes from {source}; change it or choose another --shell"),
+        )
+    })?;
+    ctx.printer.data_raw(&text);
     Ok(())
 }
 

@@ -17,4 +17,5 @@ mod machines;
 mod manager;
 mod proxy;
 mod proxy_kit;
+mod untrusted_text;
 mod virtualbox;

@@ -40,6 +40,14 @@ pub struct AddrError {
     pub reason: String,
 }
 
+/// The longest path a unix socket address holds (`sun_path` less its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+fn is_socket_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '/' | '.' | '_' | '-' | '+' | '@' | ',' | '=' | ':' | '~')
+}
+
 impl FromStr for EngineAddr {
     type Err = AddrError;
 
@@ -53,6 +61,19 @@ impl FromStr for EngineAddr {
                 return Err(err(
                     "a unix URL needs an absolute path, as in unix:///var/run/docker.sock",
                 ));
+            }
+            // The URL becomes DOCKER_HOST in `env` output and `-H=` in
+            // `config` output, which shells read: keep it to characters no
+            // shell, no word splitting and no URL parser treats specially.
+            if let Some(c) = path.chars().find(|c| !is_socket_path_char(*c)) {
+                return Err(err(&format!(
+                    "the unix socket path may hold only letters, digits and / . _ - + @ , = : ~, not {c:?}"
+                )));
+            }
+            if path.len() > MAX_SOCKET_PATH {
+                return Err(err(&format!(
+                    "a unix socket path has at most {MAX_SOCKET_PATH} bytes (sockaddr_un)"
+                )));
             }
             return Ok(EngineAddr::Unix(PathBuf::from(path)));
         }
@@ -435,6 +456,10 @@ mod tests {
         assert_eq!(a.host(), Some("::1"));
         let a: EngineAddr = "unix:///var/run/docker.sock".parse().unwrap();
         assert_eq!(a.to_string(), "unix:///var/run/docker.sock");
+        let a: EngineAddr = "unix:///run/user/1000/docker-1.sock".parse().unwrap();
+        assert_eq!(a.to_string(), "unix:///run/user/1000/docker-1.sock");
+        let longest = format!("unix:///{}", "a".repeat(106));
+        assert!(longest.parse::<EngineAddr>().is_ok());
         assert_eq!(
             "tcp://10.0.0.1:2376"
                 .parse::<EngineAddr>()
@@ -468,7 +493,15 @@ mod tests {
             "tcp://h:1/path",
             "tcp://bad host:1",
             "unix://relative",
+            "unix:///tmp/a\"b$(x)",
+            "unix:///tmp/a`id`",
+            "unix:///tmp/a\nb",
+            "unix:///tmp/a b",
+            "unix:///tmp/a;b",
+            "unix:///tmp/a%20b",
+            "unix:///tmp/é",
             "tcp://[::1",
+            format!("unix:///{}", "a".repeat(107)).as_str(),
         ] {
             assert!(bad.parse::<EngineAddr>().is_err(), "{bad}");
         }

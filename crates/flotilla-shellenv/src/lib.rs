@@ -1,9 +1,17 @@
 //! Rendering `env` output for each shell (pure).
 //!
-//! The per-shell prefix / delimiter / suffix and the usage hints are
-//! docker-machine's, byte for byte, plus nushell. Values are escaped for
-//! the shell's quoting, which docker-machine did not do (a `$` in a store
-//! path was expanded by the shell).
+//! The output is meant for `eval`, so nothing in it may be code that
+//! flotilla did not write: the per-shell prefix / delimiter / suffix and
+//! the usage hints are docker-machine's, byte for byte, for values and
+//! arguments made of ordinary characters (plus nushell); any other value
+//! is written by the shell's own quoting rules ([`quote`]) or refused with
+//! a [`RenderError`], and the hint never repeats an argument it cannot show
+//! safely. docker-machine did neither (a `$` in a store path was expanded,
+//! a line break in an argument ended the hint's comment).
+
+mod quote;
+
+pub use quote::Unrepresentable;
 
 /// The shells `env` renders for. The command line's names for them (and aliases such as `sh`,
 /// `pwsh`, `csh`) are the binary's business.
@@ -37,43 +45,28 @@ impl Shell {
         }
     }
 
-    fn escape(self, v: &str) -> String {
-        let mut out = String::with_capacity(v.len());
-        for c in v.chars() {
-            match (self, c) {
-                (Shell::Bash, '\\' | '"' | '$' | '`') => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                (Shell::Fish, '\\' | '"' | '$') => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                (Shell::Powershell, '`' | '"' | '$') => {
-                    out.push('`');
-                    out.push(c);
-                }
-                (Shell::Emacs | Shell::Nu, '\\' | '"') => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                _ => out.push(c),
-            }
+    /// The name `--shell` takes for this shell, for error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+            Shell::Cmd => "cmd",
+            Shell::Tcsh => "tcsh",
+            Shell::Emacs => "emacs",
+            Shell::Nu => "nu",
         }
-        out
     }
 
-    fn set_line(self, name: &str, value: &str) -> String {
-        let v = self.escape(value);
-        match self {
-            Shell::Bash => format!("export {name}=\"{v}\"\n"),
-            Shell::Fish => format!("set -gx {name} \"{v}\";\n"),
-            Shell::Powershell => format!("$Env:{name} = \"{v}\"\n"),
-            Shell::Cmd => format!("SET {name}={v}\n"),
-            Shell::Tcsh => format!("setenv {name} \"{v}\";\n"),
-            Shell::Emacs => format!("(setenv \"{name}\" \"{v}\")\n"),
-            Shell::Nu => format!("$env.{name} = \"{v}\"\n"),
+    fn set_line(self, name: &str, value: &str) -> Result<String, RenderError> {
+        if !is_name(name) {
+            return Err(RenderError::Name(name.to_string()));
         }
+        quote::set_line(self, name, value).map_err(|reason| RenderError::Value {
+            shell: self.name(),
+            name: name.to_string(),
+            reason,
+        })
     }
 
     fn unset_line(self, name: &str) -> String {
@@ -89,6 +82,8 @@ impl Shell {
     }
 
     /// The two comment lines telling the user how to apply the output.
+    /// The command line in them is made of [`command_line`]'s safe forms of
+    /// the arguments, never of the raw text.
     pub fn usage_hint(self, argv: &[String]) -> String {
         let cmdline = command_line(argv);
         let (comment, cmd) = match self {
@@ -103,7 +98,8 @@ impl Shell {
             Shell::Emacs => (
                 ";;",
                 format!(
-                    "(with-temp-buffer (shell-command \"{cmdline}\" (current-buffer)) (eval-buffer))"
+                    "(with-temp-buffer (shell-command \"{}\" (current-buffer)) (eval-buffer))",
+                    cmdline.replace('\\', "\\\\").replace('"', "\\\"")
                 ),
             ),
             Shell::Nu => (
@@ -117,35 +113,67 @@ impl Shell {
     }
 }
 
-/// The user's argv joined by spaces; argv[0] quoted when it holds a space
-/// or a backslash, and any other argument quoted when it holds whitespace.
+/// Why `env` output cannot be written for a shell.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot write {name} for {shell}: {reason}")]
+    Value {
+        shell: &'static str,
+        name: String,
+        reason: Unrepresentable,
+    },
+    #[error("{0:?} is not a variable name (letters, digits and _, not starting with a digit)")]
+    Name(String),
+}
+
+/// A portable environment variable name: every shell here takes it bare.
+fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The user's argv as the usage hint shows it: each argument as typed when
+/// that is safe, in double quotes when it only adds spaces (docker-machine's
+/// rule), `...` otherwise (see [`quote::hint_arg`]).
 pub fn command_line(argv: &[String]) -> String {
     argv.iter()
         .enumerate()
-        .map(|(i, a)| {
-            let needs = if i == 0 {
-                a.contains(' ') || a.contains('\\')
-            } else {
-                a.chars().any(char::is_whitespace)
-            };
-            if needs { format!("\"{a}\"") } else { a.clone() }
-        })
+        .map(|(i, a)| quote::hint_arg(i, a))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// Renders assignments in order, then the usage hint.
-pub fn render_set(shell: Shell, vars: &[(String, String)], argv: &[String]) -> String {
-    let mut out: String = vars.iter().map(|(k, v)| shell.set_line(k, v)).collect();
+/// Renders assignments in order, then the usage hint; or, when any value
+/// cannot be written safely for this shell, the reason and nothing else.
+pub fn render_set(
+    shell: Shell,
+    vars: &[(String, String)],
+    argv: &[String],
+) -> Result<String, RenderError> {
+    let mut out = String::new();
+    for (k, v) in vars {
+        out.push_str(&shell.set_line(k, v)?);
+    }
     out.push_str(&shell.usage_hint(argv));
-    out
+    Ok(out)
 }
 
 /// Renders removals in order, then the usage hint.
-pub fn render_unset(shell: Shell, names: &[String], argv: &[String]) -> String {
-    let mut out: String = names.iter().map(|k| shell.unset_line(k)).collect();
+pub fn render_unset(
+    shell: Shell,
+    names: &[String],
+    argv: &[String],
+) -> Result<String, RenderError> {
+    let mut out = String::new();
+    for k in names {
+        if !is_name(k) {
+            return Err(RenderError::Name(k.clone()));
+        }
+        out.push_str(&shell.unset_line(k));
+    }
     out.push_str(&shell.usage_hint(argv));
-    out
+    Ok(out)
 }
 
 /// Adds `ip` to a NO_PROXY list unless an entry already equals it (an
@@ -180,7 +208,7 @@ mod tests {
     #[test]
     fn bash_is_byte_for_byte_docker_machine() {
         assert_eq!(
-            render_set(Shell::Bash, &vars(), &argv()),
+            render_set(Shell::Bash, &vars(), &argv()).unwrap(),
             "export DOCKER_TLS_VERIFY=\"1\"\nexport DOCKER_HOST=\"tcp://1.2.3.4:2376\"\n\
              export DOCKER_CERT_PATH=\"/s/machines/dev\"\nexport DOCKER_MACHINE_NAME=\"dev\"\n\
              # Run this command to configure your shell: \n# eval $(flotilla env dev)\n"
@@ -227,7 +255,10 @@ mod tests {
             ),
         ];
         for (shell, set, unset) in cases {
-            assert_eq!(shell.set_line("DOCKER_HOST", "tcp://1.2.3.4:2376"), set);
+            assert_eq!(
+                shell.set_line("DOCKER_HOST", "tcp://1.2.3.4:2376").unwrap(),
+                set
+            );
             assert_eq!(shell.unset_line("DOCKER_HOST"), unset);
         }
     }
@@ -266,11 +297,11 @@ mod tests {
     #[test]
     fn escaping_keeps_values_literal() {
         assert_eq!(
-            Shell::Bash.set_line("X", "a$b\"c"),
+            Shell::Bash.set_line("X", "a$b\"c").unwrap(),
             "export X=\"a\\$b\\\"c\"\n"
         );
         assert_eq!(
-            Shell::Powershell.set_line("X", "a$b"),
+            Shell::Powershell.set_line("X", "a$b").unwrap(),
             "$Env:X = \"a`$b\"\n"
         );
     }
@@ -295,3 +326,9 @@ mod tests {
         assert_eq!(no_proxy_with("10.0.0.10", "10.0.0.1"), "10.0.0.10,10.0.0.1");
     }
 }
+
+#[cfg(test)]
+mod real_shells;
+
+#[cfg(test)]
+mod doc_rules;

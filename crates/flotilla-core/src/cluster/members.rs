@@ -150,7 +150,16 @@ pub async fn resolve_with(
         let Ok(addr) = loaded.addr().await else {
             continue;
         };
-        let tls = matches!(addr, EngineAddr::Tcp { .. }).then(|| m.tls_files(store.root()));
+        let tls = match matches!(addr, EngineAddr::Tcp { .. })
+            .then(|| m.tls_files(store.root()))
+            .transpose()
+        {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!("leaving {} out of the swarm: {e}", m.name);
+                continue;
+            }
+        };
         members.push(Member {
             name: m.name.clone(),
             addr,

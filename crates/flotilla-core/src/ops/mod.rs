@@ -135,9 +135,13 @@ impl Loaded {
             source,
         };
         let tls = match addr {
-            EngineAddr::Tcp { .. } => Some(
-                engine::client_tls_config(&self.machine.tls_files(store.root())).map_err(wrap)?,
-            ),
+            EngineAddr::Tcp { .. } => {
+                let files = self
+                    .machine
+                    .tls_files(store.root())
+                    .map_err(|e| OpError::Store(e.into()))?;
+                Some(engine::client_tls_config(&files).map_err(wrap)?)
+            }
             EngineAddr::Unix(_) => None,
         };
         engine::probe(addr, tls, timeout).await.map_err(wrap)

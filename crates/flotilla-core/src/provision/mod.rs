@@ -620,11 +620,16 @@ fn log_command(init: InitSystem) -> String {
 /// carries the tail of the engine's log (`log` prints it).
 async fn wait_tls(host: &Host<'_>, log: &str, req: &Request<'_>) -> Result<String, ProvisionError> {
     let step = "waiting for the engine";
-    let tls = engine::client_tls_config(&req.machine.tls_files(req.store.root())).map_err(|e| {
-        ProvisionError::Step {
+    let files = req
+        .machine
+        .tls_files(req.store.root())
+        .map_err(|e| ProvisionError::Step {
             step,
             message: e.to_string(),
-        }
+        })?;
+    let tls = engine::client_tls_config(&files).map_err(|e| ProvisionError::Step {
+        step,
+        message: e.to_string(),
     })?;
     let deadline = Instant::now() + req.engine_timeout;
     loop {

@@ -95,9 +95,9 @@ pub fn server_cert(
     renew: bool,
 ) -> Result<ServerCert, CertError> {
     let c = certs::bootstrap(st)?;
-    let auth = &m.host_options.auth_options;
-    let cert_path = st.root().join(&auth.server_cert_path);
-    let key_path = st.root().join(&auth.server_key_path);
+    let (cert_path, key_path) = m
+        .server_cert_files(st.root())
+        .map_err(|e| CertError::Store(e.into()))?;
     let sans = wanted_sans(m, addr);
     if !renew
         && let (Ok(cert), Ok(key), Ok(ca)) = (

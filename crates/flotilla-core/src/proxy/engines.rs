@@ -27,8 +27,10 @@ pub async fn machines(store: &Store, names: &[String]) -> Result<Vec<Member>, En
     for name in names {
         let loaded = crate::ops::load(store, name)?;
         let addr = loaded.addr().await?;
-        let tls =
-            matches!(addr, EngineAddr::Tcp { .. }).then(|| loaded.machine.tls_files(store.root()));
+        let tls = matches!(addr, EngineAddr::Tcp { .. })
+            .then(|| loaded.machine.tls_files(store.root()))
+            .transpose()
+            .map_err(|e| crate::ops::OpError::Store(e.into()))?;
         out.push(Member {
             name: name.clone(),
             addr,

@@ -184,6 +184,30 @@ impl AuthOptions {
     }
 }
 
+/// A certificate path in a record that does not stay inside the store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the record of machine {machine:?} gives {field} as {value:?}, which is not inside the store: certificate paths in config.json are relative to the store, without `..`"
+)]
+pub struct PathOutsideStore {
+    pub machine: String,
+    pub field: &'static str,
+    pub value: String,
+}
+
+/// `rel` joined to `root`, if `rel` is a non-empty relative path made only
+/// of normal components. Records are plain JSON a user can edit; without
+/// this an absolute path or `../..` would make flotilla read (or, for
+/// server certificates, write) any file the user can reach.
+pub fn inside_store(root: &Path, rel: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let p = Path::new(rel);
+    let normal = !rel.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    normal.then(|| root.join(p))
+}
+
 /// Client-side TLS material for reaching a machine's engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -209,13 +233,38 @@ impl Machine {
         }
     }
 
-    pub fn tls_files(&self, root: &Path) -> TlsFiles {
+    /// The client certificate files, resolved inside the store. A record
+    /// edited to name a file elsewhere is refused (see [`inside_store`]).
+    pub fn tls_files(&self, root: &Path) -> Result<TlsFiles, PathOutsideStore> {
         let a = &self.host_options.auth_options;
-        TlsFiles {
-            ca: root.join(&a.ca_cert_path),
-            cert: root.join(&a.client_cert_path),
-            key: root.join(&a.client_key_path),
-        }
+        Ok(TlsFiles {
+            ca: self.inside_store(root, "CaCertPath", &a.ca_cert_path)?,
+            cert: self.inside_store(root, "ClientCertPath", &a.client_cert_path)?,
+            key: self.inside_store(root, "ClientKeyPath", &a.client_key_path)?,
+        })
+    }
+
+    /// Where the engine's server certificate and key are kept, resolved
+    /// inside the store like [`Machine::tls_files`].
+    pub fn server_cert_files(&self, root: &Path) -> Result<(PathBuf, PathBuf), PathOutsideStore> {
+        let a = &self.host_options.auth_options;
+        Ok((
+            self.inside_store(root, "ServerCertPath", &a.server_cert_path)?,
+            self.inside_store(root, "ServerKeyPath", &a.server_key_path)?,
+        ))
+    }
+
+    fn inside_store(
+        &self,
+        root: &Path,
+        field: &'static str,
+        value: &str,
+    ) -> Result<PathBuf, PathOutsideStore> {
+        inside_store(root, value).ok_or_else(|| PathOutsideStore {
+            machine: self.name.clone(),
+            field,
+            value: value.to_string(),
+        })
     }
 
     pub fn engine(&self) -> &EngineOptions {
@@ -254,6 +303,39 @@ mod tests {
         assert_eq!(s.host_port(), 4000);
         s.host = "garbage".into();
         assert_eq!(s.host_port(), 3376);
+    }
+
+    #[test]
+    fn certificate_paths_stay_inside_the_store() {
+        let root = Path::new("/s");
+        let m = Machine::new("x", "none");
+        let files = m.tls_files(root).unwrap();
+        assert_eq!(files.ca, Path::new("/s/machines/x/ca.pem"));
+        assert_eq!(files.key, Path::new("/s/machines/x/key.pem"));
+        assert_eq!(
+            m.server_cert_files(root).unwrap().1,
+            Path::new("/s/machines/x/server-key.pem")
+        );
+        for bad in [
+            "/etc/passwd",
+            "../ca.pem",
+            "machines/../../ca.pem",
+            "machines/x/../../../etc/passwd",
+            "",
+        ] {
+            assert_eq!(inside_store(root, bad), None, "{bad:?}");
+            let mut m = m.clone();
+            m.host_options.auth_options.client_key_path = bad.into();
+            let e = m.tls_files(root).unwrap_err();
+            assert_eq!(e.field, "ClientKeyPath");
+            assert!(e.to_string().contains("not inside the store"), "{e}");
+            let mut m = Machine::new("x", "none");
+            m.host_options.auth_options.server_cert_path = bad.into();
+            assert_eq!(
+                m.server_cert_files(root).unwrap_err().field,
+                "ServerCertPath"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod fsutil;
 pub mod machine;
 
 pub use fsutil::{copy_with_mode, create_private_dir_all, write_atomic};
-pub use machine::{Machine, TlsFiles};
+pub use machine::{Machine, PathOutsideStore, TlsFiles};
 
 use std::fs::File;
 use std::io;
@@ -38,6 +38,8 @@ pub enum StoreError {
     Write { path: PathBuf, source: io::Error },
     #[error("corrupt record {path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    #[error(transparent)]
+    OutsideStore(#[from] machine::PathOutsideStore),
     #[error(
         "{path} has config version {found}, newer than this flotilla understands ({supported}); upgrade flotilla"
     )]
