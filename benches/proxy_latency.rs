@@ -64,7 +64,7 @@ fn start_and_time(
     addr: &str,
     host: &str,
 ) -> (f64, f64) {
-    let docker = flotilla_core::engine::connect(
+    let docker = flotilla_core::engine::client(
         &flotilla_core::engine::EngineAddr::Unix(sock.to_path_buf()),
         None,
         Duration::from_secs(10),

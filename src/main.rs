@@ -10,7 +10,7 @@ mod commands;
 mod output;
 mod view;
 
-use crate::commands::{AlreadyReported, Ctx, ExitStatus, Hinted, Usage};
+use crate::commands::{AlreadyReported, Ctx, ExitStatus, Hinted, UsageError};
 use crate::output::Printer;
 use flotilla_core::ops::create::CreateError;
 use flotilla_core::store::{self, Store};
@@ -23,7 +23,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         if let Some(CreateError::PreCreate { .. }) = cause.downcast_ref::<CreateError>() {
             return 3;
         }
-        if cause.downcast_ref::<Usage>().is_some() {
+        if cause.downcast_ref::<UsageError>().is_some() {
             return 2;
         }
     }

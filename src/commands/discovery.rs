@@ -1,6 +1,6 @@
 //! `token`, `discovery serve`, `join` and `list`.
 
-use super::{Ctx, Usage, hinted};
+use super::{Ctx, UsageError, hinted};
 use crate::cli::{
     DiscoveryArgs, DiscoveryCommand, JoinArgs, ListArgs, ListFormat, ServeArgs, TokenCommand,
 };
@@ -76,7 +76,7 @@ async fn serve(ctx: &Ctx, a: ServeArgs) -> anyhow::Result<()> {
 
 pub async fn join(ctx: &Ctx, a: JoinArgs) -> anyhow::Result<()> {
     let plan = agent::validate_join(a.advertise.as_deref(), &a.heartbeat, &a.ttl, &a.delay)
-        .map_err(Usage)?;
+        .map_err(UsageError)?;
     let s = settings(ctx, &a.discovery);
     let d = discovery::open(&a.url, &s).map_err(user_error)?;
     let printer = ctx.printer.clone();
@@ -101,7 +101,7 @@ pub async fn join(ctx: &Ctx, a: JoinArgs) -> anyhow::Result<()> {
 }
 
 pub async fn list(ctx: &Ctx, a: ListArgs) -> anyhow::Result<()> {
-    let timeout = agent::validate_timeout(&a.timeout).map_err(Usage)?;
+    let timeout = agent::validate_timeout(&a.timeout).map_err(UsageError)?;
     let mut s = settings(ctx, &a.discovery);
     s.timeout = s.timeout.min(timeout);
     let d = discovery::open(&a.url, &s).map_err(user_error)?;

@@ -1,25 +1,25 @@
 use super::{Ctx, hinted};
 use crate::cli::{ConfigArgs, EnvArgs};
+use flotilla_core::driver::handle::{self, MachineError};
 use flotilla_core::ops::env::{self, Connection, EnvOptions, UNSET};
-use flotilla_core::ops::{self, OpError};
 use flotilla_core::shellenv::{self, Shell};
 
 /// Turns a failed connection check into an error with the right hint.
-fn explain(name: &str, e: OpError) -> anyhow::Error {
+fn explain(name: &str, e: MachineError) -> anyhow::Error {
     match &e {
-        OpError::Probe { source, .. } if source.is_certificate_problem() => hinted(
+        MachineError::Probe { source, .. } if source.is_certificate_problem() => hinted(
             e,
             format!(
                 "the certificates do not match the engine; regenerate them with `flotilla regenerate-certs {name}`"
             ),
         ),
-        OpError::Probe { .. } => hinted(
+        MachineError::Probe { .. } => hinted(
             e,
             format!(
                 "is the engine running and reachable? `flotilla ls --filter name=^{name}$` shows its state"
             ),
         ),
-        OpError::NoDefault => hinted(e, "name a machine; `flotilla ls` lists them"),
+        MachineError::NoDefault => hinted(e, "name a machine; `flotilla ls` lists them"),
         _ => e.into(),
     }
 }
@@ -30,7 +30,7 @@ async fn checked(
     swarm: bool,
     timeout: std::time::Duration,
 ) -> anyhow::Result<Connection> {
-    let name = ops::resolve_name(&ctx.store, name).map_err(|e| explain("NAME", e))?;
+    let name = handle::resolve_name(&ctx.store, name).map_err(|e| explain("NAME", e))?;
     env::connection(
         &ctx.store,
         &EnvOptions {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::{NamesArgs, RegenerateCertsArgs};
 use crate::output::progress::MachineProgress;
+use flotilla_core::driver::handle::{self, MachineError};
 use flotilla_core::ops::lifecycle::{self, Action, Outcome};
-use flotilla_core::ops::{self, OpError};
 
 fn report(ctx: &Ctx, progress: &MachineProgress, outcomes: Vec<Outcome>) -> anyhow::Result<()> {
     let mut failed = 0;
@@ -18,7 +18,7 @@ fn report(ctx: &Ctx, progress: &MachineProgress, outcomes: Vec<Outcome>) -> anyh
                 failed += 1;
                 progress.finish(&o.name, "failed");
                 ctx.printer.error(&e.to_string());
-                if let OpError::Provision { source, .. } = &e
+                if let MachineError::Provision { source, .. } = &e
                     && let Some(h) = source.hint()
                 {
                     ctx.printer.hint(&h);
@@ -41,13 +41,13 @@ async fn fan_out(ctx: &Ctx, names: Vec<String>, action: Action) -> anyhow::Resul
 }
 
 pub async fn run(ctx: &Ctx, a: NamesArgs, action: Action) -> anyhow::Result<()> {
-    let names = ops::resolve_names(&ctx.store, &a.names)
+    let names = handle::resolve_names(&ctx.store, &a.names)
         .map_err(|e| hinted(e, "name a machine; `flotilla ls` lists them"))?;
     fan_out(ctx, names, action).await
 }
 
 pub async fn regenerate(ctx: &Ctx, a: RegenerateCertsArgs) -> anyhow::Result<()> {
-    let names = ops::resolve_names(&ctx.store, &a.names)
+    let names = handle::resolve_names(&ctx.store, &a.names)
         .map_err(|e| hinted(e, "name a machine; `flotilla ls` lists them"))?;
     if !a.force {
         if !std::io::stdin().is_terminal() {

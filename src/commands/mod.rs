@@ -5,9 +5,9 @@ mod completions;
 mod create;
 mod discovery;
 mod env;
-mod info;
 mod lifecycle;
 mod ls;
+mod machine_info;
 mod manage;
 mod plan;
 mod proxy;
@@ -62,15 +62,15 @@ pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyho
 /// A usage error found after parsing (a flag combination or value clap
 /// cannot check); exits 2 like clap's own.
 #[derive(Debug)]
-pub struct Usage(pub String);
+pub struct UsageError(pub String);
 
-impl fmt::Display for Usage {
+impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for Usage {}
+impl std::error::Error for UsageError {}
 
 /// An error whose message was already printed (partial failures of
 /// multi-machine commands); only the exit code remains.
@@ -100,12 +100,12 @@ impl std::error::Error for ExitStatus {}
 
 pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
     match cli.command {
-        Commands::Active(a) => info::active(&ctx, a).await,
+        Commands::Active(a) => machine_info::active(&ctx, a).await,
         Commands::Config(a) => env::config(&ctx, a).await,
         Commands::Create(a) => create::run(&ctx, *a).await,
         Commands::Env(a) => env::env(&ctx, a).await,
-        Commands::Inspect(a) => info::inspect(&ctx, a).await,
-        Commands::Ip(a) => info::ip(&ctx, a).await,
+        Commands::Inspect(a) => machine_info::inspect(&ctx, a).await,
+        Commands::Ip(a) => machine_info::ip(&ctx, a).await,
         Commands::Kill(a) => lifecycle::run(&ctx, a, Action::Kill).await,
         Commands::Provision(a) => lifecycle::run(&ctx, a, Action::Provision).await,
         Commands::RegenerateCerts(a) => lifecycle::regenerate(&ctx, a).await,
@@ -118,9 +118,9 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Ls(a) => ls::run(&ctx, a).await,
         Commands::Proxy(a) => proxy::run(&ctx, *a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
-        Commands::Status(a) => info::status(&ctx, a).await,
-        Commands::Url(a) => info::url(&ctx, a).await,
-        Commands::Version(a) => info::version(&ctx, a).await,
+        Commands::Status(a) => machine_info::status(&ctx, a).await,
+        Commands::Url(a) => machine_info::url(&ctx, a).await,
+        Commands::Version(a) => machine_info::version(&ctx, a).await,
         Commands::Info(a) => swarm_info::run(&ctx, a).await,
         Commands::Ps(a) => ps::run(&ctx, a).await,
         Commands::Run(a) => run::run(&ctx, *a).await,

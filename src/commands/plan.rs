@@ -2,7 +2,7 @@
 //! Exit codes: 0 every request placed, 1 some not, 2 unusable files or
 //! command line.
 
-use super::{Ctx, ExitStatus, Usage};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::cli::PlanArgs;
 use flotilla_core::ops::run_spec;
 use flotilla_core::scheduler::plan::{self, PlanOverrides};
@@ -13,7 +13,7 @@ fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
     } else {
         std::fs::read_to_string(path)
     };
-    text.map_err(|e| Usage(format!("cannot read {what} file {}: {e}", path.display())).into())
+    text.map_err(|e| UsageError(format!("cannot read {what} file {}: {e}", path.display())).into())
 }
 
 pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
@@ -23,7 +23,7 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         seed: a.seed,
     };
     let state = read(&a.state, "state")?;
-    let usage = |e: plan::PlanError| anyhow::Error::new(Usage(e.to_string()));
+    let usage = |e: plan::PlanError| anyhow::Error::new(UsageError(e.to_string()));
     if let Some(requests) = &a.requests {
         let requests = read(requests, "requests")?;
         let outcome = plan::plan_from_files(&state, &requests, &overrides).map_err(usage)?;
@@ -49,7 +49,7 @@ pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         &lookup,
     )
     .and_then(|s| s.request())
-    .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
+    .map_err(|e| anyhow::Error::new(UsageError(e.to_string())))?;
     let result = plan::plan_single(&state, &request, &overrides).map_err(usage)?;
     let mut s = serde_json::to_string_pretty(&result)?;
     s.push('\n');

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, hinted};
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyRunArgs, ProxyStatusArgs};
-use flotilla_core::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, Node, NodeOptions};
+use flotilla_core::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, NginxContainer, NodeOptions};
 use flotilla_core::proxy::engines::{self, Member, Placement};
 use flotilla_core::proxy::status::{self, Status};
 use flotilla_core::proxy::watch::{self, WatchOptions};
@@ -113,9 +113,9 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
                 }
             };
             let docker =
-                flotilla_core::engine::connect(&member.addr, member.tls.as_ref(), a.timeout)
+                flotilla_core::engine::client(&member.addr, member.tls.as_ref(), a.timeout)
                     .with_context(|| format!("cannot connect to {node}"))?;
-            let n = Node::setup(
+            let n = NginxContainer::setup(
                 docker,
                 &NodeOptions {
                     machine: node.clone(),

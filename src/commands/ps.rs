@@ -4,8 +4,7 @@ use super::Ctx;
 use crate::cli::PsArgs;
 use crate::output::template::{self, Format};
 use crate::view::swarm::{self as swarm_view, PsFilters, PsRow};
-use flotilla_core::cluster::live::{self, Detail, LiveOptions};
-use flotilla_core::cluster::members;
+use flotilla_core::cluster::live::{self, Detail};
 
 pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
     let filters = PsFilters::parse(&a.filter)?;
@@ -13,14 +12,13 @@ pub async fn run(ctx: &Ctx, a: PsArgs) -> anyhow::Result<()> {
     if let Some(Format::Template { text, .. }) = &format {
         template::compile(text)?;
     }
-    let (swarm, members) = members::resolve(&ctx.store, a.select.swarm.as_deref()).await?;
-    let targets = live::targets(&ctx.store, members);
-    let opts = LiveOptions {
-        timeout: a.select.timeout,
-        detail: Detail::Summary,
-        cache: None,
-    };
-    let live = live::fetch(swarm, &targets, &opts).await;
+    let (live, _) = live::view(
+        &ctx.store,
+        a.select.swarm.as_deref(),
+        a.select.timeout,
+        Detail::Summary,
+    )
+    .await?;
     for v in &live.views {
         if let Some(e) = &v.error {
             ctx.printer

@@ -38,7 +38,7 @@ pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
             Err(e) => {
                 failed += 1;
                 ctx.printer.error(&e.to_string());
-                if let flotilla_core::ops::OpError::Provision { source, .. } = &e
+                if let flotilla_core::driver::handle::MachineError::Provision { source, .. } = &e
                     && let Some(h) = source.hint()
                 {
                     ctx.printer.hint(&h);

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use super::{Ctx, ExitStatus, Usage};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::cli::RunArgs;
 use crate::output::Printer;
 use crate::view::swarm as swarm_view;
@@ -62,7 +62,7 @@ pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
         &env_files,
         &lookup,
     )
-    .map_err(|e| anyhow::Error::new(Usage(e.to_string())))?;
+    .map_err(|e| anyhow::Error::new(UsageError(e.to_string())))?;
     let mode = if a.explain {
         Mode::Explain
     } else if a.dry_run {

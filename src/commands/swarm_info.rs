@@ -5,22 +5,20 @@ use super::Ctx;
 use crate::cli::SwarmInfoArgs;
 use crate::output::template::{self, Format};
 use crate::view::swarm as swarm_view;
-use flotilla_core::cluster::live::{self, Detail, LiveOptions};
-use flotilla_core::cluster::{members, pending};
+use flotilla_core::cluster::live::{self, Detail};
 
 pub async fn run(ctx: &Ctx, a: SwarmInfoArgs) -> anyhow::Result<()> {
     let format = a.format.as_deref().map(Format::parse);
     if let Some(Format::Template { text, .. }) = &format {
         template::compile(text)?;
     }
-    let (swarm, members) = members::resolve(&ctx.store, a.select.swarm.as_deref()).await?;
-    let targets = live::targets(&ctx.store, members);
-    let opts = LiveOptions {
-        timeout: a.select.timeout,
-        detail: Detail::Full,
-        cache: pending::ensure_swarm_dir(&ctx.store, &swarm.discovery),
-    };
-    let live = live::fetch(swarm, &targets, &opts).await;
+    let (live, _) = live::view(
+        &ctx.store,
+        a.select.swarm.as_deref(),
+        a.select.timeout,
+        Detail::Full,
+    )
+    .await?;
     match format {
         None => ctx.printer.data_raw(&swarm_view::info_text(&live)),
         Some(Format::Json) => {

@@ -411,33 +411,76 @@ fn parse_server_header(v: &str) -> Option<String> {
     (!version.is_empty()).then(|| version.to_string())
 }
 
-/// A full Engine API client (bollard) for an address, with mutual TLS from
-/// `files` for TCP engines.
-pub fn connect(
+/// The Engine API version flotilla speaks first: Docker 20.10's, which every
+/// engine since accepts. Older engines are negotiated down on the first error,
+/// so the common case costs no `/version` round trip.
+const API_VERSION: bollard::ClientVersion = bollard::ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+
+/// Why a member could not get a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Tls(#[from] ProbeError),
+    #[error(transparent)]
+    Bollard(#[from] bollard::errors::Error),
+}
+
+/// The one way flotilla builds an Engine API client (bollard). TCP engines get mutual TLS that trusts
+/// only the store's CA (never the system roots: an engine must prove it
+/// belongs to this store) over a pooled connection, so the requests of one
+/// command share one handshake. bollard's own `connect_with_ssl` reads the
+/// system trust store on every call and disables pooling, which cost more
+/// than the requests themselves.
+pub fn client(
     addr: &EngineAddr,
-    files: Option<&TlsFiles>,
+    tls: Option<&TlsFiles>,
     timeout: Duration,
-) -> Result<bollard::Docker, bollard::errors::Error> {
+) -> Result<bollard::Docker, ClientError> {
     let secs = timeout.as_secs().max(1);
-    match (addr, files) {
-        (EngineAddr::Unix(p), _) => bollard::Docker::connect_with_unix(
+    match (addr, tls) {
+        (EngineAddr::Unix(p), _) => Ok(bollard::Docker::connect_with_unix(
             &p.to_string_lossy(),
             secs,
-            bollard::API_DEFAULT_VERSION,
-        ),
-        (EngineAddr::Tcp { .. }, Some(f)) => bollard::Docker::connect_with_ssl(
+            &API_VERSION,
+        )?),
+        (EngineAddr::Tcp { host, port }, Some(files)) => {
+            let config = client_tls_config(files)?;
+            let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+            http.enforce_http(false);
+            http.set_nodelay(true);
+            http.set_connect_timeout(Some(timeout));
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config((*config).clone())
+                .https_only()
+                .enable_http1()
+                .wrap_connector(http);
+            let pool =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build(https);
+            let authority = if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            };
+            let transport = move |req: bollard::BollardRequest| {
+                let pool = pool.clone();
+                async move { Ok(pool.request(req).await?) }
+            };
+            Ok(bollard::Docker::connect_with_custom_transport(
+                transport,
+                Some(format!("https://{authority}")),
+                secs,
+                &API_VERSION,
+            )?)
+        }
+        (EngineAddr::Tcp { .. }, None) => Ok(bollard::Docker::connect_with_http(
             &addr.to_string(),
-            &f.key,
-            &f.cert,
-            &f.ca,
             secs,
-            bollard::API_DEFAULT_VERSION,
-        ),
-        (EngineAddr::Tcp { .. }, None) => bollard::Docker::connect_with_http(
-            &addr.to_string(),
-            secs,
-            bollard::API_DEFAULT_VERSION,
-        ),
+            &API_VERSION,
+        )?),
     }
 }
 

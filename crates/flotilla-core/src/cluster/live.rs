@@ -20,18 +20,11 @@ use futures_util::StreamExt;
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::members::{Member, Swarm};
+use crate::cluster::members::{self, ClusterError, Member, Swarm};
 use crate::cluster::state::{ClusterState, Container, DEFAULT_OVERCOMMIT, Image, Node, Port};
-use crate::engine::EngineAddr;
-use crate::store::Store;
-
-/// The Engine API version flotilla speaks first: Docker 20.10's, which every
-/// engine since accepts. Older engines are negotiated down on the first error,
-/// so the common case costs no `/version` round trip.
-const API_VERSION: bollard::ClientVersion = bollard::ClientVersion {
-    major_version: 1,
-    minor_version: 41,
-};
+use crate::cluster::swarm_dir::ensure_swarm_dir;
+use crate::engine::{self, ClientError, EngineAddr};
+use crate::store::{Durability, Store, replace_file};
 
 /// Inspections in flight per engine: a few connections amortise their
 /// handshakes over many containers without opening one per container.
@@ -73,14 +66,14 @@ pub struct InspectCache {
     pub containers: HashMap<String, Inspected>,
     /// Member name → engine facts.
     #[serde(default)]
-    pub nodes: HashMap<String, EngineSpec>,
+    pub nodes: HashMap<String, EngineFacts>,
 }
 
 /// What `/info` says about an engine, kept like inspected containers:
 /// labels, CPUs and memory change only when the daemon is reconfigured
 /// (upstream re-read them every 5 minutes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EngineSpec {
+pub struct EngineFacts {
     /// The address it was read from (a member that moved is asked again).
     pub addr: String,
     pub id: String,
@@ -123,9 +116,8 @@ impl InspectCache {
         let Ok(bytes) = serde_json::to_vec(self) else {
             return;
         };
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = replace_file(path, &bytes, 0o600, Durability::Ephemeral) {
+            tracing::debug!("cannot write {}: {e}", path.display());
         }
     }
 }
@@ -282,65 +274,9 @@ impl Live {
     }
 }
 
-/// Why a member could not get a client.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error(transparent)]
-    Tls(#[from] crate::engine::ProbeError),
-    #[error(transparent)]
-    Bollard(#[from] bollard::errors::Error),
-}
-
-/// A bollard client for a member. TCP engines get mutual TLS that trusts
-/// only the store's CA (never the system roots: an engine must prove it
-/// belongs to this store) over a pooled connection, so the requests of one
-/// command share one handshake. bollard's own `connect_with_ssl` reads the
-/// system trust store on every call and disables pooling, which cost more
-/// than the requests themselves.
+/// A client for a member: [`engine::client`] with the member's certificates.
 pub fn client(member: &Member, timeout: Duration) -> Result<Docker, ClientError> {
-    let secs = timeout.as_secs().max(1);
-    match (&member.addr, &member.tls) {
-        (EngineAddr::Unix(p), _) => Ok(Docker::connect_with_unix(
-            &p.to_string_lossy(),
-            secs,
-            &API_VERSION,
-        )?),
-        (EngineAddr::Tcp { host, port }, Some(files)) => {
-            let config = crate::engine::client_tls_config(files)?;
-            let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-            http.enforce_http(false);
-            http.set_nodelay(true);
-            http.set_connect_timeout(Some(timeout));
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config((*config).clone())
-                .https_only()
-                .enable_http1()
-                .wrap_connector(http);
-            let pool =
-                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                    .build(https);
-            let authority = if host.contains(':') {
-                format!("[{host}]:{port}")
-            } else {
-                format!("{host}:{port}")
-            };
-            let transport = move |req: bollard::BollardRequest| {
-                let pool = pool.clone();
-                async move { Ok(pool.request(req).await?) }
-            };
-            Ok(Docker::connect_with_custom_transport(
-                transport,
-                Some(format!("https://{authority}")),
-                secs,
-                &API_VERSION,
-            )?)
-        }
-        (EngineAddr::Tcp { .. }, None) => Ok(Docker::connect_with_http(
-            &member.addr.to_string(),
-            secs,
-            &API_VERSION,
-        )?),
-    }
+    engine::client(&member.addr, member.tls.as_ref(), timeout)
 }
 
 /// `2026-01-02T03:04:05Z`, without pulling in time's formatting machinery.
@@ -383,7 +319,7 @@ struct Fetched {
     /// Containers inspected by this fetch, for the cache.
     learned: Vec<(String, Inspected)>,
     /// The engine's `/info` facts when this fetch read them.
-    learned_spec: Option<EngineSpec>,
+    learned_spec: Option<EngineFacts>,
 }
 
 fn pending(target: &Target, error: String) -> Fetched {
@@ -629,7 +565,7 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
                     ),
                 );
             }
-            let spec = EngineSpec {
+            let spec = EngineFacts {
                 addr: shown.clone(),
                 id: info.id.clone().unwrap_or_default(),
                 cpus: cpus as f64,
@@ -794,6 +730,43 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
         learned,
         learned_spec,
     }
+}
+
+/// The one-off view of a swarm chosen by `selector` (`--swarm`): its members resolved from the
+/// store and its discovery backend, then every member fetched concurrently. What `info`, `ps`
+/// and the manager's calls read when no long-lived model answers them.
+pub async fn view(
+    store: &Store,
+    selector: Option<&str>,
+    timeout: Duration,
+    detail: Detail,
+) -> Result<(Live, Vec<Member>), ClusterError> {
+    let (swarm, members) = members::resolve(store, selector).await?;
+    let live = fetch_members(store, swarm, members.clone(), timeout, detail).await;
+    Ok((live, members))
+}
+
+/// The one-off view of members already resolved; full detail keeps inspected reservations in the
+/// swarm's directory between commands.
+pub async fn fetch_members(
+    store: &Store,
+    swarm: Swarm,
+    members: Vec<Member>,
+    timeout: Duration,
+    detail: Detail,
+) -> Live {
+    let cache = if detail == Detail::Full {
+        ensure_swarm_dir(store, &swarm.discovery)
+    } else {
+        None
+    };
+    let targets = targets(store, members);
+    let opts = LiveOptions {
+        timeout,
+        detail,
+        cache,
+    };
+    fetch(swarm, &targets, &opts).await
 }
 
 /// Queries every target concurrently and assembles the swarm's state.

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use crate::discovery;
 use crate::engine::EngineAddr;
-use crate::ops;
 use crate::store::{Machine, Store, StoreError, TlsFiles};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +143,7 @@ pub async fn resolve_with(
         .iter()
         .filter(|m| m.swarm().discovery == swarm.discovery)
     {
-        let Ok(loaded) = ops::with_driver(store, m.clone()) else {
+        let Ok(loaded) = crate::driver::handle::with_driver(store, m.clone()) else {
             continue;
         };
         let Ok(addr) = loaded.addr().await else {

@@ -7,4 +7,5 @@ pub mod live;
 pub mod members;
 pub mod pending;
 pub mod summary;
+pub mod swarm_dir;
 pub use flotilla_scheduler::state;

@@ -25,7 +25,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::state::{ClusterState, Container};
-use crate::store::{Store, create_private_dir_all, write_atomic};
+use crate::cluster::swarm_dir::{alive, swarm_dir};
+use crate::store::{
+    Durability, Store, create_private_dir_all, open_lock_file, replace_file, write_atomic,
+};
 
 /// The label holding a container's cluster-unique swarm ID.
 pub const LABEL_SWARM_ID: &str = "com.docker.swarm.id";
@@ -64,46 +67,11 @@ pub struct PendingEntry {
     pub expires_at: u64,
 }
 
-/// FNV-1a, 64 bits: a stable directory name for a discovery URL (std's
-/// hasher may change between releases; this one never does).
-fn fnv1a(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// `<store>/swarms/<hash>`: where a swarm's lock and pending entries live.
-pub fn swarm_dir(store: &Store, discovery: &str) -> PathBuf {
-    store
-        .root()
-        .join("swarms")
-        .join(format!("{:016x}", fnv1a(discovery)))
-}
-
-/// The swarm's directory, created if needed; `None` when it cannot be (a
-/// read-only store only loses the caches kept there).
-pub fn ensure_swarm_dir(store: &Store, discovery: &str) -> Option<PathBuf> {
-    let dir = swarm_dir(store, discovery);
-    create_private_dir_all(&dir).ok().map(|()| dir)
-}
-
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// Whether the process that wrote an entry still runs. Without `/proc`
-/// (not Linux) it is assumed alive and only the expiry applies.
-pub(crate) fn alive(pid: u32) -> bool {
-    if !Path::new("/proc/self").exists() {
-        return true;
-    }
-    Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The entries that still count at `now`.
@@ -137,35 +105,6 @@ pub fn apply(state: &mut ClusterState, entries: &[PendingEntry]) {
             node.containers.push(e.container.clone());
         }
     }
-}
-
-/// Temp file + rename, without the fsync of store records: pending entries
-/// are worth nothing after a crash (their process is gone), and two fsyncs
-/// per `run` cost more than the decision.
-fn write_ephemeral(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    drop(f);
-    std::fs::rename(&tmp, path)
-}
-
-fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
 }
 
 /// Held while deciding; released on drop (or by [`DecisionLock::release`]).
@@ -226,7 +165,7 @@ impl DecisionLock {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        write_ephemeral(&path, &bytes).map_err(|source| PendingError::Write { path, source })
+        ephemeral(&path, &bytes).map_err(|source| PendingError::Write { path, source })
     }
 
     /// The entries that count now.
@@ -274,6 +213,12 @@ impl DecisionLock {
 pub async fn remove(store: &Store, discovery: &str, swarm_id: &str) -> Result<(), PendingError> {
     let lock = DecisionLock::acquire(store, discovery).await?;
     lock.remove(swarm_id)
+}
+
+/// Pending entries are worth nothing after a crash (their process is gone), and two fsyncs
+/// per `run` would cost more than the decision.
+fn ephemeral(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace_file(path, bytes, 0o600, Durability::Ephemeral)
 }
 
 #[cfg(test)]
@@ -330,14 +275,6 @@ mod tests {
         assert_eq!(state.nodes[0].containers.len(), 1);
         assert_eq!(state.nodes[0].containers[0].name, "c-y");
         assert_eq!(state.nodes[1].containers.len(), 1);
-    }
-
-    #[test]
-    fn directory_name_is_stable() {
-        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
-        let s = Store::new("/tmp/x");
-        assert!(swarm_dir(&s, "token://abc").starts_with("/tmp/x/swarms"));
     }
 
     #[tokio::test]

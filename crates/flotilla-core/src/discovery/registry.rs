@@ -32,11 +32,11 @@ pub struct Cluster {
     #[serde(default)]
     pub saved_ms: u64,
     #[serde(default)]
-    pub members: BTreeMap<String, Member>,
+    pub members: BTreeMap<String, Registration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
+pub struct Registration {
     /// Seconds; `None` for a member that stays until deregistered (what
     /// `create --swarm` registers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,7 +51,7 @@ pub struct Full {
     pub token: String,
 }
 
-impl Member {
+impl Registration {
     fn live(&self, now: u64) -> bool {
         self.expires_ms.is_none_or(|e| e > now)
     }
@@ -74,7 +74,7 @@ impl Cluster {
     /// [`Cluster::after_restart`]).
     pub fn register(&mut self, addr: &Addr, ttl: Option<Duration>, now: u64) -> Result<bool, Full> {
         let ttl_s = ttl.map(|t| t.as_secs().max(1));
-        let m = Member {
+        let m = Registration {
             ttl_s,
             expires_ms: ttl_s.map(|s| now.saturating_add(s.saturating_mul(1000))),
         };

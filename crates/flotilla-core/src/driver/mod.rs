@@ -7,6 +7,7 @@
 
 pub mod docker;
 pub mod generic;
+pub mod handle;
 pub mod none;
 pub mod plugin;
 pub mod virtualbox;

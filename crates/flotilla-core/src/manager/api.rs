@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 
 use super::forward::forward;
 use super::{API_VERSION, Manager, error, json_response};
-use crate::cluster::live::{self, Detail, Live, LiveOptions};
+use crate::cluster::live::{self, Detail, Live};
 use crate::cluster::members::{self, Member};
-use crate::cluster::pending;
 use crate::cluster::summary::Summary;
 use crate::ops::run::{self, Mode, RunError, RunOptions, RunOutcome, RunProgress};
 use crate::ops::run_spec::Spec;
@@ -61,23 +60,10 @@ async fn members(m: &Manager) -> Result<(members::Swarm, Vec<Member>), Response<
 
 async fn fetch(m: &Manager, detail: Detail) -> Result<(Live, Vec<Member>), Response<Body>> {
     let (swarm, members) = members(m).await?;
-    Ok((fetch_members(m, swarm, &members, detail).await, members))
-}
-
-/// The live view of members already resolved.
-async fn fetch_members(
-    m: &Manager,
-    swarm: members::Swarm,
-    members: &[Member],
-    detail: Detail,
-) -> Live {
-    let targets = live::targets(&m.store, members.to_vec());
-    let opts = LiveOptions {
-        timeout: m.opts.timeout,
-        detail,
-        cache: pending::ensure_swarm_dir(&m.store, &swarm.discovery),
-    };
-    live::fetch(swarm, &targets, &opts).await
+    Ok((
+        live::fetch_members(&m.store, swarm, members.clone(), m.opts.timeout, detail).await,
+        members,
+    ))
 }
 
 pub(super) async fn info(m: &Manager) -> Response<Body> {
@@ -527,7 +513,14 @@ async fn owner(
     if let Some(member) = m.containers.lock().ok().and_then(|c| c.get(key).cloned()) {
         return Ok((member, None));
     }
-    let live = fetch_members(m, swarm.clone(), members, Detail::Summary).await;
+    let live = live::fetch_members(
+        &m.store,
+        swarm.clone(),
+        members.to_vec(),
+        m.opts.timeout,
+        Detail::Summary,
+    )
+    .await;
     let key = key.trim_start_matches('/');
     let (node_part, name_part) = key.split_once('/').unwrap_or(("", key));
     let mut by_id = Vec::new();
@@ -613,7 +606,9 @@ pub(super) async fn container_call(
         // The view the lookup fetched describes the node too; fetch one only after a cache hit.
         let live = match live {
             Some(l) => l,
-            None => fetch_members(m, swarm, &members, Detail::Summary).await,
+            None => {
+                live::fetch_members(&m.store, swarm, members, m.opts.timeout, Detail::Summary).await
+            }
         };
         return inspect(&live, member, req).await;
     }

@@ -35,6 +35,7 @@ use axum::http::{HeaderValue, Method, Response, StatusCode};
 
 use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
+use crate::cluster::swarm_dir::ManagerRecord;
 use crate::engine::EngineAddr;
 use crate::store::Store;
 use crate::tls_listener::TlsListener;
@@ -69,29 +70,6 @@ pub enum ManagerError {
     Serve(String),
 }
 
-/// Where a running manager can be reached from this machine, written to the swarm's directory
-/// while it runs, so `env --swarm` finds a manager that does not listen on the master's address
-/// (one started on a laptop for a swarm of local containers).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LocalRecord {
-    /// `tcp://IP:PORT`, with `127.0.0.1` for a manager listening on every interface.
-    pub url: String,
-    pub pid: u32,
-}
-
-fn record_path(store: &Store, discovery: &str) -> std::path::PathBuf {
-    crate::cluster::pending::swarm_dir(store, discovery).join("manager.json")
-}
-
-impl LocalRecord {
-    /// The record of a manager of this swarm that is still running, if any.
-    pub fn find(store: &Store, discovery: &str) -> Option<LocalRecord> {
-        let text = std::fs::read_to_string(record_path(store, discovery)).ok()?;
-        let r: LocalRecord = serde_json::from_str(&text).ok()?;
-        crate::cluster::pending::alive(r.pid).then_some(r)
-    }
-}
-
 /// What the handlers share.
 pub(crate) struct Manager {
     store: Store,
@@ -111,6 +89,48 @@ pub struct Bound {
     /// The swarm's discovery URL and master, for the startup line.
     pub swarm: members::Swarm,
     pub local: SocketAddr,
+    /// Where this manager is, in the swarm's directory from the moment it listens (a client
+    /// that sees the port open finds the record) until it stops.
+    record: Recorded,
+}
+
+/// A [`ManagerRecord`] that is removed when the manager stops, however it stops.
+struct Recorded {
+    record: ManagerRecord,
+    store: Store,
+    discovery: String,
+}
+
+impl Recorded {
+    fn write(store: &Store, discovery: &str, local: SocketAddr) -> Recorded {
+        let ip = if local.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            local.ip().to_string()
+        };
+        let record = ManagerRecord {
+            url: EngineAddr::Tcp {
+                host: ip,
+                port: local.port(),
+            }
+            .to_string(),
+            pid: std::process::id(),
+        };
+        if let Err(e) = record.write(store, discovery) {
+            tracing::warn!("cannot record the manager in the store: {e}");
+        }
+        Recorded {
+            record,
+            store: store.clone(),
+            discovery: discovery.to_string(),
+        }
+    }
+}
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        self.record.remove(&self.store, &self.discovery);
+    }
 }
 
 /// TLS for the manager: a certificate from the store's CA for `sans`, and client certificates
@@ -156,7 +176,9 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
         addr: opts.listen,
         message: e.to_string(),
     })?;
+    let record = Recorded::write(store, &swarm.discovery, local);
     Ok(Bound {
+        record,
         listener,
         tls,
         manager: Arc::new(Manager {
@@ -171,54 +193,33 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
 }
 
 impl Bound {
-    /// Serve until `shutdown` resolves. While serving, a [`LocalRecord`] in the swarm's
+    /// Serve until `shutdown` resolves. While serving, a [`ManagerRecord`] in the swarm's
     /// directory says where this manager is.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ManagerError> {
-        let store = self.manager.store.clone();
-        let path = record_path(&store, &self.swarm.discovery);
-        let ip = if self.local.ip().is_unspecified() {
-            "127.0.0.1".to_string()
-        } else {
-            self.local.ip().to_string()
-        };
-        let record = LocalRecord {
-            url: EngineAddr::Tcp {
-                host: ip,
-                port: self.local.port(),
-            }
-            .to_string(),
-            pid: std::process::id(),
-        };
-        if crate::cluster::pending::ensure_swarm_dir(&store, &self.swarm.discovery).is_some()
-            && let Ok(text) = serde_json::to_string(&record)
-            && let Err(e) = crate::store::write_atomic(&path, text.as_bytes(), 0o600)
-        {
-            tracing::warn!("cannot record the manager in {}: {e}", path.display());
-        }
-        let served = self.serve(shutdown).await;
-        // Only our own record goes (another manager may have started since).
-        if std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<LocalRecord>(&t).ok())
-            .is_some_and(|r| r == record)
-        {
-            let _ = std::fs::remove_file(&path);
-        }
+        let Bound {
+            listener,
+            tls,
+            manager,
+            record,
+            ..
+        } = self;
+        let served = Bound::serve(listener, tls, manager, shutdown).await;
+        drop(record);
         served
     }
 
     async fn serve(
-        self,
+        listener: tokio::net::TcpListener,
+        tls: Arc<rustls::ServerConfig>,
+        manager: Arc<Manager>,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ManagerError> {
-        let app = Router::new()
-            .fallback(dispatch)
-            .with_state(self.manager.clone());
-        let listener = TlsListener::spawn(self.listener, self.tls)
-            .map_err(|e| ManagerError::Serve(e.to_string()))?;
+        let app = Router::new().fallback(dispatch).with_state(manager);
+        let listener =
+            TlsListener::spawn(listener, tls).map_err(|e| ManagerError::Serve(e.to_string()))?;
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

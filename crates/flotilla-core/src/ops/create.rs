@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::certs;
 use crate::discovery::{self, DiscoveryError, DiscoveryUrl, membership};
-use crate::driver::{self, DriverError, DriverOptions};
+use crate::driver::{self, DriverError, DriverOptions, handle};
 use crate::store::machine::{EngineOptions, SwarmOptions};
 use crate::store::{self, Machine, Store, StoreError};
 
@@ -122,7 +122,7 @@ async fn create_engine(
         // exists, so a typo does not cost a VM.
         membership::preflight(&opts.swarm.discovery, &opts.discovery).await?;
     }
-    let ctx = super::driver_context(store, name);
+    let ctx = handle::context(store, name);
     let mut drv =
         driver::for_create(&opts.driver, &opts.driver_options, ctx).map_err(|source| {
             CreateError::Driver {
@@ -184,7 +184,7 @@ async fn create_engine(
         // An adopted engine is not changed; say whether it answers, but do
         // not fail: it may simply be down right now.
         progress.step(name, "Checking connection to Docker...");
-        if let Ok(loaded) = super::load(store, name)
+        if let Ok(loaded) = handle::load(store, name)
             && let Ok(addr) = loaded.addr().await
         {
             match loaded.probe(store, &addr, opts.check_timeout).await {
@@ -246,7 +246,7 @@ async fn join_swarm(
     progress: &dyn Progress,
 ) -> Result<(), String> {
     let s = &m.host_options.swarm_options;
-    let loaded = super::with_driver(store, m.clone()).map_err(|e| e.to_string())?;
+    let loaded = handle::with_driver(store, m.clone()).map_err(|e| e.to_string())?;
     let engine = match loaded.addr().await {
         Ok(crate::engine::EngineAddr::Tcp { host, port }) => Some((host, port)),
         Ok(crate::engine::EngineAddr::Unix(_)) => None,

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::OpError;
+use crate::cluster::swarm_dir::ManagerRecord;
+use crate::driver::handle::{self, MachineError};
 use crate::engine::EngineAddr;
 use crate::store::Store;
 
@@ -27,10 +28,10 @@ pub struct Connection {
 /// Resolves and checks the connection to a machine's engine (or its swarm
 /// manager with `swarm`), failing with the probe's error when the engine
 /// does not answer or the certificates do not fit.
-pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, OpError> {
-    let loaded = super::load(store, &opts.name)?;
+pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, MachineError> {
+    let loaded = handle::load(store, &opts.name)?;
     if let Some(e) = &loaded.machine.error {
-        return Err(OpError::Other {
+        return Err(MachineError::Other {
             machine: opts.name.clone(),
             message: format!("the machine is in error: {e}"),
         });
@@ -39,7 +40,7 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
     let mut addr = if opts.swarm {
         let s = loaded.machine.swarm();
         if !s.master {
-            return Err(OpError::Other {
+            return Err(MachineError::Other {
                 machine: opts.name.clone(),
                 message: "not a swarm master; --swarm is for swarm masters".into(),
             });
@@ -50,14 +51,19 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
     };
     if let Err(e) = loaded.probe(store, &addr, opts.timeout).await {
         // A manager running here rather than on the master (`flotilla manage` on a laptop).
-        let local = opts
-            .swarm
-            .then(|| crate::manager::LocalRecord::find(store, &loaded.machine.swarm().discovery))
-            .flatten()
-            .and_then(|r| r.url.parse::<EngineAddr>().ok());
-        if let Some(local) = local
-            && loaded.probe(store, &local, opts.timeout).await.is_ok()
-        {
+        let mut local = None;
+        if opts.swarm {
+            let discovery = &loaded.machine.swarm().discovery;
+            for r in ManagerRecord::running(store, discovery) {
+                if let Ok(a) = r.url.parse::<EngineAddr>()
+                    && loaded.probe(store, &a, opts.timeout).await.is_ok()
+                {
+                    local = Some(a);
+                    break;
+                }
+            }
+        }
+        if let Some(local) = local {
             addr = local;
         } else {
             if opts.swarm
@@ -66,7 +72,7 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
                     .await
                     .is_ok()
             {
-                return Err(OpError::Other {
+                return Err(MachineError::Other {
                     machine: opts.name.clone(),
                     message: format!(
                         "the swarm manager at {addr} does not answer, but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{OpError, ProvisionFailure};
+use super::ProvisionFailure;
 use crate::certs;
+use crate::driver::handle::{self, MachineError, MachineHandle};
 use crate::driver::{DriverError, State};
 use crate::provision::{self, ProvisionError};
 use crate::store::Store;
@@ -43,7 +44,7 @@ impl Action {
 #[derive(Debug)]
 pub struct Outcome {
     pub name: String,
-    pub result: Result<String, OpError>,
+    pub result: Result<String, MachineError>,
 }
 
 /// Progress lines: `(machine, message)`.
@@ -81,20 +82,20 @@ pub async fn run(
     out.into_iter().map(|(_, o)| o).collect()
 }
 
-fn wrap(name: &str) -> impl Fn(DriverError) -> OpError + '_ {
-    move |source| OpError::Driver {
+fn wrap(name: &str) -> impl Fn(DriverError) -> MachineError + '_ {
+    move |source| MachineError::Driver {
         machine: name.to_string(),
         source,
     }
 }
 
-fn from_provision(name: &str, e: ProvisionFailure) -> OpError {
+fn from_provision(name: &str, e: ProvisionFailure) -> MachineError {
     match e {
-        ProvisionFailure::Provision(source) => OpError::Provision {
+        ProvisionFailure::Provision(source) => MachineError::Provision {
             machine: name.to_string(),
             source,
         },
-        ProvisionFailure::Driver(source) => OpError::Driver {
+        ProvisionFailure::Driver(source) => MachineError::Driver {
             machine: name.to_string(),
             source,
         },
@@ -102,14 +103,14 @@ fn from_provision(name: &str, e: ProvisionFailure) -> OpError {
 }
 
 /// Waits until the engine answers over TLS with the machine's certificates.
-async fn wait_engine(store: &Store, loaded: &super::Loaded) -> Result<String, OpError> {
+async fn wait_engine(store: &Store, loaded: &MachineHandle) -> Result<String, MachineError> {
     let addr = loaded.addr().await?;
     let deadline = Instant::now() + WAIT;
     loop {
         match loaded.probe(store, &addr, Duration::from_secs(5)).await {
             Ok(v) => return Ok(v.version),
-            Err(OpError::Probe { source, .. }) if source.is_certificate_problem() => {
-                return Err(OpError::Other {
+            Err(MachineError::Probe { source, .. }) if source.is_certificate_problem() => {
+                return Err(MachineError::Other {
                     machine: loaded.machine.name.clone(),
                     message: format!(
                         "{source}\nhint: the address may have changed; run `flotilla regenerate-certs -f {}`",
@@ -128,8 +129,8 @@ async fn one(
     name: &str,
     action: Action,
     progress: &ProgressFn,
-) -> Result<String, OpError> {
-    let mut loaded = super::load(store, name)?;
+) -> Result<String, MachineError> {
+    let mut loaded = handle::load(store, name)?;
     let say = |msg: &str| progress(name, msg);
     let w = wrap(name);
     let msg = match action {
@@ -183,7 +184,7 @@ async fn one(
         }
         Action::Provision | Action::RegenerateCerts => {
             if !loaded.driver.provisions() {
-                return Err(OpError::Other {
+                return Err(MachineError::Other {
                     machine: name.to_string(),
                     message: format!(
                         "the {} driver adopts an engine as it is; there is nothing to provision",
@@ -223,7 +224,7 @@ async fn one(
             let addr = loaded.addr().await?;
             let r = super::connect_remote(&target, loaded.driver.boot_timeout())
                 .await
-                .map_err(|source| OpError::Provision {
+                .map_err(|source| MachineError::Provision {
                     machine: name.to_string(),
                     source: ProvisionError::Remote {
                         step: "connecting to the host",
@@ -240,7 +241,7 @@ async fn one(
             };
             let v = provision::upgrade(r.as_ref(), &req, &say).await;
             r.close().await;
-            let v = v.map_err(|source| OpError::Provision {
+            let v = v.map_err(|source| MachineError::Provision {
                 machine: name.to_string(),
                 source,
             })?;
@@ -255,8 +256,8 @@ async fn one(
 /// Replaces the store's client certificate and updates the copies in
 /// every machine directory that uses the store's CA. Engines trust the CA,
 /// not one client certificate, so they keep accepting the new one.
-pub fn rotate_client_certs(store: &Store) -> Result<Vec<String>, OpError> {
-    let c = certs::rotate_client(store).map_err(|e| OpError::Other {
+pub fn rotate_client_certs(store: &Store) -> Result<Vec<String>, MachineError> {
+    let c = certs::rotate_client(store).map_err(|e| MachineError::Other {
         machine: String::new(),
         message: e.to_string(),
     })?;
@@ -265,7 +266,7 @@ pub fn rotate_client_certs(store: &Store) -> Result<Vec<String>, OpError> {
     for name in store.list_names()? {
         let dir = store.machine_dir(&name);
         if std::fs::read(dir.join("ca.pem")).unwrap_or_default() == ca {
-            certs::install_client_copies(store, &dir).map_err(|e| OpError::Other {
+            certs::install_client_copies(store, &dir).map_err(|e| MachineError::Other {
                 machine: name.clone(),
                 message: e.to_string(),
             })?;

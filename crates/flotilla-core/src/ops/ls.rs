@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::filter::{Filters, Subject};
+use crate::driver::handle::{self, MachineError};
 use crate::driver::{DriverError, State};
 use crate::store::machine::{EngineOptions, SwarmOptions};
 use crate::store::{Machine, Store, StoreError};
@@ -288,7 +289,7 @@ async fn query(
         row.error = e.replace('\n', " ");
         return row;
     }
-    let loaded = match super::with_driver(store, m.clone()) {
+    let loaded = match handle::with_driver(store, m.clone()) {
         Ok(l) => l,
         Err(e) => {
             row.state = State::Error;
@@ -325,7 +326,7 @@ async fn query(
                 Ok(v) => row.docker_version = format!("v{}", v.version),
                 // The engine did not answer within the budget: the same
                 // verdict as the outer timeout, whichever fires first.
-                Err(super::OpError::Probe {
+                Err(MachineError::Probe {
                     source: crate::engine::ProbeError::Timeout { .. },
                     ..
                 }) => {
@@ -335,7 +336,7 @@ async fn query(
                     row.docker_version = String::new();
                     row.response_time = "timeout".into();
                 }
-                Err(super::OpError::Probe { source, .. }) => {
+                Err(MachineError::Probe { source, .. }) => {
                     row.error = format!("Unable to query docker version: {source}")
                 }
                 Err(e) => row.error = format!("Unable to query docker version: {e}"),

@@ -1,12 +1,12 @@
 //! `rm`: remove what a driver created, then the local record.
 
-use super::OpError;
+use crate::driver::handle::{self, MachineError, MachineHandle};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug)]
 pub struct RmOutcome {
     pub name: String,
-    pub result: Result<(), OpError>,
+    pub result: Result<(), MachineError>,
     /// Set when only the local record could be removed.
     pub warning: Option<String>,
 }
@@ -46,7 +46,7 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
     let mut warning = None;
     let result = async {
         if !store.exists(name) {
-            return Err(OpError::Store(StoreError::NotFound(name.to_string())));
+            return Err(MachineError::Store(StoreError::NotFound(name.to_string())));
         }
         // Leave the swarm first, so nothing is scheduled onto a machine
         // that is going away.
@@ -59,7 +59,7 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
                 ));
             }
             Err(e) => {
-                return Err(OpError::Other {
+                return Err(MachineError::Other {
                     machine: name.to_string(),
                     message: format!(
                         "cannot leave the swarm: {e} (rm --force removes the machine anyway)"
@@ -67,7 +67,7 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
                 });
             }
         }
-        match super::load(store, name) {
+        match handle::load(store, name) {
             Ok(mut loaded) => {
                 if cleanup
                     && loaded.driver.name() == "generic"
@@ -79,7 +79,7 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
                     warning = Some(format!("{e}; removed the local record only (--force)"));
                 }
                 if let Err(source) = loaded.driver.remove().await {
-                    let e = OpError::Driver {
+                    let e = MachineError::Driver {
                         machine: name.to_string(),
                         source,
                     };
@@ -107,17 +107,17 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
     }
 }
 
-async fn clean_host(loaded: &super::Loaded) -> Result<(), OpError> {
+async fn clean_host(loaded: &MachineHandle) -> Result<(), MachineError> {
     let name = &loaded.machine.name;
     let target = loaded
         .driver
         .remote()
         .await
-        .map_err(|source| OpError::Driver {
+        .map_err(|source| MachineError::Driver {
             machine: name.clone(),
             source,
         })?;
-    let wrap = |source| OpError::Provision {
+    let wrap = |source| MachineError::Provision {
         machine: name.clone(),
         source,
     };

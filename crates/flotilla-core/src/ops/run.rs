@@ -17,7 +17,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use rand::RngCore;
 
-use crate::cluster::live::{self, Detail, Live, LiveOptions};
+use crate::cluster::live::{self, Detail, Live};
 use crate::cluster::members::{self, ClusterError};
 use crate::cluster::pending::{self, DecisionLock, LABEL_SWARM_ID, PendingError};
 use crate::cluster::state::ClusterState;
@@ -148,20 +148,6 @@ fn decide(state: &ClusterState, prepared: &Prepared, opts: &Options) -> Result<D
     Ok(scheduler::schedule_prepared(state, prepared, opts)?)
 }
 
-async fn fetch(
-    store: &Store,
-    swarm: &members::Swarm,
-    targets: &[live::Target],
-    opts: &RunOptions,
-) -> Live {
-    let lo = LiveOptions {
-        timeout: opts.timeout,
-        detail: Detail::Full,
-        cache: pending::ensure_swarm_dir(store, &swarm.discovery),
-    };
-    live::fetch(swarm.clone(), targets, &lo).await
-}
-
 /// Runs a container on the swarm (or only decides, for the dry modes).
 pub async fn run(
     store: &Store,
@@ -183,9 +169,15 @@ pub async fn run(
     let swarm_id = prepared.labels.get(LABEL_SWARM_ID).cloned().unwrap_or(id);
 
     let (swarm, members) = members::resolve(store, opts.selector.as_deref()).await?;
-    let targets = live::targets(store, members);
     if opts.mode != Mode::Create {
-        let mut live = fetch(store, &swarm, &targets, opts).await;
+        let mut live = live::fetch_members(
+            store,
+            swarm.clone(),
+            members.clone(),
+            opts.timeout,
+            Detail::Full,
+        )
+        .await;
         // A snapshot is enough to answer "where would it go": the lock is
         // held only to read the entries.
         let lock = DecisionLock::acquire(store, &live.swarm.discovery).await?;
@@ -228,7 +220,14 @@ pub async fn run(
     );
     let lock = DecisionLock::acquire(store, &swarm.discovery).await?;
     tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "locked");
-    let mut live = fetch(store, &swarm, &targets, opts).await;
+    let mut live = live::fetch_members(
+        store,
+        swarm.clone(),
+        members.clone(),
+        opts.timeout,
+        Detail::Full,
+    )
+    .await;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "fetched the state"

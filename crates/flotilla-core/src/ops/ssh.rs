@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::OpError;
 use crate::driver::State;
+use crate::driver::handle::{self, MachineError};
 use crate::remote::{RemoteTarget, SshTarget, sh_quote};
 use crate::store::Store;
 
@@ -18,10 +18,10 @@ pub struct Invocation {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn running_target(store: &Store, name: &str) -> Result<RemoteTarget, OpError> {
-    let loaded = super::load(store, name)?;
+async fn running_target(store: &Store, name: &str) -> Result<RemoteTarget, MachineError> {
+    let loaded = handle::load(store, name)?;
     if loaded.state().await? != State::Running {
-        return Err(OpError::Other {
+        return Err(MachineError::Other {
             machine: name.to_string(),
             message: "cannot connect: the machine is not running".into(),
         });
@@ -30,7 +30,7 @@ async fn running_target(store: &Store, name: &str) -> Result<RemoteTarget, OpErr
         .driver
         .remote()
         .await
-        .map_err(|source| OpError::Driver {
+        .map_err(|source| MachineError::Driver {
             machine: name.to_string(),
             source,
         })
@@ -86,7 +86,7 @@ pub async fn ssh(
     name: &str,
     cmd: &[String],
     tty: bool,
-) -> Result<Invocation, OpError> {
+) -> Result<Invocation, MachineError> {
     let target = running_target(store, name).await?;
     Ok(ssh_invocation(&target, cmd, tty))
 }
@@ -275,7 +275,7 @@ pub async fn scp(
     src: &str,
     dst: &str,
     opts: ScpOptions,
-) -> Result<Invocation, OpError> {
+) -> Result<Invocation, MachineError> {
     let (src, dst) = (parse_location(src), parse_location(dst));
     let mut targets = vec![];
     for loc in [&src, &dst] {
@@ -285,7 +285,7 @@ pub async fn scp(
         });
     }
     scp_invocation(&src, targets[0].as_ref(), &dst, targets[1].as_ref(), opts).map_err(|message| {
-        OpError::Other {
+        MachineError::Other {
             machine: src.machine.or(dst.machine).unwrap_or_default(),
             message,
         }

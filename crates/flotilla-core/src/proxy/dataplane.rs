@@ -57,7 +57,7 @@ fn docker_err(context: impl Into<String>) -> impl FnOnce(bollard::errors::Error)
 #[derive(Debug)]
 pub enum DataPlane {
     Local(Local),
-    Node(Node),
+    Node(NginxContainer),
 }
 
 impl DataPlane {
@@ -244,7 +244,7 @@ impl Local {
 
 /// nginx as a container on a node.
 #[derive(Debug)]
-pub struct Node {
+pub struct NginxContainer {
     pub machine: String,
     pub container: String,
     docker: Docker,
@@ -284,11 +284,11 @@ fn node_render_options() -> RenderOptions {
     r
 }
 
-impl Node {
+impl NginxContainer {
     /// Finds (adopts) or creates the data plane container on `docker` and makes sure it runs.
-    pub async fn setup(docker: Docker, o: &NodeOptions) -> Result<Node, DataPlaneError> {
+    pub async fn setup(docker: Docker, o: &NodeOptions) -> Result<NginxContainer, DataPlaneError> {
         let render = node_render_options();
-        let mut node = Node {
+        let mut node = NginxContainer {
             machine: o.machine.clone(),
             container: o.name.clone(),
             docker,

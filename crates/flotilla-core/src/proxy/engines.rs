@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::engine::EngineAddr;
 use crate::store::{Store, TlsFiles};
 
-use super::watch::EngineSpec;
+use super::watch::WatchTarget;
 
 /// An engine to watch: a swarm member (or a machine, or `--docker-host`).
 pub use crate::cluster::members::Member;
@@ -14,7 +14,7 @@ pub use crate::cluster::members::Member;
 #[derive(Debug, thiserror::Error)]
 pub enum EnginesError {
     #[error(transparent)]
-    Op(#[from] crate::ops::OpError),
+    Op(#[from] crate::driver::handle::MachineError),
     #[error(transparent)]
     Addr(#[from] crate::engine::AddrError),
     #[error("cannot resolve {host}: {message}")]
@@ -25,12 +25,12 @@ pub enum EnginesError {
 pub async fn machines(store: &Store, names: &[String]) -> Result<Vec<Member>, EnginesError> {
     let mut out = Vec::new();
     for name in names {
-        let loaded = crate::ops::load(store, name)?;
+        let loaded = crate::driver::handle::load(store, name)?;
         let addr = loaded.addr().await?;
         let tls = matches!(addr, EngineAddr::Tcp { .. })
             .then(|| loaded.machine.tls_files(store.root()))
             .transpose()
-            .map_err(|e| crate::ops::OpError::Store(e.into()))?;
+            .map_err(|e| crate::driver::handle::MachineError::Store(e.into()))?;
         out.push(Member {
             name: name.clone(),
             addr,
@@ -108,7 +108,7 @@ pub enum Placement {
 pub async fn specs(
     members: &[Member],
     placement: &Placement,
-) -> Result<Vec<EngineSpec>, EnginesError> {
+) -> Result<Vec<WatchTarget>, EnginesError> {
     let mut out = Vec::new();
     for m in members {
         let mut ip = host_ip(&m.addr).await?;
@@ -126,7 +126,7 @@ pub async fn specs(
                 (m.name == *node, (m.name == *node).then(|| network.clone()))
             }
         };
-        out.push(EngineSpec {
+        out.push(WatchTarget {
             name: m.name.clone(),
             addr: m.addr.clone(),
             tls: m.tls.clone(),

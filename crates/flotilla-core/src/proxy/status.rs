@@ -116,7 +116,7 @@ impl Status {
     pub fn liveness(&self) -> Liveness {
         if self.stopped {
             Liveness::Stopped
-        } else if crate::cluster::pending::alive(self.pid) {
+        } else if crate::cluster::swarm_dir::alive(self.pid) {
             Liveness::Running
         } else {
             Liveness::Dead

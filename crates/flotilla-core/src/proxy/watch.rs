@@ -89,7 +89,7 @@ impl FromStr for Wait {
 
 /// One engine to watch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineSpec {
+pub struct WatchTarget {
     pub name: String,
     pub addr: EngineAddr,
     pub tls: Option<TlsFiles>,
@@ -105,7 +105,7 @@ pub struct EngineSpec {
 /// Everything the watcher needs.
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
-    pub engines: Vec<EngineSpec>,
+    pub engines: Vec<WatchTarget>,
     pub wait: Wait,
     pub resync: Duration,
     pub timeout: Duration,
@@ -209,7 +209,7 @@ fn parse_rfc3339(s: &str) -> Option<f64> {
 
 struct EngineTask {
     idx: usize,
-    spec: EngineSpec,
+    spec: WatchTarget,
     timeout: Duration,
     resync_every: Duration,
     tx: mpsc::UnboundedSender<Update>,
@@ -285,8 +285,8 @@ impl EngineTask {
 
     /// One connection: returns Ok only on shutdown.
     async fn session(&mut self) -> Result<(), SessionError> {
-        let docker = engine::connect(&self.spec.addr, self.spec.tls.as_ref(), self.timeout)
-            .map_err(derr("cannot connect"))?;
+        let docker = engine::client(&self.spec.addr, self.spec.tls.as_ref(), self.timeout)
+            .map_err(|e| SessionError::Docker(format!("cannot connect: {e}")))?;
         let info = self
             .with_timeout("cannot reach the engine", docker.info())
             .await?;

@@ -31,7 +31,7 @@ pub fn connect_docker_host(host: &str, timeout: Duration) -> Result<Docker, Stri
                 key: p.join("key.pem"),
             }
         });
-    engine::connect(&addr, files.as_ref(), timeout).map_err(|e| e.to_string())
+    engine::client(&addr, files.as_ref(), timeout).map_err(|e| e.to_string())
 }
 
 pub struct ExecRemote {

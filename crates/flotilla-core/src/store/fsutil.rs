@@ -6,20 +6,45 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+/// Whether a replaced file must survive a crash of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the data and the rename: records, keys, certificates.
+    Durable,
+    /// Rename only: caches and entries that mean nothing after a crash (their process is gone),
+    /// where an fsync would cost more than the work they save.
+    Ephemeral,
+}
+
 /// Writes `bytes` to `path` through a temp file in the same directory, fsync
 /// and rename, with `mode` set before any byte is written (keys never exist
 /// world-readable, even briefly).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    replace_file(path, bytes, mode, Durability::Durable)
+}
+
+/// Replaces `path` whole: readers see the old or the new content, never a mix, whatever the
+/// number of concurrent writers (each has its own temp file; the last rename wins).
+pub fn replace_file(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    durability: Durability,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if durability == Durability::Durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable.
-    if let Ok(d) = File::open(dir) {
+    if durability == Durability::Durable
+        && let Ok(d) = File::open(dir)
+    {
+        // Make the rename itself durable.
         let _ = d.sync_all();
     }
     Ok(())

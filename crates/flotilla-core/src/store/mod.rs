@@ -12,7 +12,9 @@
 mod fsutil;
 pub mod machine;
 
-pub use fsutil::{copy_with_mode, create_private_dir_all, write_atomic};
+pub use fsutil::{
+    Durability, copy_with_mode, create_private_dir_all, open_lock_file, replace_file, write_atomic,
+};
 pub use machine::{Machine, PathOutsideStore, TlsFiles};
 
 use std::fs::File;

@@ -6,13 +6,13 @@ use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::{ActiveArgs, InspectArgs, NameArg, NamesArgs, VersionArgs};
 use crate::output::template;
 use flotilla_core::driver::State;
+use flotilla_core::driver::handle::{self, MachineError};
 use flotilla_core::ops::filter::Filters;
 use flotilla_core::ops::ls::{self, LsOptions};
-use flotilla_core::ops::{self, OpError};
 
-fn no_default(e: OpError) -> anyhow::Error {
+fn no_default(e: MachineError) -> anyhow::Error {
     match e {
-        OpError::NoDefault => hinted(e, "name a machine; `flotilla ls` lists them"),
+        MachineError::NoDefault => hinted(e, "name a machine; `flotilla ls` lists them"),
         e => e.into(),
     }
 }
@@ -55,7 +55,7 @@ fn inspect_view(
 }
 
 pub async fn inspect(ctx: &Ctx, a: InspectArgs) -> anyhow::Result<()> {
-    let name = ops::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
+    let name = handle::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
     let m = ctx.store.load(&name)?;
     let view = inspect_view(&ctx.store, &m);
     match a.format {
@@ -75,12 +75,12 @@ pub async fn inspect(ctx: &Ctx, a: InspectArgs) -> anyhow::Result<()> {
 }
 
 pub async fn ip(ctx: &Ctx, a: NamesArgs) -> anyhow::Result<()> {
-    let names = ops::resolve_names(&ctx.store, &a.names).map_err(no_default)?;
+    let names = handle::resolve_names(&ctx.store, &a.names).map_err(no_default)?;
     let store = ctx.store.clone();
     let results = futures_util::future::join_all(names.iter().map(|n| {
         let store = store.clone();
         async move {
-            let loaded = ops::load(&store, n)?;
+            let loaded = handle::load(&store, n)?;
             loaded.ip().await
         }
     }))
@@ -102,8 +102,8 @@ pub async fn ip(ctx: &Ctx, a: NamesArgs) -> anyhow::Result<()> {
 }
 
 pub async fn status(ctx: &Ctx, a: NameArg) -> anyhow::Result<()> {
-    let name = ops::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
-    let loaded = ops::load(&ctx.store, &name)?;
+    let name = handle::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
+    let loaded = handle::load(&ctx.store, &name)?;
     if loaded.machine.error.is_some() {
         ctx.printer.data(State::Error.as_str());
         return Ok(());
@@ -114,8 +114,8 @@ pub async fn status(ctx: &Ctx, a: NameArg) -> anyhow::Result<()> {
 }
 
 pub async fn url(ctx: &Ctx, a: NameArg) -> anyhow::Result<()> {
-    let name = ops::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
-    let loaded = ops::load(&ctx.store, &name)?;
+    let name = handle::resolve_name(&ctx.store, a.name.as_deref()).map_err(no_default)?;
+    let loaded = handle::load(&ctx.store, &name)?;
     ctx.printer.data(&loaded.url().await?);
     Ok(())
 }
@@ -126,7 +126,7 @@ pub async fn version(ctx: &Ctx, a: VersionArgs) -> anyhow::Result<()> {
             .data(&format!("flotilla version {}", env!("CARGO_PKG_VERSION")));
         return Ok(());
     };
-    let loaded = ops::load(&ctx.store, &name)?;
+    let loaded = handle::load(&ctx.store, &name)?;
     let addr = loaded.addr().await?;
     let v = loaded.probe(&ctx.store, &addr, a.timeout).await?;
     ctx.printer.data(&v.version);
