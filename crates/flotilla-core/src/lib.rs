@@ -1,23 +1,20 @@
-//! flotilla: Docker hosts, discovery, placement and a proxy across engines,
-//! in one binary.
+//! flotilla's library core: Docker hosts, discovery, placement and a proxy across engines.
 //!
-//! The architecture in a page (see `design.md` in the project's shared docs):
+//! The layers, what each owns and how data flows through `create`, `run`, the manager and the
+//! proxy are in `docs/ARCHITECTURE.md` (a test, `tests/layers.rs`, keeps the layers honest).
+//! In short, lowest first:
 //!
-//! - [`cli`] holds the clap types only; [`commands`] turns them into options
-//!   and calls one operation in [`ops`], then prints through [`output`].
-//! - [`store`] keeps machine records (`config.json`, paths relative to the
-//!   store) and [`certs`] the CA, client and server certificates.
-//! - [`driver`] is how machines come to exist (`none` adopts an engine);
-//!   [`engine`] reaches engines over mutual TLS.
-//! - [`discovery`] keeps a cluster's engine addresses: cluster tokens (in
-//!   the store or on the self-hosted token service), files, node lists, etcd.
-//! - [`cluster`] is the live view of a swarm's engines; [`manager`] serves the
-//!   Docker Engine API over it (create through the [`scheduler`], the rest
-//!   relayed to the engine that holds the container), behind a
-//!   [`tls_listener`].
-//! - Pure decisions (env rendering in [`shellenv`], `ls` filters in
-//!   [`ops::filter`], placement in [`scheduler`], routes and nginx config in
-//!   [`proxy`]) are separate from I/O and tested exhaustively.
+//! - [`store`], [`duration`], [`tls_listener`]: records, the duration grammar, TLS accept;
+//! - [`engine`], [`certs`]: reaching engines (the one client builder), the store's CA;
+//! - [`remote`], [`provision`]: running commands on hosts, configuring their engines;
+//! - [`driver`] (and the machine handle), [`discovery`]: how machines and swarm members exist;
+//! - [`cluster`]: a swarm's members, live view and decisions in progress;
+//! - [`ops`]: one operation per command;
+//! - [`manager`], [`proxy`]: the long-running services.
+//!
+//! Placement ([`scheduler`]), env rendering ([`shellenv`]) and the proxy's routes and nginx
+//! configuration (`proxy::{routes, nginx}`) are pure crates re-exported here. Nothing in this
+//! crate parses a command line or touches a terminal: that is the `flotilla` binary's.
 
 pub mod certs;
 pub mod cluster;
