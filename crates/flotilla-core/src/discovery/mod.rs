@@ -18,6 +18,7 @@
 
 pub mod addr;
 pub mod agent;
+pub mod election;
 pub mod embedded;
 pub mod etcd;
 pub mod file;
