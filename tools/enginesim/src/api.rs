@@ -240,6 +240,19 @@ fn result(r: Result<Value, ApiError>, ok: u16) -> Response<Body> {
     }
 }
 
+/// A JSON body already serialised.
+fn bytes_result(r: Result<Vec<u8>, ApiError>) -> Response<Body> {
+    match r {
+        Ok(b) => {
+            let mut resp = Response::new(full(b));
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
 fn unchanged_or_done(r: Result<Outcome, ApiError>) -> Response<Body> {
     match r {
         Ok(Outcome::Done) => status_only(StatusCode::NO_CONTENT),
@@ -275,10 +288,13 @@ async fn answer(
         }
         Route::Version => json_response(200, &render::version()),
         Route::Info => json_response(200, &render::info(&engine.lock(), now)),
-        Route::List => result(list::list(&engine.lock(), &q, now), 200),
+        Route::List => bytes_result(list::list(&engine.lock(), &q, now)),
         Route::Inspect(id) => {
             let g = engine.lock();
-            result(g.find(&id).map(|c| render::inspect(&g, c)), 200)
+            bytes_result(g.find(&id).and_then(|c| {
+                serde_json::to_vec(&render::inspect(&g, c))
+                    .map_err(|e| ApiError::new(500, e.to_string()))
+            }))
         }
         Route::Create => create(engine, req, &q, now).await,
         Route::Start(id) => unchanged_or_done(engine.change(|s| s.start(&id, now))),

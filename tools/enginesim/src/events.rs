@@ -136,10 +136,20 @@ pub struct EventLog {
     events: VecDeque<Arc<Event>>,
     /// The number the next event gets.
     next: u64,
+    muted: bool,
 }
 
 impl EventLog {
+    /// While muted, events are dropped (seeding an engine's inventory publishes nothing, and
+    /// keeps no garbage that would stay in the allocator's pages).
+    pub fn mute(&mut self, on: bool) {
+        self.muted = on;
+    }
+
     pub fn push(&mut self, e: Event) {
+        if self.muted {
+            return;
+        }
         if self.events.len() == LOG_LIMIT {
             self.events.pop_front();
         }

@@ -2,7 +2,6 @@
 //! `filters` it accepts (`daemon/list.go`), newest first.
 
 use regex::Regex;
-use serde_json::Value;
 
 use crate::filters::{Filters, Query};
 use crate::model::{ApiError, Container, EngineState, PortSpec};
@@ -57,12 +56,14 @@ fn port_filter(f: &Filters, key: &str) -> Result<Vec<PortSpec>, ApiError> {
         .collect()
 }
 
-pub fn list(e: &EngineState, q: &Query, now: i64) -> Result<Value, ApiError> {
+/// The answer's JSON, serialised straight from the model.
+pub fn list(e: &EngineState, q: &Query, now: i64) -> Result<Vec<u8>, ApiError> {
     let f = Filters::parse(q.get("filters")).map_err(|m| ApiError::new(400, m))?;
     if let Some(k) = f.keys().find(|k| !ACCEPTED.contains(k)) {
         return Err(invalid(k, None));
     }
     let mut all = q.flag("all");
+    let size = q.flag("size");
     let limit: i64 = match q.get("limit").filter(|l| !l.is_empty()) {
         Some(l) => l
             .parse()
@@ -142,21 +143,23 @@ pub fn list(e: &EngineState, q: &Query, now: i64) -> Result<Value, ApiError> {
             && f.get("isolation").iter().all(|i| i == "default")
             && !f.contains("volume")
     };
-    let mut out: Vec<Value> = e
+    let mut out: Vec<render::ListEntry<'_>> = e
         .containers()
         .into_iter()
         .filter(|c| keep(c))
-        .map(|c| render::list_entry(e, c, now))
+        .map(|c| render::list_entry(e, c, now, size))
         .collect();
     if limit > 0 {
         out.truncate(limit as usize);
     }
-    Ok(Value::Array(out))
+    serde_json::to_vec(&out).map_err(|err| ApiError::new(500, err.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+
+    use serde_json::Value;
 
     use super::*;
     use crate::model::{Facts, Image, Spec};
@@ -200,8 +203,12 @@ mod tests {
             .collect()
     }
 
+    fn parsed(e: &EngineState, q: &str) -> Result<Value, ApiError> {
+        list(e, &Query::of(Some(q)), 100).map(|b| serde_json::from_slice(&b).unwrap())
+    }
+
     fn run(e: &EngineState, q: &str) -> Result<Vec<String>, ApiError> {
-        list(e, &Query::of(Some(q)), 100).map(|v| names(&v))
+        parsed(e, q).map(|v| names(&v))
     }
 
     fn filters(f: &str) -> String {
@@ -258,14 +265,14 @@ mod tests {
     #[test]
     fn entries_have_dockerds_shape() {
         let e = engine();
-        let v = list(&e, &Query::of(Some("all=1")), 100).unwrap();
+        let v = parsed(&e, "all=1").unwrap();
         let web1 = &v[2];
         assert_eq!(web1["State"], "running");
         assert_eq!(
             web1["Status"],
             "Less than a second".replace("Less", "Up Less")
         );
-        assert_eq!(web1["Command"], "nginx -g daemon off;");
+        assert_eq!(web1["Command"], "nginx -g 'daemon off;'");
         assert_eq!(web1["Ports"].as_array().unwrap().len(), 2);
         assert_eq!(web1["Ports"][0]["IP"], "0.0.0.0");
         assert_eq!(web1["Ports"][1]["IP"], "::");

@@ -2,6 +2,11 @@
 //! names, nesting and null-versus-empty follow a real dockerd's answers (compared on the
 //! testbed); values that describe a real host (paths, kernel) are plausible constants.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{Container, EngineState, Image, Published, Status};
@@ -146,12 +151,23 @@ pub fn info(e: &EngineState, now: i64) -> Value {
     })
 }
 
+/// The list's `Command`: dockerd quotes arguments that hold a space.
 fn command(c: &Container) -> String {
     if c.args.is_empty() {
-        c.path.clone()
-    } else {
-        format!("{} {}", c.path, c.args.join(" "))
+        return c.path.clone();
     }
+    let args: Vec<String> = c
+        .args
+        .iter()
+        .map(|a| {
+            if a.contains(' ') {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    format!("{} {}", c.path, args.join(" "))
 }
 
 /// The list's `Status` column text.
@@ -167,38 +183,60 @@ fn status_text(c: &Container, now: i64) -> String {
     }
 }
 
-fn endpoint(e: &EngineState, c: &Container) -> Value {
-    let (network_id, gateway, ip, prefix, mac) = match c.ip {
-        Some(ip) => (
-            e.bridge().id.clone(),
-            "172.17.0.1".to_string(),
-            ip_text(ip),
-            16,
-            mac_text(ip),
-        ),
-        None => (
-            String::new(),
-            String::new(),
-            String::new(),
-            0,
-            String::new(),
-        ),
-    };
-    json!({
-        "IPAMConfig": null,
-        "Links": null,
-        "Aliases": null,
-        "NetworkID": network_id,
-        "EndpointID": c.endpoint_id,
-        "Gateway": gateway,
-        "IPAddress": ip,
-        "IPPrefixLen": prefix,
-        "IPv6Gateway": "",
-        "GlobalIPv6Address": "",
-        "GlobalIPv6PrefixLen": 0,
-        "MacAddress": mac,
-        "DriverOpts": null
-    })
+// Containers are serialised from typed views (no intermediate JSON tree): the list and
+// inspect answers are what a manager asks 30,000 times when it starts, and the simulator must
+// cost next to nothing beside it.
+
+/// `null` in the output.
+type Null = Option<()>;
+
+#[derive(Serialize)]
+struct Endpoint<'a> {
+    #[serde(rename = "IPAMConfig")]
+    ipam_config: Null,
+    #[serde(rename = "Links")]
+    links: Null,
+    #[serde(rename = "Aliases")]
+    aliases: Null,
+    #[serde(rename = "NetworkID")]
+    network_id: &'a str,
+    #[serde(rename = "EndpointID")]
+    endpoint_id: &'a str,
+    #[serde(rename = "Gateway")]
+    gateway: &'a str,
+    #[serde(rename = "IPAddress")]
+    ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    ip_prefix_len: u8,
+    #[serde(rename = "IPv6Gateway")]
+    ipv6_gateway: &'a str,
+    #[serde(rename = "GlobalIPv6Address")]
+    global_ipv6_address: &'a str,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    global_ipv6_prefix_len: u8,
+    #[serde(rename = "MacAddress")]
+    mac_address: String,
+    #[serde(rename = "DriverOpts")]
+    driver_opts: Null,
+}
+
+fn endpoint<'a>(e: &'a EngineState, c: &'a Container) -> Endpoint<'a> {
+    let on = c.ip.is_some();
+    Endpoint {
+        ipam_config: None,
+        links: None,
+        aliases: None,
+        network_id: if on { &e.bridge().id } else { "" },
+        endpoint_id: &c.endpoint_id,
+        gateway: if on { "172.17.0.1" } else { "" },
+        ip_address: c.ip.map(ip_text).unwrap_or_default(),
+        ip_prefix_len: if on { 16 } else { 0 },
+        ipv6_gateway: "",
+        global_ipv6_address: "",
+        global_ipv6_prefix_len: 0,
+        mac_address: c.ip.map(mac_text).unwrap_or_default(),
+        driver_opts: None,
+    }
 }
 
 /// The network a container is attached to, by the name dockerd shows.
@@ -209,105 +247,186 @@ fn network_name(c: &Container) -> &str {
     }
 }
 
-fn networks(e: &EngineState, c: &Container) -> Value {
-    let mut m = Map::new();
-    m.insert(network_name(c).to_string(), endpoint(e, c));
-    Value::Object(m)
+fn networks<'a>(e: &'a EngineState, c: &'a Container) -> BTreeMap<&'a str, Endpoint<'a>> {
+    BTreeMap::from([(network_name(c), endpoint(e, c))])
+}
+
+#[derive(Serialize)]
+struct ListPort {
+    #[serde(rename = "IP", skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+    #[serde(rename = "PrivatePort")]
+    private_port: u16,
+    #[serde(rename = "PublicPort", skip_serializing_if = "Option::is_none")]
+    public_port: Option<u16>,
+    #[serde(rename = "Type")]
+    typ: &'static str,
+}
+
+#[derive(Serialize)]
+struct NetworkModeOnly<'a> {
+    #[serde(rename = "NetworkMode")]
+    network_mode: &'a str,
+}
+
+#[derive(Serialize)]
+struct NetworksOnly<'a> {
+    #[serde(rename = "Networks")]
+    networks: BTreeMap<&'a str, Endpoint<'a>>,
 }
 
 /// `GET /containers/json` entry.
-pub fn list_entry(e: &EngineState, c: &Container, now: i64) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListEntry<'a> {
+    id: &'a str,
+    names: [String; 1],
+    image: &'a str,
+    #[serde(rename = "ImageID")]
+    image_id: &'a str,
+    command: String,
+    created: i64,
+    ports: Vec<ListPort>,
+    labels: &'a BTreeMap<String, String>,
+    #[serde(rename = "SizeRootFs", skip_serializing_if = "Option::is_none")]
+    size_root_fs: Option<i64>,
+    state: &'static str,
+    status: String,
+    host_config: NetworkModeOnly<'a>,
+    network_settings: NetworksOnly<'a>,
+    mounts: [(); 0],
+}
+
+/// With `size`, the size `?size=1` asks for: the image's (`SizeRw` is left out, as dockerd
+/// leaves out a zero).
+pub fn list_entry<'a>(e: &'a EngineState, c: &'a Container, now: i64, size: bool) -> ListEntry<'a> {
     let mut ports = Vec::new();
     if c.running() {
         for p in &c.published {
             for ip in host_ips(p) {
-                ports.push(json!({"IP": ip, "PrivatePort": p.port.port, "PublicPort": p.host_port, "Type": p.port.proto.as_str()}));
+                ports.push(ListPort {
+                    ip: Some(ip),
+                    private_port: p.port.port,
+                    public_port: Some(p.host_port),
+                    typ: p.port.proto.as_str(),
+                });
             }
         }
         for x in &c.exposed {
             if !c.published.iter().any(|p| p.port == *x) {
-                ports.push(json!({"PrivatePort": x.port, "Type": x.proto.as_str()}));
+                ports.push(ListPort {
+                    ip: None,
+                    private_port: x.port,
+                    public_port: None,
+                    typ: x.proto.as_str(),
+                });
             }
         }
     }
-    json!({
-        "Id": c.id,
-        "Names": [format!("/{}", c.name)],
-        "Image": c.spec.image,
-        "ImageID": e.images[c.image_index].id,
-        "Command": command(c),
-        "Created": secs(c.created),
-        "Ports": ports,
-        "Labels": c.labels,
-        "State": c.status.as_str(),
-        "Status": status_text(c, now),
-        "HostConfig": {"NetworkMode": c.spec.network_mode},
-        "NetworkSettings": {"Networks": networks(e, c)},
-        "Mounts": []
-    })
-}
-
-fn exposed_map(c: &Container) -> Value {
-    if c.exposed.is_empty() {
-        return Value::Null;
+    ListEntry {
+        id: &c.id,
+        names: [format!("/{}", c.name)],
+        image: &c.spec.image,
+        image_id: &e.images[c.image_index].id,
+        command: command(c),
+        created: secs(c.created),
+        ports,
+        labels: &c.labels,
+        size_root_fs: size.then_some(e.images[c.image_index].size),
+        state: c.status.as_str(),
+        status: status_text(c, now),
+        host_config: NetworkModeOnly {
+            network_mode: &c.spec.network_mode,
+        },
+        network_settings: NetworksOnly {
+            networks: networks(e, c),
+        },
+        mounts: [],
     }
-    Value::Object(c.exposed.iter().map(|p| (p.key(), json!({}))).collect())
 }
 
-fn port_bindings(c: &Container) -> Value {
-    let mut m = Map::new();
+fn exposed_map(ports: &[crate::model::PortSpec]) -> Option<BTreeMap<String, Map<String, Value>>> {
+    (!ports.is_empty()).then(|| ports.iter().map(|p| (p.key(), Map::new())).collect())
+}
+
+#[derive(Serialize)]
+struct HostBinding<'a> {
+    #[serde(rename = "HostIp")]
+    host_ip: std::borrow::Cow<'a, str>,
+    #[serde(rename = "HostPort")]
+    host_port: std::borrow::Cow<'a, str>,
+}
+
+fn port_bindings(c: &Container) -> BTreeMap<String, Vec<HostBinding<'_>>> {
+    let mut m: BTreeMap<String, Vec<HostBinding<'_>>> = BTreeMap::new();
     for b in &c.spec.bindings {
-        let entry = m.entry(b.port.key()).or_insert_with(|| json!([]));
-        if let Value::Array(list) = entry {
-            list.push(json!({"HostIp": b.host_ip, "HostPort": b.host_port}));
-        }
+        m.entry(b.port.key()).or_default().push(HostBinding {
+            host_ip: b.host_ip.as_str().into(),
+            host_port: b.host_port.as_str().into(),
+        });
     }
-    Value::Object(m)
+    m
 }
 
-fn actual_ports(c: &Container) -> Value {
-    let mut m = Map::new();
+fn actual_ports(c: &Container) -> BTreeMap<String, Option<Vec<HostBinding<'static>>>> {
+    let mut m: BTreeMap<String, Option<Vec<HostBinding<'static>>>> = BTreeMap::new();
     if !c.running() {
-        return Value::Object(m);
+        return m;
     }
     for x in &c.exposed {
-        m.insert(x.key(), Value::Null);
+        m.insert(x.key(), None);
     }
     for p in &c.published {
-        let entry = m.entry(p.port.key()).or_insert(Value::Null);
-        if entry.is_null() {
-            *entry = json!([]);
-        }
-        if let Value::Array(list) = entry {
-            for ip in host_ips(p) {
-                list.push(json!({"HostIp": ip, "HostPort": p.host_port.to_string()}));
-            }
-        }
-    }
-    Value::Object(m)
-}
-
-/// Fields of `raw` over `base`, for echoing what a client sent (as dockerd stores it).
-fn overlay(base: &mut Value, raw: Option<&Value>, skip: &[&str]) {
-    if let (Value::Object(b), Some(Value::Object(r))) = (base, raw) {
-        for (k, v) in r {
-            if !skip.contains(&k.as_str()) {
-                b.insert(k.clone(), v.clone());
-            }
+        let list = m
+            .entry(p.port.key())
+            .or_insert(None)
+            .get_or_insert_with(Vec::new);
+        for ip in host_ips(p) {
+            list.push(HostBinding {
+                host_ip: ip.into(),
+                host_port: p.host_port.to_string().into(),
+            });
         }
     }
+    m
 }
 
-fn host_config(c: &Container) -> Value {
-    let mut hc = json!({
+/// `HostConfig` keys the model renders itself; the rest come from [`HOST_CONFIG_DEFAULTS`]
+/// (or, for a container created through the API, from what the client sent).
+const HOST_CONFIG_MODELLED: &[&str] = &[
+    "NetworkMode",
+    "PortBindings",
+    "RestartPolicy",
+    "AutoRemove",
+    "PublishAllPorts",
+    "Memory",
+    "NanoCpus",
+    "CpuShares",
+];
+/// `Config` keys the model renders itself, and the create body's keys that are not `Config`.
+const CONFIG_MODELLED: &[&str] = &[
+    "Hostname",
+    "ExposedPorts",
+    "Env",
+    "Cmd",
+    "Image",
+    "Entrypoint",
+    "Labels",
+    "HostConfig",
+    "NetworkingConfig",
+];
+
+/// dockerd 20.10's `HostConfig` for a plain `docker run` (from a real engine), minus the
+/// modelled keys.
+static HOST_CONFIG_DEFAULTS: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    let v = json!({
         "Binds": null, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
-        "NetworkMode": "default", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
-        "AutoRemove": false, "VolumeDriver": "", "VolumesFrom": null, "CapAdd": null, "CapDrop": null,
+        "VolumeDriver": "", "VolumesFrom": null, "CapAdd": null, "CapDrop": null,
         "CgroupnsMode": "host", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": null,
         "GroupAdd": null, "IpcMode": "private", "Cgroup": "", "Links": null, "OomScoreAdj": 0,
-        "PidMode": "", "Privileged": false, "PublishAllPorts": false, "ReadonlyRootfs": false,
+        "PidMode": "", "Privileged": false, "ReadonlyRootfs": false,
         "SecurityOpt": null, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc",
-        "ConsoleSize": [0, 0], "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0,
+        "ConsoleSize": [0, 0], "Isolation": "",
         "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [],
         "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [],
         "CpuPeriod": 0, "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0,
@@ -318,105 +437,297 @@ fn host_config(c: &Container) -> Value {
         "MaskedPaths": ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"],
         "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
     });
-    overlay(&mut hc, c.spec.raw_host_config.as_deref(), &[]);
-    let s = &c.spec;
-    hc["NetworkMode"] = json!(s.network_mode);
-    hc["PortBindings"] = port_bindings(c);
-    hc["PublishAllPorts"] = json!(s.publish_all);
-    hc["Memory"] = json!(s.memory);
-    hc["NanoCpus"] = json!(s.nano_cpus);
-    hc["CpuShares"] = json!(s.cpu_shares);
-    hc["AutoRemove"] = json!(s.auto_remove);
-    hc["RestartPolicy"]["Name"] = json!(s.restart_policy);
-    hc
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+});
+
+static CONFIG_DEFAULTS: LazyLock<Map<String, Value>> = LazyLock::new(|| {
+    let v = json!({
+        "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false,
+        "AttachStderr": false, "Tty": false, "OpenStdin": false, "StdinOnce": false,
+        "Volumes": null, "WorkingDir": "", "OnBuild": null
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+});
+
+/// The defaults with what a client sent over them, the modelled keys left out.
+fn merged<'a>(
+    defaults: &'a Map<String, Value>,
+    raw: Option<&Value>,
+    skip: &[&str],
+) -> Cow<'a, Map<String, Value>> {
+    match raw {
+        Some(Value::Object(r)) => {
+            let mut m = defaults.clone();
+            for (k, v) in r {
+                if !skip.contains(&k.as_str()) {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            Cow::Owned(m)
+        }
+        _ => Cow::Borrowed(defaults),
+    }
 }
 
-fn config(c: &Container) -> Value {
-    let mut cfg = json!({
-        "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false,
-        "AttachStderr": false, "Tty": false, "OpenStdin": false, "StdinOnce": false,
-        "Volumes": null, "WorkingDir": "", "Entrypoint": null, "OnBuild": null
-    });
-    overlay(
-        &mut cfg,
-        c.spec.raw_config.as_deref(),
-        &["HostConfig", "NetworkingConfig"],
-    );
-    if cfg["Hostname"].as_str().unwrap_or_default().is_empty() {
-        cfg["Hostname"] = json!(&c.id[..12]);
+#[derive(Serialize)]
+struct RestartPolicy<'a> {
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "MaximumRetryCount")]
+    maximum_retry_count: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct HostConfigOut<'a> {
+    network_mode: &'a str,
+    port_bindings: BTreeMap<String, Vec<HostBinding<'a>>>,
+    restart_policy: RestartPolicy<'a>,
+    auto_remove: bool,
+    publish_all_ports: bool,
+    memory: i64,
+    nano_cpus: i64,
+    cpu_shares: i64,
+    #[serde(flatten)]
+    rest: Cow<'a, Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ConfigOut<'a> {
+    hostname: Cow<'a, str>,
+    /// Left out when empty (Go's `omitempty`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposed_ports: Option<BTreeMap<String, Map<String, Value>>>,
+    env: &'a [String],
+    cmd: &'a [String],
+    image: &'a str,
+    entrypoint: Option<&'a [String]>,
+    labels: &'a BTreeMap<String, String>,
+    #[serde(flatten)]
+    rest: Cow<'a, Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StateOut<'a> {
+    status: &'static str,
+    running: bool,
+    paused: bool,
+    restarting: bool,
+    #[serde(rename = "OOMKilled")]
+    oom_killed: bool,
+    dead: bool,
+    pid: u32,
+    exit_code: i64,
+    error: &'a str,
+    started_at: String,
+    finished_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GraphData {
+    lower_dir: String,
+    merged_dir: String,
+    upper_dir: String,
+    work_dir: String,
+}
+
+#[derive(Serialize)]
+struct GraphDriver {
+    #[serde(rename = "Data")]
+    data: GraphData,
+    #[serde(rename = "Name")]
+    name: &'static str,
+}
+
+/// overlay2's directories for a layer, as dockerd shows them.
+fn graph_data(layer: &str, lower: &str) -> GraphData {
+    let d = "/var/lib/docker/overlay2";
+    GraphData {
+        lower_dir: format!("{d}/{layer}-init/diff:{d}/{lower}/diff"),
+        merged_dir: format!("{d}/{layer}/merged"),
+        upper_dir: format!("{d}/{layer}/diff"),
+        work_dir: format!("{d}/{layer}/work"),
     }
-    cfg["ExposedPorts"] = exposed_map(c);
-    cfg["Env"] = json!(c.env);
-    cfg["Cmd"] = json!(c.cmd);
-    cfg["Image"] = json!(c.spec.image);
-    cfg["Entrypoint"] = json!(c.spec.entrypoint);
-    cfg["Labels"] = json!(c.labels);
-    cfg
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NetworkSettingsOut<'a> {
+    bridge: &'static str,
+    #[serde(rename = "SandboxID")]
+    sandbox_id: &'a str,
+    hairpin_mode: bool,
+    #[serde(rename = "LinkLocalIPv6Address")]
+    link_local_ipv6_address: &'static str,
+    #[serde(rename = "LinkLocalIPv6PrefixLen")]
+    link_local_ipv6_prefix_len: u8,
+    ports: BTreeMap<String, Option<Vec<HostBinding<'static>>>>,
+    sandbox_key: String,
+    #[serde(rename = "SecondaryIPAddresses")]
+    secondary_ip_addresses: Null,
+    #[serde(rename = "SecondaryIPv6Addresses")]
+    secondary_ipv6_addresses: Null,
+    #[serde(rename = "EndpointID")]
+    endpoint_id: &'a str,
+    gateway: &'static str,
+    #[serde(rename = "GlobalIPv6Address")]
+    global_ipv6_address: &'static str,
+    #[serde(rename = "GlobalIPv6PrefixLen")]
+    global_ipv6_prefix_len: u8,
+    #[serde(rename = "IPAddress")]
+    ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    ip_prefix_len: u8,
+    #[serde(rename = "IPv6Gateway")]
+    ipv6_gateway: &'static str,
+    mac_address: String,
+    networks: BTreeMap<&'a str, Endpoint<'a>>,
 }
 
 /// `GET /containers/{id}/json`.
-pub fn inspect(e: &EngineState, c: &Container) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Inspect<'a> {
+    id: &'a str,
+    created: String,
+    path: &'a str,
+    args: &'a [String],
+    state: StateOut<'a>,
+    image: &'a str,
+    resolv_conf_path: String,
+    hostname_path: String,
+    hosts_path: String,
+    log_path: String,
+    name: String,
+    restart_count: i64,
+    driver: &'static str,
+    platform: &'static str,
+    mount_label: &'static str,
+    process_label: &'static str,
+    app_armor_profile: &'static str,
+    #[serde(rename = "ExecIDs")]
+    exec_ids: Null,
+    host_config: HostConfigOut<'a>,
+    graph_driver: GraphDriver,
+    mounts: [(); 0],
+    config: ConfigOut<'a>,
+    network_settings: NetworkSettingsOut<'a>,
+}
+
+pub fn inspect<'a>(e: &'a EngineState, c: &'a Container) -> Inspect<'a> {
     let dir = format!("/var/lib/docker/containers/{}", c.id);
-    let (ip, gateway, prefix, mac) = match c.ip {
-        Some(ip) => (ip_text(ip), "172.17.0.1".to_string(), 16, mac_text(ip)),
-        None => (String::new(), String::new(), 0, String::new()),
-    };
-    json!({
-        "Id": c.id,
-        "Created": rfc3339(c.created),
-        "Path": c.path,
-        "Args": c.args,
-        "State": {
-            "Status": c.status.as_str(),
-            "Running": c.running(),
-            "Paused": false,
-            "Restarting": false,
-            "OOMKilled": false,
-            "Dead": false,
-            "Pid": c.pid,
-            "ExitCode": c.exit_code,
-            "Error": c.error,
-            "StartedAt": rfc3339(c.started_at),
-            "FinishedAt": rfc3339(c.finished_at)
+    let s = &c.spec;
+    let raw_hostname = s
+        .raw_config
+        .as_deref()
+        .and_then(|r| r.get("Hostname"))
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty());
+    let on = c.ip.is_some();
+    Inspect {
+        id: &c.id,
+        created: rfc3339(c.created),
+        path: &c.path,
+        args: &c.args,
+        state: StateOut {
+            status: c.status.as_str(),
+            running: c.running(),
+            paused: false,
+            restarting: false,
+            oom_killed: false,
+            dead: false,
+            pid: c.pid,
+            exit_code: c.exit_code,
+            error: &c.error,
+            started_at: rfc3339(c.started_at),
+            finished_at: rfc3339(c.finished_at),
         },
-        "Image": e.images[c.image_index].id,
-        "ResolvConfPath": format!("{dir}/resolv.conf"),
-        "HostnamePath": format!("{dir}/hostname"),
-        "HostsPath": format!("{dir}/hosts"),
-        "LogPath": format!("{dir}/{}-json.log", c.id),
-        "Name": format!("/{}", c.name),
-        "RestartCount": 0,
-        "Driver": "overlay2",
-        "Platform": "linux",
-        "MountLabel": "",
-        "ProcessLabel": "",
-        "AppArmorProfile": "",
-        "ExecIDs": null,
-        "HostConfig": host_config(c),
-        "GraphDriver": {"Data": null, "Name": "overlay2"},
-        "Mounts": [],
-        "Config": config(c),
-        "NetworkSettings": {
-            "Bridge": "",
-            "SandboxID": if c.running() { c.endpoint_id.clone() } else { String::new() },
-            "HairpinMode": false,
-            "LinkLocalIPv6Address": "",
-            "LinkLocalIPv6PrefixLen": 0,
-            "Ports": actual_ports(c),
-            "SandboxKey": if c.running() { format!("/var/run/docker/netns/{}", &c.endpoint_id[..12.min(c.endpoint_id.len())]) } else { String::new() },
-            "SecondaryIPAddresses": null,
-            "SecondaryIPv6Addresses": null,
-            "EndpointID": c.endpoint_id,
-            "Gateway": gateway,
-            "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
-            "IPAddress": ip,
-            "IPPrefixLen": prefix,
-            "IPv6Gateway": "",
-            "MacAddress": mac,
-            "Networks": networks(e, c)
-        }
-    })
+        image: &e.images[c.image_index].id,
+        resolv_conf_path: format!("{dir}/resolv.conf"),
+        hostname_path: format!("{dir}/hostname"),
+        hosts_path: format!("{dir}/hosts"),
+        log_path: format!("{dir}/{}-json.log", c.id),
+        name: format!("/{}", c.name),
+        restart_count: 0,
+        driver: "overlay2",
+        platform: "linux",
+        mount_label: "",
+        process_label: "",
+        app_armor_profile: "",
+        exec_ids: None,
+        host_config: HostConfigOut {
+            network_mode: &s.network_mode,
+            port_bindings: port_bindings(c),
+            restart_policy: RestartPolicy {
+                name: &s.restart_policy,
+                maximum_retry_count: 0,
+            },
+            auto_remove: s.auto_remove,
+            publish_all_ports: s.publish_all,
+            memory: s.memory,
+            nano_cpus: s.nano_cpus,
+            cpu_shares: s.cpu_shares,
+            rest: merged(
+                &HOST_CONFIG_DEFAULTS,
+                s.raw_host_config.as_deref(),
+                HOST_CONFIG_MODELLED,
+            ),
+        },
+        graph_driver: GraphDriver {
+            data: graph_data(&c.id, &e.images[c.image_index].id["sha256:".len()..]),
+            name: "overlay2",
+        },
+        mounts: [],
+        config: ConfigOut {
+            hostname: match raw_hostname {
+                Some(h) => Cow::Borrowed(h),
+                None => Cow::Borrowed(&c.id[..12.min(c.id.len())]),
+            },
+            exposed_ports: exposed_map(&c.exposed),
+            env: &c.env,
+            cmd: &c.cmd,
+            image: &s.image,
+            entrypoint: s.entrypoint.as_deref(),
+            labels: &c.labels,
+            rest: merged(&CONFIG_DEFAULTS, s.raw_config.as_deref(), CONFIG_MODELLED),
+        },
+        network_settings: NetworkSettingsOut {
+            bridge: "",
+            sandbox_id: if c.running() { &c.endpoint_id } else { "" },
+            hairpin_mode: false,
+            link_local_ipv6_address: "",
+            link_local_ipv6_prefix_len: 0,
+            ports: actual_ports(c),
+            sandbox_key: if c.running() {
+                format!(
+                    "/var/run/docker/netns/{}",
+                    &c.endpoint_id[..12.min(c.endpoint_id.len())]
+                )
+            } else {
+                String::new()
+            },
+            secondary_ip_addresses: None,
+            secondary_ipv6_addresses: None,
+            endpoint_id: &c.endpoint_id,
+            gateway: if on { "172.17.0.1" } else { "" },
+            global_ipv6_address: "",
+            global_ipv6_prefix_len: 0,
+            ip_address: c.ip.map(ip_text).unwrap_or_default(),
+            ip_prefix_len: if on { 16 } else { 0 },
+            ipv6_gateway: "",
+            mac_address: c.ip.map(mac_text).unwrap_or_default(),
+            networks: networks(e, c),
+        },
+    }
 }
 
 /// `GET /images/json` entry.
@@ -437,17 +748,16 @@ pub fn image_summary(i: &Image) -> Value {
 
 /// `GET /images/{name}/json`.
 pub fn image_inspect(i: &Image) -> Value {
-    let exposed: Value = if i.exposed.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(i.exposed.iter().map(|p| (p.key(), json!({}))).collect())
-    };
-    let config = json!({
+    let mut config = json!({
         "Hostname": "", "Domainname": "", "User": "", "AttachStdin": false, "AttachStdout": false,
-        "AttachStderr": false, "ExposedPorts": exposed, "Tty": false, "OpenStdin": false, "StdinOnce": false,
+        "AttachStderr": false, "Tty": false, "OpenStdin": false, "StdinOnce": false,
         "Env": i.env, "Cmd": i.cmd, "Image": "", "Volumes": null, "WorkingDir": "",
         "Entrypoint": null, "OnBuild": null, "Labels": null
     });
+    if !i.exposed.is_empty() {
+        config["ExposedPorts"] =
+            Value::Object(i.exposed.iter().map(|p| (p.key(), json!({}))).collect());
+    }
     json!({
         "Id": i.id,
         "RepoTags": i.tags,
@@ -464,7 +774,11 @@ pub fn image_inspect(i: &Image) -> Value {
         "Os": "linux",
         "Size": i.size,
         "VirtualSize": i.size,
-        "GraphDriver": {"Data": null, "Name": "overlay2"},
+        "GraphDriver": {"Data": {
+            "MergedDir": format!("/var/lib/docker/overlay2/{}/merged", &i.id["sha256:".len()..]),
+            "UpperDir": format!("/var/lib/docker/overlay2/{}/diff", &i.id["sha256:".len()..]),
+            "WorkDir": format!("/var/lib/docker/overlay2/{}/work", &i.id["sha256:".len()..])
+        }, "Name": "overlay2"},
         "RootFS": {"Type": "layers", "Layers": [i.id]},
         "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"}
     })

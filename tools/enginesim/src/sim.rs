@@ -148,7 +148,6 @@ fn seed(
             .seed(&format!("{engine_name}-c{j}"), spec, status, now - age)
             .map_err(|error| SimError::Seed { index, error })?;
     }
-    state.clear_log();
     Ok(())
 }
 
