@@ -6,7 +6,8 @@
 //! every engine gets what a manager would hold (one TLS connection streaming `/events`, one
 //! for requests, a first `GET /containers/json?all=1`; 64 engines at a time) and RSS is read
 //! again; then, one request at a time on those warm connections, every engine is asked
-//! `GET /containers/json?all=1` and `GET /info`. Prints medians over the runs and p50/p99
+//! `GET /containers/json?all=1` and `GET /info`; then every container of the first
+//! `INSPECT_ENGINES` engines (default 100) is inspected. Prints medians over the runs and p50/p99
 //! request latencies over all of them (client included: the benchmark runs on the same
 //! machine). `cargo bench --bench footprint`.
 
@@ -65,6 +66,9 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 }
 
 struct Run {
+    /// Simulator CPU per inspect (lists of the inspect pass included).
+    inspect_cpu_per_call_ms: f64,
+    inspect_ms: Vec<f64>,
     /// Simulator CPU while clients attached to every engine.
     attach_cpu_ms: f64,
     /// Simulator CPU for the one-at-a-time pass (a list and an info per engine).
@@ -147,7 +151,29 @@ async fn one_run(engines: usize, containers: usize) -> Run {
         assert_eq!(info.status, 200);
     }
     let pass_cpu_ms = cpu_ms(pid) - cpu_before_pass;
+    // Every container of the first INSPECT_ENGINES engines inspected, one at a time.
+    let cpu_before_inspect = cpu_ms(pid);
+    let mut inspect_ms = Vec::new();
+    for (c, _, _) in held.iter_mut().take(env("INSPECT_ENGINES", 100)) {
+        let list = c.call("GET", "/containers/json?all=1", None).await;
+        let ids: Vec<String> = list
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x["Id"].as_str().map(str::to_string))
+            .collect();
+        for id in ids {
+            let t = Instant::now();
+            let i = c.call("GET", &format!("/containers/{id}/json"), None).await;
+            inspect_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            assert_eq!(i.status, 200);
+        }
+    }
+    let inspect_cpu_ms = cpu_ms(pid) - cpu_before_inspect;
     let run = Run {
+        inspect_cpu_per_call_ms: inspect_cpu_ms / inspect_ms.len().max(1) as f64,
+        inspect_ms,
         attach_cpu_ms,
         pass_cpu_ms,
         start_ms,
@@ -165,9 +191,11 @@ async fn one_run(engines: usize, containers: usize) -> Run {
 }
 
 fn main() {
-    let engines = env("ENGINES", 1000);
+    // Under `cargo test --all-targets` (no `--bench`), a quick smoke run.
+    let bench = std::env::args().any(|a| a == "--bench");
+    let engines = env("ENGINES", if bench { 1000 } else { 20 });
     let containers = env("CONTAINERS", 30);
-    let runs = env("RUNS", 3).max(1);
+    let runs = env("RUNS", if bench { 3 } else { 1 }).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -187,6 +215,7 @@ fn main() {
     }
     let mut list: Vec<f64> = all.iter().flat_map(|r| r.list_ms.clone()).collect();
     let mut info: Vec<f64> = all.iter().flat_map(|r| r.info_ms.clone()).collect();
+    let mut inspect: Vec<f64> = all.iter().flat_map(|r| r.inspect_ms.clone()).collect();
     println!(
         "enginesim footprint, {engines} engines x {containers} containers, {runs} runs (medians):"
     );
@@ -224,5 +253,12 @@ fn main() {
         "  GET /info                   p50 {:.2} ms  p99 {:.2} ms",
         percentile(&mut info, 0.5),
         percentile(&mut info, 0.99)
+    );
+    println!(
+        "  GET /containers/{{id}}/json  p50 {:.2} ms  p99 {:.2} ms ({} calls); simulator CPU {:.3} ms per call",
+        percentile(&mut inspect, 0.5),
+        percentile(&mut inspect, 0.99),
+        inspect.len(),
+        median(all.iter().map(|r| r.inspect_cpu_per_call_ms).collect())
     );
 }
