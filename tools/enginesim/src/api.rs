@@ -30,6 +30,9 @@ pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 /// Largest request body read (a create body is a few KiB).
 const MAX_BODY: usize = 4 << 20;
 
+/// How much of an unsimulated path is kept as its count's key.
+const MAX_COUNTED_PATH: usize = 200;
+
 /// Where a request came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -182,24 +185,12 @@ fn check_version(v: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn percent_decode_path(p: &str) -> String {
-    crate::filters::query_pairs(Some(&p.replace('+', "%2B")))
-        .into_iter()
-        .next()
-        .map(|(k, _)| k)
-        .unwrap_or_default()
-}
-
 /// Answers one request for `engine`.
 pub async fn handle(engine: Arc<Engine>, req: Request<Incoming>, via: Via) -> Response<Body> {
     let method = req.method().clone();
     let raw_path = req.uri().path().to_string();
     let (path, version) = split_version(&raw_path);
-    let path = if path.contains('%') {
-        percent_decode_path(path)
-    } else {
-        path.to_string()
-    };
+    let path = crate::filters::percent_decode(path, false);
     let route = route(&method, &path);
     if via == Via::Network {
         if !engine.gate().await {
@@ -208,9 +199,11 @@ pub async fn handle(engine: Arc<Engine>, req: Request<Incoming>, via: Via) -> Re
         }
         let key = route.key(&method);
         if key.is_empty() {
+            // Bounded: a client can send any path.
+            let shown: String = path.chars().take(MAX_COUNTED_PATH).collect();
             engine
                 .counts
-                .record(Cow::Owned(format!("{method} {path}")), false);
+                .record(Cow::Owned(format!("{method} {shown}")), false);
         } else {
             engine.counts.record(Cow::Borrowed(key), true);
         }
