@@ -293,9 +293,22 @@ pub async fn dial(
             let tls_stream = tokio_rustls::TlsConnector::from(config)
                 .connect(name, stream)
                 .await
-                .map_err(|e| ProbeError::Tls {
-                    addr: shown.clone(),
-                    message: e.to_string(),
+                .map_err(|e| {
+                    // rustls reports its own failures as InvalidData. Any
+                    // other error is the connection going away during the
+                    // handshake, which is reachability: a port forward (a
+                    // VM's user network) accepts before anything listens.
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        ProbeError::Tls {
+                            addr: shown.clone(),
+                            message: e.to_string(),
+                        }
+                    } else {
+                        ProbeError::Connect {
+                            addr: shown.clone(),
+                            source: e,
+                        }
+                    }
                 })?;
             Ok((Box::pin(tls_stream), host.clone()))
         }
