@@ -33,7 +33,17 @@ pub struct VmSpec {
     pub qmp: PathBuf,
     pub console: PathBuf,
     pub pidfile: PathBuf,
+    /// Where QEMU writes its messages once daemonized (`-D`): without it
+    /// they go to /dev/null, "KVM internal error" among them.
+    pub log: PathBuf,
+    /// A file holding the serial port SeaBIOS should also print on
+    /// ([`SERCON_PORT`]), so a disk that does not boot says so in the
+    /// console log.
+    pub sercon: PathBuf,
 }
+
+/// `etc/sercon-port`'s contents: COM1 (0x3f8), little-endian.
+pub const SERCON_PORT: [u8; 2] = [0xf8, 0x03];
 
 /// The arguments after the binary. QEMU daemonizes once the VM is set up:
 /// the command returns then, with a non-zero status and the reason on
@@ -45,7 +55,7 @@ pub fn args(s: &VmSpec) -> Vec<String> {
         "-name",
         &format!("flotilla-{},process=flotilla-{}", s.name, s.name),
     ]);
-    push(&["-machine", "q35"]);
+    push(&["-nodefaults", "-machine", "q35"]);
     if s.kvm {
         push(&["-accel", "kvm", "-cpu", "host"]);
     } else {
@@ -84,7 +94,8 @@ pub fn args(s: &VmSpec) -> Vec<String> {
     push(&["-netdev", &netdev]);
     push(&[
         "-device",
-        &format!("virtio-net-pci,netdev=net0,mac={}", s.mac),
+        // no iPXE option ROM: the VM boots from its disk
+        &format!("virtio-net-pci,netdev=net0,mac={},romfile=", s.mac),
     ]);
     // Entropy at boot: sshd and dockerd do not wait for it.
     push(&["-device", "virtio-rng-pci"]);
@@ -93,7 +104,12 @@ pub fn args(s: &VmSpec) -> Vec<String> {
         &format!("unix:{},server=on,wait=off", opt_path(&s.qmp)),
     ]);
     push(&["-serial", &format!("file:{}", opt_path(&s.console))]);
+    push(&[
+        "-fw_cfg",
+        &format!("name=etc/sercon-port,file={}", opt_path(&s.sercon)),
+    ]);
     push(&["-display", "none", "-vga", "none"]);
+    push(&["-D", &s.log.display().to_string()]);
     push(&["-daemonize", "-pidfile", &s.pidfile.display().to_string()]);
     a
 }
@@ -130,6 +146,8 @@ mod tests {
             qmp: "/s/machines/vm1/qmp.sock".into(),
             console: "/s/machines/vm1/console.log".into(),
             pidfile: "/s/machines/vm1/qemu.pid".into(),
+            log: "/s/machines/vm1/qemu.log".into(),
+            sercon: "/s/machines/vm1/sercon-port".into(),
         }
     }
 
@@ -148,6 +166,14 @@ mod tests {
             "{a}"
         );
         assert!(a.contains("-smp 2 -m 768"), "{a}");
+        assert!(
+            a.starts_with("-name flotilla-vm1,process=flotilla-vm1 -nodefaults -machine q35"),
+            "{a}"
+        );
+        assert!(
+            a.contains("-fw_cfg name=etc/sercon-port,file=/s/machines/vm1/sercon-port"),
+            "{a}"
+        );
         assert!(
             a.contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:42376-:2376"),
             "{a}"

@@ -6,7 +6,8 @@
 //!
 //! Each machine directory holds the VM: `disk.qcow2` (an overlay on the
 //! cached base image), `seed.iso` (the `cidata` seed), `console.log` (the
-//! serial console), `qemu.log` (QEMU's own messages), `qemu.pid`,
+//! serial console), `qemu-start.log` and `qemu.log` (QEMU's own messages
+//! while it starts and once it runs), `qemu.pid`,
 //! `qmp.sock`, the machine's SSH key and a `known_hosts` with the VM's host
 //! key, which the driver generated and handed over in the seed.
 //!
@@ -308,6 +309,24 @@ impl QemuDriver {
         self.file("qemu.log")
     }
 
+    fn start_log(&self) -> PathBuf {
+        self.file("qemu-start.log")
+    }
+
+    /// QEMU's last messages (start and run logs), without the warning every
+    /// start prints about the SeaBIOS serial-console setting.
+    fn qemu_messages(&self, n: usize) -> String {
+        let mut text = std::fs::read_to_string(self.start_log()).unwrap_or_default();
+        text.push('\n');
+        text.push_str(&std::fs::read_to_string(self.qemu_log()).unwrap_or_default());
+        let kept: String = text
+            .lines()
+            .filter(|l| !l.contains("fw_cfg item names should be prefixed"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        process::tail(&kept, n)
+    }
+
     fn key_path(&self) -> PathBuf {
         self.file("id_ed25519")
     }
@@ -534,8 +553,12 @@ impl QemuDriver {
                 qmp: self.qmp_path(),
                 console: self.console(),
                 pidfile: self.pidfile(),
+                log: self.qemu_log(),
+                sercon: self.file("sercon-port"),
             };
-            let log = std::fs::File::create(self.qemu_log()).map_err(|e| step_err(step, e))?;
+            std::fs::write(&spec.sercon, cmdline::SERCON_PORT).map_err(|e| step_err(step, e))?;
+            let _ = std::fs::remove_file(self.qemu_log());
+            let log = std::fs::File::create(self.start_log()).map_err(|e| step_err(step, e))?;
             let status = tokio::process::Command::new(&self.c.qemu_binary)
                 .args(cmdline::args(&spec))
                 .stdin(std::process::Stdio::null())
@@ -548,7 +571,7 @@ impl QemuDriver {
                 self.c.accel_used = if kvm { "kvm" } else { "tcg" }.to_string();
                 return Ok(());
             }
-            last = process::tail_file(&self.qemu_log(), 10);
+            last = self.qemu_messages(10);
             let port_taken = last.contains("host forwarding rule");
             if !(port_taken && self.network() == Network::User) {
                 break;
@@ -600,7 +623,7 @@ impl QemuDriver {
         let mut last_err = String::new();
         loop {
             if self.live_pid().is_none() {
-                let log = process::tail_file(&self.qemu_log(), 10);
+                let log = self.qemu_messages(10);
                 let log = if log.is_empty() {
                     String::new()
                 } else {
@@ -617,9 +640,19 @@ impl QemuDriver {
             {
                 match status.as_str() {
                     "internal-error" if kvm => {
+                        let said: Vec<String> = self
+                            .qemu_messages(200)
+                            .lines()
+                            .filter(|l| l.contains("KVM") || l.contains("failure"))
+                            .map(str::to_string)
+                            .collect();
                         return Err(BootError::Kvm(format!(
-                            "KVM could not run the guest (QEMU stopped it with an internal error: {})",
-                            process::tail_file(&self.qemu_log(), 3).replace('\n', "; ")
+                            "KVM could not run the guest: QEMU stopped it with an internal error{}",
+                            if said.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", said.join("; "))
+                            }
                         )));
                     }
                     "internal-error" | "guest-panicked" | "shutdown" => {
