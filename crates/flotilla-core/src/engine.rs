@@ -501,6 +501,54 @@ pub fn client(
 mod tests {
     use super::*;
 
+    /// A forward that accepts and then drops the connection (QEMU's user
+    /// network before the guest listens) is unreachable, not a
+    /// certificate problem; a peer that answers something other than TLS
+    /// is a TLS failure.
+    #[tokio::test]
+    async fn a_connection_lost_in_the_handshake_is_reachability() {
+        use tokio::io::AsyncWriteExt;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        );
+        let dropping = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: EngineAddr = format!("tcp://{}", dropping.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = dropping.accept().await {
+                drop(s);
+            }
+        });
+        let e = probe(&addr, Some(tls.clone()), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ProbeError::Connect { .. }), "{e:?}");
+        assert!(!e.is_certificate_problem());
+
+        let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: EngineAddr = format!("tcp://{}", plain.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = plain.accept().await {
+                let _ = s
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        let e = probe(&addr, Some(tls), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(e.is_certificate_problem(), "{e:?}");
+    }
+
     #[test]
     fn parses_addresses() {
         let a: EngineAddr = "tcp://10.0.0.1:2376".parse().unwrap();
