@@ -24,6 +24,9 @@ fn vms() -> std::sync::MutexGuard<'static, ()> {
 /// Generous: a boot under software emulation on a busy 2-core host. This
 /// is a failure deadline, not a figure (scripts/bench-qemu measures).
 const BOOT_TIMEOUT: &str = "900";
+/// How long one engine call may take (`--timeout` of run, ps, proxy): a
+/// container start inside a VM under software emulation takes seconds.
+const ENGINE_TIMEOUT: &str = "120s";
 
 /// The test image (built once and cached by the script; scripts/test
 /// builds it before the tests run).
@@ -327,7 +330,7 @@ impl Bridge {
     fn new() -> Bridge {
         let name = format!("flq{:x}", std::process::id() % 0xfffff);
         let third = 20 + std::process::id() % 200;
-        let _ = StdCommand::new("ip").args(["link", "del", &name]).status();
+        let _ = StdCommand::new("ip").args(["link", "del", &name]).output();
         sh(StdCommand::new("ip").args(["link", "add", &name, "type", "bridge"]));
         sh(StdCommand::new("ip").args([
             "addr",
@@ -375,6 +378,8 @@ fn node_of(env: &Env, container: &str) -> String {
         env,
         &[
             "ps",
+            "--timeout",
+            ENGINE_TIMEOUT,
             "-a",
             "--no-trunc",
             "--filter",
@@ -454,6 +459,8 @@ fn qemu_two_vms_on_a_bridge_form_a_swarm_with_placement_and_proxy() {
         &env,
         &[
             "run",
+            "--timeout",
+            ENGINE_TIMEOUT,
             "-d",
             "--name",
             &web,
@@ -475,6 +482,8 @@ fn qemu_two_vms_on_a_bridge_form_a_swarm_with_placement_and_proxy() {
         &env,
         &[
             "run",
+            "--timeout",
+            ENGINE_TIMEOUT,
             "-d",
             "--name",
             &other,
@@ -508,6 +517,8 @@ fn qemu_two_vms_on_a_bridge_form_a_swarm_with_placement_and_proxy() {
         &port.to_string(),
         "--listen-https",
         "0",
+        "--timeout",
+        ENGINE_TIMEOUT,
     ]
     .iter()
     .map(|s| s.to_string())

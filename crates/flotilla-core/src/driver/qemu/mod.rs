@@ -716,6 +716,21 @@ impl QemuDriver {
     /// when KVM cannot run the guest.
     async fn boot(&mut self) -> Result<(), DriverError> {
         if self.live_pid().is_some() {
+            // Running already; a paused VM (QMP `stop`) is resumed.
+            let mut q = self
+                .qmp()
+                .await
+                .map_err(|e| step_err("resuming the VM", e))?;
+            let resume = match q.status().await.as_deref() {
+                Ok("paused") => Some("cont"),
+                Ok("suspended") => Some("system_wakeup"),
+                _ => None,
+            };
+            if let Some(cmd) = resume {
+                q.execute(cmd, None)
+                    .await
+                    .map_err(|e| step_err("resuming the VM", e))?;
+            }
             return Ok(());
         }
         self.clean_stale();
