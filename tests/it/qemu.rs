@@ -531,11 +531,18 @@ fn qemu_two_vms_on_a_bridge_form_a_swarm_with_placement_and_proxy() {
     );
     let addr = format!("{ip_a}:{port}");
     let mut last = (0, String::new());
-    let routed = wait_until(Duration::from_secs(120), || {
+    // generous: each configuration change is a few `docker exec`s into a
+    // VM under software emulation
+    let routed = wait_until(Duration::from_secs(600), || {
         last = get(&addr, &host, "/");
         last.0 == 200
     });
-    assert!(routed, "last answer {last:?}; log:\n{}", w.log());
+    assert!(
+        routed,
+        "last answer {last:?}; status {}; log:\n{}",
+        w.status(),
+        w.log()
+    );
     // the container's hostname is its id: the page came from inside it
     let id = sh(env
         .docker_for(&b)
