@@ -518,7 +518,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__create)
-            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --virtualbox-memory --virtualbox-cpu-count --virtualbox-disk-size --virtualbox-boot2docker-url --virtualbox-hostonly-cidr --virtualbox-hostonly-nictype --virtualbox-hostonly-nicpromisc --virtualbox-nat-nictype --virtualbox-ui-type --virtualbox-hostonly-no-dhcp --virtualbox-no-share --virtualbox-no-dns-proxy --virtualbox-host-dns-resolver --virtualbox-share-folder --virtualbox-no-vtx-check --virtualbox-boot-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --virtualbox-memory --virtualbox-cpu-count --virtualbox-disk-size --virtualbox-boot2docker-url --virtualbox-hostonly-cidr --virtualbox-hostonly-nictype --virtualbox-hostonly-nicpromisc --virtualbox-nat-nictype --virtualbox-ui-type --virtualbox-hostonly-no-dhcp --virtualbox-no-share --virtualbox-no-dns-proxy --virtualbox-host-dns-resolver --virtualbox-share-folder --virtualbox-no-vtx-check --virtualbox-boot-timeout --qemu-image --qemu-image-checksum --qemu-cpus --qemu-memory --qemu-disk-size --qemu-accel --qemu-network --qemu-bridge --qemu-ip-address --qemu-binary --qemu-ssh-user --qemu-boot-timeout --qemu-tcg-tb-size --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,6 +697,58 @@ _flotilla() {
                     return 0
                     ;;
                 --virtualbox-boot-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-image-checksum)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-cpus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-disk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-accel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-bridge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-ip-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-binary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-ssh-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-boot-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qemu-tcg-tb-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

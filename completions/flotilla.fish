@@ -85,7 +85,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s D -l debug 
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s h -l help -d 'Print help'
 complete -c flotilla -n "__fish_flotilla_using_subcommand config" -s V -l version -d 'Print version'
-complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none, virtualbox; others: a flotilla-driver-NAME plugin on PATH)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s d -l driver -d 'Driver that creates the machine (built-in: docker, generic, none, qemu, virtualbox; others: a flotilla-driver-NAME plugin on PATH)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-label -d 'Engine label KEY=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-opt -d 'Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l engine-env -d 'Environment variable for the daemon KEY=VALUE (repeatable)' -r
@@ -130,6 +130,19 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-ui-type -d 'How the VM is started: headless, gui, sdl or separate (virtualbox driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-share-folder -d 'Folder to share as DIR:NAME (the name is after the last \':\') (virtualbox driver) [default: /home:hosthome]' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l virtualbox-boot-timeout -d 'How long a booting VM may take until it answers SSH and has an IP (virtualbox driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-image -d 'Base image, qcow2 or raw with cloud-init (NoCloud): a path, file:// URL, or http(s):// URL downloaded once into <store>/cache/qemu (qemu driver; required)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-image-checksum -d 'Expected SHA-256 of the image, as sha256:HEX or HEX; a download that does not match is discarded (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-cpus -d 'Number of vCPUs (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-memory -d 'Memory of the VM in MB (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-disk-size -d 'Disk size in MB: a qcow2 overlay on the image, grown to this size; the guest grows its root file system at boot (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-accel -d 'auto, kvm or tcg. auto uses KVM when /dev/kvm opens and the CPU has hardware virtualisation (vmx/svm), else TCG software emulation with a warning (a /dev/kvm without vmx/svm, as PVM or some nested hosts offer, cannot run a stock kernel); decided once per flotilla command, and a KVM that still fails at boot falls back to TCG (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-network -d 'user (forwarded loopback ports for SSH and the engine; no root needed) or bridge (a tap on --qemu-bridge with a static address, so VMs reach each other) (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-bridge -d 'Host bridge for --qemu-network bridge; it must exist and have an IPv4 address, which is the VMs\' gateway (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-ip-address -d 'The VM\'s address on the bridge [default: the next free one in the bridge\'s subnet] (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-binary -d 'QEMU system emulator to run (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-ssh-user -d 'User that cloud-init creates with the machine\'s SSH key and password-less sudo (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-boot-timeout -d 'How long a boot may take until the guest accepts an SSH login (qemu driver)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l qemu-tcg-tb-size -d 'TCG translation cache in MB; more trades host memory for speed (qemu driver)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''

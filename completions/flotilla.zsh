@@ -70,8 +70,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (create)
 _arguments "${_arguments_options[@]}" : \
-'-d+[Driver that creates the machine (built-in\: docker, generic, none, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
-'--driver=[Driver that creates the machine (built-in\: docker, generic, none, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'-d+[Driver that creates the machine (built-in\: docker, generic, none, qemu, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
+'--driver=[Driver that creates the machine (built-in\: docker, generic, none, qemu, virtualbox; others\: a flotilla-driver-NAME plugin on PATH)]:DRIVER:_default' \
 '*--engine-label=[Engine label KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
 '*--engine-opt=[Daemon flag FLAG=VALUE, passed as --FLAG=VALUE (repeatable)]:FLAG=VALUE:_default' \
 '*--engine-env=[Environment variable for the daemon KEY=VALUE (repeatable)]:KEY=VALUE:_default' \
@@ -114,6 +114,19 @@ _arguments "${_arguments_options[@]}" : \
 '--virtualbox-ui-type=[How the VM is started\: headless, gui, sdl or separate (virtualbox driver)]:TYPE:_default' \
 '--virtualbox-share-folder=[Folder to share as DIR\:NAME (the name is after the last '\''\:'\'') (virtualbox driver) \[default\: /home\:hosthome\]]:DIR:NAME:_default' \
 '--virtualbox-boot-timeout=[How long a booting VM may take until it answers SSH and has an IP (virtualbox driver)]:SECS:_default' \
+'--qemu-image=[Base image, qcow2 or raw with cloud-init (NoCloud)\: a path, file\:// URL, or http(s)\:// URL downloaded once into <store>/cache/qemu (qemu driver; required)]:URL:_default' \
+'--qemu-image-checksum=[Expected SHA-256 of the image, as sha256\:HEX or HEX; a download that does not match is discarded (qemu driver)]:SHA256:_default' \
+'--qemu-cpus=[Number of vCPUs (qemu driver)]:N:_default' \
+'--qemu-memory=[Memory of the VM in MB (qemu driver)]:MB:_default' \
+'--qemu-disk-size=[Disk size in MB\: a qcow2 overlay on the image, grown to this size; the guest grows its root file system at boot (qemu driver)]:MB:_default' \
+'--qemu-accel=[auto, kvm or tcg. auto uses KVM when /dev/kvm opens and the CPU has hardware virtualisation (vmx/svm), else TCG software emulation with a warning (a /dev/kvm without vmx/svm, as PVM or some nested hosts offer, cannot run a stock kernel); decided once per flotilla command, and a KVM that still fails at boot falls back to TCG (qemu driver)]:ACCEL:_default' \
+'--qemu-network=[user (forwarded loopback ports for SSH and the engine; no root needed) or bridge (a tap on --qemu-bridge with a static address, so VMs reach each other) (qemu driver)]:MODE:_default' \
+'--qemu-bridge=[Host bridge for --qemu-network bridge; it must exist and have an IPv4 address, which is the VMs'\'' gateway (qemu driver)]:BRIDGE:_default' \
+'--qemu-ip-address=[The VM'\''s address on the bridge \[default\: the next free one in the bridge'\''s subnet\] (qemu driver)]:ADDR:_default' \
+'--qemu-binary=[QEMU system emulator to run (qemu driver)]:PATH:_default' \
+'--qemu-ssh-user=[User that cloud-init creates with the machine'\''s SSH key and password-less sudo (qemu driver)]:USER:_default' \
+'--qemu-boot-timeout=[How long a boot may take until the guest accepts an SSH login (qemu driver)]:SECS:_default' \
+'--qemu-tcg-tb-size=[TCG translation cache in MB; more trades host memory for speed (qemu driver)]:MB:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \

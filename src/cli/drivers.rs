@@ -18,6 +18,8 @@ pub struct DriverFlags {
     pub docker: DockerFlags,
     #[command(flatten)]
     pub virtualbox: VirtualboxFlags,
+    #[command(flatten)]
+    pub qemu: super::qemu::QemuFlags,
     /// Values of a plugin driver's flags, by flag name (filled from the
     /// flags the plugin declared; see `super::plugin`).
     #[arg(skip)]
@@ -31,6 +33,7 @@ impl From<DriverFlags> for DriverOptions {
             generic: f.generic.into(),
             docker: f.docker.into(),
             virtualbox: f.virtualbox.into(),
+            qemu: (&f.qemu).into(),
             plugin: f.plugin,
         }
     }

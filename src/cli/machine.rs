@@ -117,7 +117,7 @@ pub struct CreateArgs {
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
 
-    /// Driver that creates the machine (built-in: docker, generic, none, virtualbox; others: a flotilla-driver-NAME plugin on PATH)
+    /// Driver that creates the machine (built-in: docker, generic, none, qemu, virtualbox; others: a flotilla-driver-NAME plugin on PATH)
     #[arg(short = 'd', long, env = "FLOTILLA_DRIVER", value_name = "DRIVER")]
     pub driver: String,
 

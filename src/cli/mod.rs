@@ -8,6 +8,7 @@ mod lifecycle;
 mod machine;
 pub mod plugin;
 mod proxy;
+mod qemu;
 
 pub use cluster::*;
 pub use discovery::*;

@@ -17,5 +17,6 @@ mod machines;
 mod manager;
 mod proxy;
 mod proxy_kit;
+mod qemu;
 mod untrusted_text;
 mod virtualbox;

@@ -293,9 +293,22 @@ pub async fn dial(
             let tls_stream = tokio_rustls::TlsConnector::from(config)
                 .connect(name, stream)
                 .await
-                .map_err(|e| ProbeError::Tls {
-                    addr: shown.clone(),
-                    message: e.to_string(),
+                .map_err(|e| {
+                    // rustls reports its own failures as InvalidData. Any
+                    // other error is the connection going away during the
+                    // handshake, which is reachability: a port forward (a
+                    // VM's user network) accepts before anything listens.
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        ProbeError::Tls {
+                            addr: shown.clone(),
+                            message: e.to_string(),
+                        }
+                    } else {
+                        ProbeError::Connect {
+                            addr: shown.clone(),
+                            source: e,
+                        }
+                    }
                 })?;
             Ok((Box::pin(tls_stream), host.clone()))
         }
@@ -487,6 +500,54 @@ pub fn client(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A forward that accepts and then drops the connection (QEMU's user
+    /// network before the guest listens) is unreachable, not a
+    /// certificate problem; a peer that answers something other than TLS
+    /// is a TLS failure.
+    #[tokio::test]
+    async fn a_connection_lost_in_the_handshake_is_reachability() {
+        use tokio::io::AsyncWriteExt;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        );
+        let dropping = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: EngineAddr = format!("tcp://{}", dropping.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = dropping.accept().await {
+                drop(s);
+            }
+        });
+        let e = probe(&addr, Some(tls.clone()), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ProbeError::Connect { .. }), "{e:?}");
+        assert!(!e.is_certificate_problem());
+
+        let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: EngineAddr = format!("tcp://{}", plain.local_addr().unwrap())
+            .parse()
+            .unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = plain.accept().await {
+                let _ = s
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        let e = probe(&addr, Some(tls), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(e.is_certificate_problem(), "{e:?}");
+    }
 
     #[test]
     fn parses_addresses() {

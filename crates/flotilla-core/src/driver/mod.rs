@@ -10,6 +10,7 @@ pub mod generic;
 pub mod handle;
 pub mod none;
 pub mod plugin;
+pub mod qemu;
 pub mod virtualbox;
 
 use std::fmt;
@@ -160,6 +161,13 @@ pub trait Driver: Send + Sync {
         true
     }
 
+    /// The port the engine listens on inside the host when the URL's port
+    /// only forwards to it (a VM on QEMU's user network); `None`: the
+    /// URL's own port.
+    fn engine_listen_port(&self) -> Option<u16> {
+        None
+    }
+
     #[doc(hidden)]
     fn unsupported(&self, action: &'static str) -> DriverError {
         DriverError::Unsupported {
@@ -177,13 +185,14 @@ pub struct DriverOptions {
     pub generic: generic::GenericOptions,
     pub docker: docker::DockerOptions,
     pub virtualbox: virtualbox::VirtualboxOptions,
+    pub qemu: qemu::QemuOptions,
     /// Values of a plugin driver's flags, by flag name (the plugin
     /// declares its flags over the plugin protocol).
     pub plugin: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Names of the built-in drivers.
-pub const BUILTIN: &[&str] = &["docker", "generic", "none", "virtualbox"];
+pub const BUILTIN: &[&str] = &["docker", "generic", "none", "qemu", "virtualbox"];
 
 fn unknown(name: &str) -> DriverError {
     DriverError::Unknown {
@@ -215,6 +224,10 @@ pub fn for_create(
             &options.virtualbox,
             ctx,
         )?)),
+        "qemu" => Ok(Box::new(qemu::QemuDriver::from_options(
+            &options.qemu,
+            ctx,
+        )?)),
         other => match plugin::find(other) {
             Some(path) => Ok(Box::new(plugin::PluginDriver::for_create(
                 other,
@@ -238,6 +251,7 @@ pub fn load(m: &Machine, ctx: DriverContext) -> Result<Box<dyn Driver>, DriverEr
         "virtualbox" => Ok(Box::new(virtualbox::VirtualboxDriver::from_config(
             &m.driver, ctx,
         )?)),
+        "qemu" => Ok(Box::new(qemu::QemuDriver::from_config(&m.driver, ctx)?)),
         other => match plugin::find(other) {
             Some(path) => Ok(Box::new(plugin::PluginDriver::load(
                 other,

@@ -238,6 +238,7 @@ async fn one(
                 new_server_cert: false,
                 container: target.is_container(),
                 engine_timeout: WAIT,
+                listen_port: loaded.driver.engine_listen_port(),
             };
             let v = provision::upgrade(r.as_ref(), &req, &say).await;
             r.close().await;

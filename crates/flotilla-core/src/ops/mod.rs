@@ -120,6 +120,7 @@ pub async fn provision_machine(
         new_server_cert,
         container: target.is_container(),
         engine_timeout: Duration::from_secs(90),
+        listen_port: drv.engine_listen_port(),
     };
     let out = provision::provision(r.as_ref(), &req, progress).await;
     r.close().await;

@@ -173,7 +173,7 @@ pub(super) async fn provision(
     progress("Configuring the engine...");
     let text = render(&profile_for(
         m,
-        super::addr_port(&req.addr),
+        super::listen_port(req),
         m.driver_name.as_str(),
     ))?;
     if host

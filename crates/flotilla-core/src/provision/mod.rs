@@ -89,6 +89,9 @@ pub struct Request<'a> {
     pub container: bool,
     /// How long to wait for the engine to answer over TLS.
     pub engine_timeout: Duration,
+    /// The port the engine listens on inside the host when `addr`'s port
+    /// is a forward to it (see `Driver::engine_listen_port`).
+    pub listen_port: Option<u16>,
 }
 
 /// What provisioning found and did.
@@ -305,6 +308,11 @@ fn addr_port(a: &EngineAddr) -> u16 {
     }
 }
 
+/// The port the engine is configured to listen on.
+fn listen_port(req: &Request<'_>) -> u16 {
+    req.listen_port.unwrap_or_else(|| addr_port(&req.addr))
+}
+
 /// Times a step for `--debug`.
 struct Timer {
     machine: String,
@@ -370,7 +378,7 @@ pub async fn provision(
     t.lap("copying certificates");
 
     progress("Configuring the engine...");
-    let changed = configure(&host, &p, m, addr_port(&req.addr), m.driver_name.as_str()).await?;
+    let changed = configure(&host, &p, m, listen_port(req), m.driver_name.as_str()).await?;
     report.changed.extend(changed);
     t.lap("configuring the engine");
 
