@@ -88,7 +88,12 @@ fn main() {
         .filter_map(|l| l.split_whitespace().nth(1))
         .collect();
     if ips.is_empty() {
-        println!("ls over 30 engines: skipped, the testbed is not up (scripts/testbed up)");
+        // With the testbed feature (scripts/test) a missing testbed is a failure, not a skip.
+        assert!(
+            !cfg!(feature = "testbed"),
+            "the testbed is not up: run `scripts/testbed up` (scripts/test does)"
+        );
+        println!("ls over 30 engines: skipped, needs the testbed: run scripts/test");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

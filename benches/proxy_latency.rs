@@ -10,7 +10,9 @@
 //!
 //! `cargo bench --bench proxy_latency` runs the full measurement; without `--bench` in argv
 //! (`cargo test --all-targets`) it does a smoke run (3 starts, 4 reloads). Needs the testbed
-//! (`scripts/testbed up`) and nginx; a missing one fails with a message.
+//! (`scripts/testbed up`) and nginx; a missing one fails with a message, except that a smoke
+//! run without the `testbed` feature (a plain `cargo test --all-targets`) skips when the
+//! testbed is down.
 
 #[path = "../tests/it/proxy_kit.rs"]
 mod kit;
@@ -115,6 +117,10 @@ fn start_and_time(
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (starts, reload_pairs) = if full { (50, 10) } else { (3, 2) };
+    if !full && !cfg!(feature = "testbed") && !testbed().join("engines").exists() {
+        println!("proxy_latency: skipped, needs the testbed: run scripts/test");
+        return;
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

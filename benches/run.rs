@@ -7,7 +7,8 @@
 //!
 //! `cargo bench --bench run` measures (medians over 15 runs); under
 //! `cargo test` it runs each step once, as a smoke test. Needs
-//! `scripts/testbed up`; skipped when the testbed is down.
+//! `scripts/testbed up`; skipped when the testbed is down, except with the `testbed` feature
+//! (`scripts/test`), where that fails.
 
 use std::path::Path;
 use std::process::Command;
@@ -62,7 +63,12 @@ fn main() {
         })
         .collect();
     if engines.is_empty() {
-        println!("swarm figures: skipped, the testbed is not up (scripts/testbed up)");
+        // With the testbed feature (scripts/test) a missing testbed is a failure, not a skip.
+        assert!(
+            !cfg!(feature = "testbed"),
+            "the testbed is not up: run `scripts/testbed up` (scripts/test does)"
+        );
+        println!("swarm figures: skipped, needs the testbed: run scripts/test");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

@@ -90,6 +90,10 @@ fn dockerd_pid(host: &SshHost) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn boot2docker_stand_in_is_provisioned_through_its_profile() {
     support::require_testbed();
     let env = Env::new();
@@ -253,6 +257,10 @@ export "GREETING=hello \"big\" world"
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn boot2docker_as_root_with_a_storage_driver() {
     support::require_testbed();
     let env = Env::new();

@@ -145,6 +145,10 @@ pub(crate) fn node_of(s: &TestStore, name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn seed_placements_constraints_links_and_affinity() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -247,6 +251,10 @@ fn seed_placements_constraints_links_and_affinity() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn a_host_port_clash_fails_with_the_classic_message() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -294,6 +302,10 @@ fn a_host_port_clash_fails_with_the_classic_message() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn info_text_and_json_state_document() {
     let (s, _) = swarm_store();
     let t = Instant::now();
@@ -355,6 +367,10 @@ fn info_text_and_json_state_document() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn explain_and_dry_run_decide_without_creating() {
     let (s, _) = swarm_store();
     let name = format!("dry-{}", suffix());
@@ -430,6 +446,10 @@ fn explain_and_dry_run_decide_without_creating() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn run_in_the_foreground_passes_output_and_exit_code() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -477,6 +497,10 @@ fn run_in_the_foreground_passes_output_and_exit_code() {
 /// terminal's size, keys reach the container (raw mode: the shell inside reads `exit 5` typed at
 /// the local terminal), and the local terminal is back in canonical mode afterwards.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn run_it_lends_the_terminal_and_restores_it() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -557,6 +581,10 @@ fn run_it_lends_the_terminal_and_restores_it() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn parallel_runs_race_for_one_container_slot() {
     let frontend = engine("frontend");
     // The slot count is relative to the containers already on the engine,
@@ -646,6 +674,10 @@ fn parallel_runs_race_for_one_container_slot() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn a_missing_image_fails_cleanly_on_the_chosen_node() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -672,6 +704,10 @@ fn a_missing_image_fails_cleanly_on_the_chosen_node() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn names_are_unique_across_the_swarm() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -711,6 +747,10 @@ fn names_are_unique_across_the_swarm() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn bad_run_options_are_one_clear_error() {
     let (s, _) = swarm_store();
     for (args, code, text) in [
@@ -753,6 +793,10 @@ fn bad_run_options_are_one_clear_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn ps_filters_quiet_and_json() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();
@@ -815,6 +859,10 @@ fn ps_filters_quiet_and_json() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn an_unreachable_member_is_pending_and_hidden_from_ps() {
     let s = TestStore::with_testbed_certs();
     let token = new_token(&s);

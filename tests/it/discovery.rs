@@ -430,6 +430,10 @@ fn nodes_backend_and_bare_lists_expand_ranges() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn etcd_ttl_expiry_and_a_watch_that_sees_join_and_leave() {
     let s = tempfile::tempdir().unwrap();
     let etcd = Etcd::start();

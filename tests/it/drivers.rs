@@ -52,6 +52,10 @@ fn import_image(env: &Env, machine: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn generic_end_to_end() {
     support::require_testbed();
     let env = Env::new();
@@ -268,6 +272,10 @@ fn generic_end_to_end() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn generic_failures_name_machine_and_step() {
     support::require_testbed();
     let env = Env::new();
@@ -365,6 +373,10 @@ fn generic_failures_name_machine_and_step() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn generic_non_root_with_passwordless_sudo() {
     support::require_testbed();
     let env = Env::new();
@@ -401,6 +413,10 @@ fn generic_non_root_with_passwordless_sudo() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn docker_driver_nodes_on_the_local_engine() {
     support::require_testbed();
     let env = Env::new();
@@ -471,6 +487,10 @@ fn scopeguard(name: String) -> Guard {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn example_plugin_create_ls_rm() {
     support::require_testbed();
     let mut env = Env::new();
@@ -545,6 +565,10 @@ fn example_plugin_create_ls_rm() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn example_plugin_provisions_over_ssh() {
     support::require_testbed();
     let mut env = Env::new();
@@ -604,6 +628,10 @@ fn serve_script(body: &'static str) -> (u16, std::sync::Arc<std::sync::Mutex<Vec
 /// the version, configuring, restarting and waiting for TLS — is the real thing. A host with
 /// neither curl nor wget fails at that step with a clear error and keeps its record.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn generic_installs_the_engine_when_missing() {
     support::require_testbed();
     let env = Env::new();

@@ -16,6 +16,10 @@ fn seed_store() -> TestStore {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn ls_shows_every_adopted_engine_running_with_its_version() {
     let s = seed_store();
     let o = s.run(&["ls"]);
@@ -46,6 +50,10 @@ fn ls_shows_every_adopted_engine_running_with_its_version() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn ls_filters_and_formats() {
     let s = seed_store();
     let names = |args: &[&str]| -> Vec<String> {
@@ -111,6 +119,10 @@ fn ls_filters_and_formats() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn ls_active_follows_docker_host() {
     let s = seed_store();
     let fe = engine("frontend");
@@ -135,6 +147,10 @@ fn ls_active_follows_docker_host() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn env_for_every_shell() {
     let s = seed_store();
     let store = s.path().display().to_string();
@@ -223,6 +239,10 @@ fn env_for_every_shell() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn eval_env_points_the_real_docker_cli_at_the_machine() {
     let s = seed_store();
     for name in ["frontend", "backend1"] {
@@ -249,6 +269,10 @@ fn eval_env_points_the_real_docker_cli_at_the_machine() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn config_url_ip_status_inspect_version() {
     let s = seed_store();
     let e = engine("backend2");
@@ -305,6 +329,10 @@ fn config_url_ip_status_inspect_version() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn default_machine_is_used_when_no_name_is_given() {
     let s = TestStore::with_testbed_certs();
     assert_clean_failure(&s.run(&["url"]), 1);
@@ -317,6 +345,10 @@ fn default_machine_is_used_when_no_name_is_given() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn a_moved_store_keeps_working() {
     let s = seed_store();
     let moved = tempfile::tempdir().unwrap();
@@ -339,6 +371,10 @@ fn a_moved_store_keeps_working() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn certificate_mismatch_is_explained() {
     // A store with its own CA: the testbed engines do not trust it.
     let s = TestStore::empty();
@@ -359,6 +395,10 @@ fn certificate_mismatch_is_explained() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn unreachable_engine_is_explained() {
     let s = TestStore::with_testbed_certs();
     let port = free_port();
@@ -401,6 +441,10 @@ fn blackhole() -> (TcpListener, u16) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn ls_over_thirty_machines_with_ten_unreachable_is_bounded_by_the_timeout() {
     let s = TestStore::with_testbed_certs();
     let engines = engines();
@@ -473,6 +517,10 @@ fn ls_over_thirty_machines_with_ten_unreachable_is_bounded_by_the_timeout() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn bad_input_gets_one_clear_error() {
     let s = TestStore::with_testbed_certs();
     let fe = engine("frontend");
@@ -542,6 +590,10 @@ fn bad_input_gets_one_clear_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn parallel_creates_on_a_fresh_store_both_succeed() {
     for round in 0..3 {
         let s = TestStore::empty();
@@ -582,6 +634,10 @@ fn parallel_creates_on_a_fresh_store_both_succeed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn rm_asks_only_on_a_terminal() {
     let s = TestStore::with_testbed_certs();
     s.adopt(&engine("frontend"), "a");
@@ -611,6 +667,10 @@ fn rm_asks_only_on_a_terminal() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn adopting_with_explicit_certificates_copies_them() {
     let s = TestStore::empty();
     let tb = testbed_dir().join("store/certs");
@@ -658,6 +718,10 @@ fn adopting_with_explicit_certificates_copies_them() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn unix_socket_engines_can_be_adopted() {
     let s = TestStore::empty();
     let sock = testbed_dir().join("e1/docker.sock");

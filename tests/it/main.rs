@@ -1,8 +1,12 @@
 //! flotilla's integration tests: one binary, one module per area. They drive
 //! the built `flotilla` binary against real parts: the testbed's engines
 //! (`scripts/testbed up`), sshd and dockerd in containers, the local engine,
-//! the `docker` CLI, etcd and nginx. A missing prerequisite FAILS a test with
-//! a message naming the fix; nothing is skipped.
+//! the `docker` CLI, etcd and nginx. Those tests are marked
+//! `#[cfg_attr(not(feature = "testbed"), ignore = "needs the testbed: run scripts/test")]`,
+//! so a plain `cargo test` runs only the ones that need no real service;
+//! `scripts/test` enables the feature and fails if any test was ignored. With
+//! the feature, a missing prerequisite FAILS a test with a message naming the
+//! fix; nothing is skipped.
 
 mod support;
 mod support_discovery;

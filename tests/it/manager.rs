@@ -108,6 +108,10 @@ fn docker_via<'a>(s: &'a TestStore, expected_host: &str) -> impl Fn(&[&str]) -> 
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn the_docker_cli_drives_the_swarm_through_the_manager() {
     let (s, _) = swarm_store();
     let mut c = Cleanup::new();

@@ -37,6 +37,10 @@ fn web<'a>(sock: &'a Path, name: &'a str, env: &'a [&'a str], publish: &'a [u16]
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     let _serial = serial();
     let id = unique("pxr");
@@ -250,6 +254,10 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn proxy_resyncs_after_losing_an_engine_connection() {
     let _serial = serial();
     let id = unique("pxl");
@@ -338,6 +346,10 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
     let _serial = serial();
     let id = unique("pxn");
@@ -504,6 +516,10 @@ fn proxy_usage_errors_and_status_without_a_watcher() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn proxy_swarm_watches_every_member() {
     let _serial = serial();
     let id = unique("pxs");

@@ -40,6 +40,10 @@ fn flotilla_in(dir: &Path) -> assert_cmd::Command {
 /// variables to exactly PATH and runs nothing, and the real docker CLI
 /// reaches the engine through them.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn eval_env_with_a_hostile_store_path_runs_nothing_and_points_docker_at_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let canary = tmp.path().join("pwned");
@@ -92,6 +96,10 @@ fn eval_env_with_a_hostile_store_path_runs_nothing_and_points_docker_at_it() {
 /// tcsh cannot carry a line break through ``eval `…` ``: `env` refuses
 /// with one error and prints nothing rather than something unsafe.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn env_for_tcsh_refuses_a_store_path_it_cannot_carry() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = hostile_store(tmp.path());
@@ -111,6 +119,10 @@ fn env_for_tcsh_refuses_a_store_path_it_cannot_carry() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn the_none_driver_refuses_a_socket_url_with_shell_text() {
     let s = TestStore::with_testbed_certs();
     for url in [
@@ -148,6 +160,10 @@ fn the_none_driver_refuses_a_socket_url_with_shell_text() {
 /// A record names a machine's URL too: one edited by hand to carry shell
 /// text is refused when it is used, with the reason.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn a_hand_edited_record_url_is_refused() {
     let s = TestStore::with_testbed_certs();
     s.adopt(&engine("frontend"), "edited");
@@ -166,6 +182,10 @@ fn a_hand_edited_record_url_is_refused() {
 /// edited to point elsewhere (absolute, or `..` out of the store) is
 /// refused with the field named, even when the file there is a valid CA.
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn record_certificate_paths_stay_inside_the_store() {
     let outside = tempfile::tempdir().expect("tempdir");
     let ca_copy = outside.path().join("ca.pem");

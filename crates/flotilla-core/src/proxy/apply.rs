@@ -310,6 +310,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
     fn real_nginx_accepts_the_rich_config() {
         let Some((dir, target, opts, ropts)) = setup(Reload::None) else {
             return;
@@ -325,6 +329,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
     fn a_broken_config_is_rejected_and_the_previous_file_stays() {
         let Some((dir, target, opts, ropts)) = setup(Reload::None) else {
             return;
@@ -359,6 +367,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
     fn a_failed_reload_restores_the_previous_file() {
         let Some((_dir, target, mut opts, ropts)) = setup(Reload::None) else {
             return;
@@ -449,6 +461,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
     fn live_nginx_routes_503_502_headers_and_reloads() {
         let Some((dir, target, mut opts, ropts)) = setup(Reload::None) else {
             return;
