@@ -13,7 +13,7 @@
 //! The watcher (engine events → debounce → resync) and the `flotilla proxy` command sit on top:
 //!
 //! ```no_run
-//! use flotilla::proxy::{apply, nginx, routes, source::ProxyContainer};
+//! use flotilla_core::proxy::{apply, nginx, routes, source::ProxyContainer};
 //! # fn containers() -> Vec<ProxyContainer> { Vec::new() }
 //! let table = routes::build(&containers());
 //! for s in &table.skipped {

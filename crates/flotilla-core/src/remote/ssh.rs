@@ -253,9 +253,12 @@ mod tests {
 
     /// The wrapped script through a real POSIX shell (dash), as the remote login shell runs it.
     fn through_sh(script: &str) -> Output {
+        // A fixed PATH: a directory the user cannot search would make dash report
+        // "Permission denied" instead of "not found".
         let o = std::process::Command::new("sh")
             .arg("-c")
             .arg(wrap_exit_127(script))
+            .env("PATH", "/usr/bin:/bin")
             .output()
             .expect("sh");
         unwrap_exit_127(Output {
