@@ -440,6 +440,41 @@ mod tests {
         (code, resp)
     }
 
+    /// nginx's worker processes: the children of `master`, each as (pid, start time), so a
+    /// reused pid is not taken for the process it replaced.
+    fn workers(master: u32) -> std::collections::BTreeSet<(u32, u64)> {
+        let mut found = std::collections::BTreeSet::new();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return found;
+        };
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // after "pid (comm)": state ppid … with the start time as field 22 of the line
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ppid = fields.get(1).and_then(|f| f.parse::<u32>().ok());
+            let start = fields.get(19).and_then(|f| f.parse::<u64>().ok());
+            if let (Some(ppid), Some(start)) = (ppid, start)
+                && ppid == master
+                && fields.first() != Some(&"Z")
+            {
+                found.insert((pid, start));
+            }
+        }
+        found
+    }
+
     struct Kill(std::process::Child);
     impl Drop for Kill {
         /// SIGTERM first (the master stops its workers), SIGKILL only as a last resort.
@@ -500,6 +535,7 @@ mod tests {
             .spawn()
             .expect("start nginx");
         let log = || std::fs::read_to_string(dir.path().join("nginx.stderr")).unwrap_or_default();
+        let master = child.id();
         let _guard = Kill(child);
         let port = ropts.listen_port;
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -535,6 +571,8 @@ mod tests {
         assert_eq!(get(port, "down.test", "/").0, 502);
 
         // a new vhost appears after a reload through `nginx -s reload`
+        let old_workers = workers(master);
+        assert!(!old_workers.is_empty(), "no nginx worker under {master}");
         opts.reload = Reload::Signal;
         let mut more = containers.clone();
         let mut other = up.clone();
@@ -547,17 +585,16 @@ mod tests {
         let conf = render(&build(&more), &ropts);
         let r = validate_and_swap(&conf, &target, &opts);
         assert!(matches!(r, Ok(Changed::Updated)), "{r:?}");
-        // old workers may accept a few more connections while they shut down: wait for the new
-        // configuration to answer 10 times in a row
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut streak = 0;
-        while streak < 10 && Instant::now() < deadline {
-            if get(port, "new.test", "/").0 == 200 {
-                streak += 1;
-            } else {
-                streak = 0;
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        // Until the old workers exit they still accept connections with the old configuration;
+        // once every one of them is gone, only workers of the new configuration answer.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !workers(master).is_disjoint(&old_workers) {
+            assert!(
+                Instant::now() < deadline,
+                "the old workers never exited: {}",
+                log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(get(port, "new.test", "/").0, 200, "nginx log:\n{}", log());
         // a rejected config leaves the running nginx and the file alone
