@@ -2010,7 +2010,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__proxy)
-            opts="-s -D -h -V --swarm --machine --docker-host --engine-ip --wait --resync --timeout --conf-dir --listen --default-host --nginx --reload-cmd --node --proxy-image --proxy-name --listen-https --storage-path --debug --no-progress --color --help --version status help"
+            opts="-s -D -h -V --swarm --machine --docker-host --engine-ip --wait --resync --timeout --conf-dir --listen --container-filter --default-host --nginx --reload-cmd --node --proxy-image --proxy-name --listen-https --storage-path --debug --no-progress --color --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2049,6 +2049,10 @@ _flotilla() {
                     return 0
                     ;;
                 --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container-filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

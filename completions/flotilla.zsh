@@ -652,6 +652,7 @@ _arguments "${_arguments_options[@]}" : \
 '--timeout=[Timeout for connecting to an engine and for each API call]:DURATION:_default' \
 '--conf-dir=[Directory for the configuration, nginx'\''s pid and temp files, and status.json \[default\: <store>/proxy\]]:DIR:_files' \
 '--listen=[Where nginx listens\: PORT or IP\:PORT (with --node\: the port published on the node)]:[IP:]PORT:_default' \
+'*--container-filter=[Route only the containers this Docker \`ps\` filter selects, e.g. label=com.example.proxy=web (repeatable, ANDed; docker-gen'\''s -container-filter)]:KEY=VALUE:_default' \
 '--default-host=[The vhost that answers requests for unknown hosts (instead of 503)]:HOST:_default' \
 '--nginx=[Local mode\: the nginx executable flotilla validates with (and runs, without --reload-cmd)]:PATH:_files' \
 '(--node)--reload-cmd=[Local mode\: do not run nginx; after each validated swap run this command (sh -c) instead]:COMMAND:_default' \

@@ -68,6 +68,11 @@ pub struct ProxyRunArgs {
     #[arg(long, value_name = "[IP:]PORT", default_value = "80")]
     pub listen: String,
 
+    /// Route only the containers this Docker `ps` filter selects, e.g. label=com.example.proxy=web
+    /// (repeatable, ANDed; docker-gen's -container-filter)
+    #[arg(long = "container-filter", value_name = "KEY=VALUE", value_parser = parse_container_filter)]
+    pub container_filters: Vec<(String, String)>,
+
     /// The vhost that answers requests for unknown hosts (instead of 503)
     #[arg(long, value_name = "HOST", env = "DEFAULT_HOST")]
     pub default_host: Option<String>,
@@ -116,6 +121,16 @@ pub struct ProxyStatusArgs {
     /// `json` prints the status file as written by the watcher
     #[arg(long, value_name = "FORMAT", value_parser = ["json", "table"], default_value = "table")]
     pub format: String,
+}
+
+/// `KEY=VALUE` as `docker ps --filter` takes it; the value may hold more `=` (label=K=V).
+fn parse_container_filter(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!(
+            "expected KEY=VALUE (e.g. label=com.example.proxy=web), got {s:?}"
+        )),
+    }
 }
 
 fn parse_wait(s: &str) -> Result<Wait, String> {

@@ -205,6 +205,13 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
             node: a.node.clone(),
             config,
             default_host: a.default_host.clone(),
+            container_filters: a.container_filters.iter().fold(
+                std::collections::HashMap::new(),
+                |mut m: std::collections::HashMap<String, Vec<String>>, (k, v)| {
+                    m.entry(k.clone()).or_default().push(v.clone());
+                    m
+                },
+            ),
         },
         plane,
         resync_rx,

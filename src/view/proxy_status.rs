@@ -147,6 +147,7 @@ mod tests {
                 resyncs: 3,
                 events: 7,
             }],
+            pending: false,
             reloads: 4,
             failures: 1,
             last_apply: Some(ApplyStatus {

@@ -39,6 +39,11 @@ pub struct Status {
     #[serde(default)]
     pub stopped: bool,
     pub engines: Vec<EngineStatus>,
+    /// True while a change waits for the debounce (`--wait`) to end; false once it was
+    /// applied. With the engines' resync counters it tells a reader the watcher is quiet: every
+    /// inventory it counted has been applied.
+    #[serde(default)]
+    pub pending: bool,
     /// Configurations applied (validated, swapped, reloaded).
     pub reloads: u64,
     /// Applies that failed (the previous configuration kept serving).
@@ -199,6 +204,7 @@ mod tests {
                 resyncs: 3,
                 events: 7,
             }],
+            pending: false,
             reloads: 4,
             failures: 1,
             last_apply: Some(ApplyStatus {

@@ -117,6 +117,10 @@ pub struct WatchOptions {
     /// For the status file: where the configuration lives.
     pub config: String,
     pub default_host: Option<String>,
+    /// Docker `ps` filters (`label=KEY=VALUE`, …; docker-gen's `-container-filter`), ANDed by
+    /// the engine: only matching containers are routed, so one engine can carry containers for
+    /// several proxies. Empty: every container.
+    pub container_filters: HashMap<String, Vec<String>>,
 }
 
 /// A message from an engine task to the coordinator.
@@ -212,6 +216,7 @@ struct EngineTask {
     spec: WatchTarget,
     timeout: Duration,
     resync_every: Duration,
+    filters: HashMap<String, Vec<String>>,
     tx: mpsc::UnboundedSender<Update>,
     resync_rx: watch::Receiver<u64>,
     shutdown: CancellationToken,
@@ -356,8 +361,29 @@ impl EngineTask {
         });
     }
 
+    /// Whether the engine counts `id` among the containers the filters select (the engine
+    /// evaluates them, so every `docker ps` filter means what it means there).
+    async fn selected(&self, docker: &Docker, id: &str) -> Result<bool, SessionError> {
+        if self.filters.is_empty() {
+            return Ok(true);
+        }
+        let mut filters = self.filters.clone();
+        filters.insert("id".into(), vec![id.to_string()]);
+        let opts = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .with_timeout("list containers", docker.list_containers(Some(opts)))
+            .await?;
+        Ok(!list.is_empty())
+    }
+
     /// Re-inspects one container; true when the inventory changed.
     async fn refresh(&mut self, docker: &Docker, id: &str) -> Result<bool, SessionError> {
+        if !self.selected(docker, id).await? {
+            return Ok(self.inventory.remove(id).is_some());
+        }
         let inspected = match tokio::time::timeout(self.timeout, docker.inspect_container(id, None))
             .await
         {
@@ -385,7 +411,10 @@ impl EngineTask {
 
     /// Lists and inspects every running container, replacing the inventory.
     async fn resync(&mut self, docker: &Docker) -> Result<(), SessionError> {
-        let opts = ListContainersOptionsBuilder::new().all(false).build();
+        let opts = ListContainersOptionsBuilder::new()
+            .all(false)
+            .filters(&self.filters)
+            .build();
         let list = self
             .with_timeout("list containers", docker.list_containers(Some(opts)))
             .await?;
@@ -445,6 +474,7 @@ pub async fn run(
             spec: spec.clone(),
             timeout: opts.timeout,
             resync_every: opts.resync,
+            filters: opts.container_filters.clone(),
             tx: tx.clone(),
             resync_rx: resync.clone(),
             shutdown: shutdown.child_token(),
@@ -478,6 +508,7 @@ pub async fn run(
                 events: 0,
             })
             .collect(),
+        pending: false,
         reloads: 0,
         failures: 0,
         last_apply: None,
@@ -553,7 +584,11 @@ pub async fn run(
                         if inventories[engine] != containers {
                             inventories[engine] = containers;
                             last_change = Instant::now();
-                            dirty_since.get_or_insert(last_change);
+                            if dirty_since.is_none() {
+                                dirty_since = Some(last_change);
+                                st.pending = true;
+                                write_status(&opts, &mut st);
+                            }
                         } else if resync {
                             // nothing changed; a resync still re-checks the served file
                             write_status(&opts, &mut st);
@@ -569,6 +604,7 @@ pub async fn run(
                     continue;
                 }
                 dirty_since = None;
+                st.pending = false;
                 retry_at = None;
                 let containers: Vec<ProxyContainer> =
                     inventories.iter().flat_map(|v| v.iter().cloned()).collect();
