@@ -1,22 +1,40 @@
 //! `flotilla proxy` against real engines and real nginx: Debian's nginx in local mode, the
 //! locally built `flotilla-nginx` image in node mode (`scripts/testbed-nginx-image`).
 //!
-//! The tests share the testbed engines and every watcher sees every container with
-//! `VIRTUAL_HOST` on the engines it watches, so they run one at a time (`SERIAL`) and give
-//! every vhost a unique name. A lost event stream is simulated with a unix socket forwarder
-//! (`Forwarder::cut`) rather than by restarting a shared engine.
+//! The tests share the testbed engines with each other and with every other test, so each
+//! labels its containers with its own id and starts its watcher with
+//! `--container-filter label=flotilla-test=ID` (`Containers::labelled`, `filter_args`): a
+//! watcher routes only its own test's containers, and the tests run in parallel with the rest.
+//! Every vhost has a unique name too. A lost event stream is simulated with a unix socket
+//! forwarder (`Forwarder::cut`) rather than by restarting a shared engine.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::proxy_kit::*;
 use crate::support::{bin, stderr, stdout};
 
-static SERIAL: Mutex<()> = Mutex::new(());
+/// Waits (20 s at most, a hang guard) until the watcher's status says no change waits for
+/// the debounce and `also` holds; returns that status.
+fn quiet(w: &Watcher, also: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let mut st = serde_json::Value::Null;
+    let ok = wait_until(Duration::from_secs(20), || {
+        st = w.status();
+        st["pending"] == false && st["last_apply"].is_object() && also(&st)
+    });
+    assert!(ok, "the watcher did not settle: {st}\nlog:\n{}", w.log());
+    st
+}
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+fn vhost_names(st: &serde_json::Value) -> Vec<String> {
+    st["table"]["vhosts"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v["host"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn engines_sum(st: &serde_json::Value, field: &str) -> u64 {
@@ -42,7 +60,6 @@ fn web<'a>(sock: &'a Path, name: &'a str, env: &'a [&'a str], publish: &'a [u16]
     ignore = "needs the testbed: run scripts/test"
 )]
 fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
-    let _serial = serial();
     let id = unique("pxr");
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("store");
@@ -50,7 +67,7 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     let (_, _, front) = engine("frontend");
     let (_, _, b1) = engine("backend1");
     let (_, _, b2) = engine("backend2");
-    let cs = Containers::new();
+    let cs = Containers::labelled(&id);
     let n = |s: &str| format!("{id}-{s}");
     let app = format!("app.{id}.test");
     let vh = |h: &str| format!("VIRTUAL_HOST={h}");
@@ -120,7 +137,10 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
             "backend2".into(),
             "--listen".into(),
             addr.clone(),
-        ],
+        ]
+        .into_iter()
+        .chain(cs.filter_args())
+        .collect::<Vec<_>>(),
     );
     assert!(
         wait_until(Duration::from_secs(20), || get(&addr, &app, "/").0 == 200),
@@ -231,21 +251,13 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     assert_eq!(get(&addr, &app, "/api/").0, 200);
 
     // a full resync (SIGHUP) renders the same bytes and does not reload
-    std::thread::sleep(Duration::from_millis(700));
+    let st = quiet(&w, |st| !vhost_names(st).contains(&late_host));
     let before = w.config();
-    let st = w.status();
     let (resyncs, reloads) = (engines_sum(&st, "resyncs"), st["reloads"].as_u64());
     w.signal("HUP");
-    assert!(
-        wait_until(Duration::from_secs(10), || engines_sum(
-            &w.status(),
-            "resyncs"
-        ) >= resyncs + 3),
-        "no resync after SIGHUP"
-    );
-    std::thread::sleep(Duration::from_millis(700));
+    let st = quiet(&w, |st| engines_sum(st, "resyncs") >= resyncs + 3);
     assert_eq!(w.config(), before, "configuration changed across a resync");
-    assert_eq!(w.status()["reloads"].as_u64(), reloads);
+    assert_eq!(st["reloads"].as_u64(), reloads);
 
     assert!(w.stop(), "watcher did not stop cleanly:\n{}", w.log());
     assert_eq!(w.status()["stopped"], true);
@@ -259,12 +271,11 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     ignore = "needs the testbed: run scripts/test"
 )]
 fn proxy_resyncs_after_losing_an_engine_connection() {
-    let _serial = serial();
     let id = unique("pxl");
     let tmp = tempfile::tempdir().expect("tempdir");
     let (_, ip, b2) = engine("backend2");
     let fwd = Forwarder::start(&tmp.path().join("fwd.sock"), &b2);
-    let cs = Containers::new();
+    let cs = Containers::labelled(&id);
     let one = format!("{id}-one");
     let one_host = format!("one.{id}.test");
     cs.run(&web(
@@ -286,7 +297,10 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
             ip.clone(),
             "--listen".into(),
             addr.clone(),
-        ],
+        ]
+        .into_iter()
+        .chain(cs.filter_args())
+        .collect::<Vec<_>>(),
     );
     assert!(
         wait_until(Duration::from_secs(20), || get(&addr, &one_host, "/").0
@@ -294,9 +308,8 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
         "never routed; log:\n{}",
         w.log()
     );
-    std::thread::sleep(Duration::from_millis(700));
+    let st = quiet(&w, |st| vhost_names(st).contains(&one_host));
     let conf = w.config();
-    let st = w.status();
     let (resyncs, reloads) = (engines_sum(&st, "resyncs"), st["reloads"].as_u64());
     let connected = |w: &Watcher| w.status()["engines"][0]["connected"] == true;
 
@@ -309,15 +322,11 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
     );
     assert_eq!(get(&addr, &one_host, "/").0, 200);
     fwd.restore();
-    assert!(
-        wait_until(Duration::from_secs(15), || connected(&w)
-            && engines_sum(&w.status(), "resyncs") > resyncs),
-        "no reconnect; log:\n{}",
-        w.log()
-    );
-    std::thread::sleep(Duration::from_millis(700));
+    let st = quiet(&w, |st| {
+        st["engines"][0]["connected"] == true && engines_sum(st, "resyncs") > resyncs
+    });
     assert_eq!(w.config(), conf, "configuration changed across a resync");
-    assert_eq!(w.status()["reloads"].as_u64(), reloads);
+    assert_eq!(st["reloads"].as_u64(), reloads);
 
     // events missed while disconnected are caught up by the resync
     fwd.cut();
@@ -351,7 +360,6 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
     ignore = "needs the testbed: run scripts/test"
 )]
 fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
-    let _serial = serial();
     let id = unique("pxn");
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("store");
@@ -366,7 +374,7 @@ fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
         image.status.success(),
         "flotilla-nginx:latest is not on the frontend engine: run scripts/testbed-nginx-image (scripts/test does)"
     );
-    let cs = Containers::new();
+    let cs = Containers::labelled(&id);
     let proxy_name = format!("{id}-proxy");
     cs.track(&front, &proxy_name);
     let host = format!("node.{id}.test");
@@ -404,6 +412,7 @@ fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
     ]
     .iter()
     .map(|s| s.to_string())
+    .chain(cs.filter_args())
     .collect();
     let conf_dir = tmp.path().join("proxy");
     let mut w = Watcher::start(&bin(), &store, &conf_dir, &args);
@@ -521,7 +530,6 @@ fn proxy_usage_errors_and_status_without_a_watcher() {
     ignore = "needs the testbed: run scripts/test"
 )]
 fn proxy_swarm_watches_every_member() {
-    let _serial = serial();
     let id = unique("pxs");
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = tmp.path().join("store");
@@ -556,7 +564,7 @@ fn proxy_swarm_watches_every_member() {
     }
     let (_, _, b1) = engine("backend1");
     let (_, _, b2) = engine("backend2");
-    let cs = Containers::new();
+    let cs = Containers::labelled(&id);
     let host = format!("swarm.{id}.test");
     let (x, y) = (format!("{id}-x"), format!("{id}-y"));
     cs.run(&web(&b1, &x, &[&format!("VIRTUAL_HOST={host}")], &[80]));
@@ -571,7 +579,10 @@ fn proxy_swarm_watches_every_member() {
             "backend1".into(),
             "--listen".into(),
             addr.clone(),
-        ],
+        ]
+        .into_iter()
+        .chain(cs.filter_args())
+        .collect::<Vec<_>>(),
     );
     let mut seen = std::collections::BTreeSet::new();
     assert!(

@@ -59,10 +59,15 @@ pub fn docker(sock: &Path) -> Command {
     c
 }
 
+/// The label that ties a container to the test (or benchmark run) that made it.
+pub const TEST_LABEL: &str = "flotilla-test";
+
 /// Containers created by a test, removed on drop (also when the test fails).
 #[derive(Default)]
 pub struct Containers {
     made: Mutex<Vec<(PathBuf, String)>>,
+    /// With `labelled`: the value of `TEST_LABEL` every container carries.
+    label: Option<String>,
 }
 
 /// A busybox web server answering `NAME PORT` on `/` and `NAME PORT api` on `/api/` for
@@ -81,6 +86,26 @@ impl Containers {
         Self::default()
     }
 
+    /// Every container carries `TEST_LABEL=id`, so a watcher started with `filter_args` sees
+    /// only this test's containers, whatever else runs on the shared engines.
+    pub fn labelled(id: &str) -> Self {
+        Containers {
+            made: Mutex::default(),
+            label: Some(id.to_string()),
+        }
+    }
+
+    /// `flotilla proxy` arguments that restrict it to this set's containers.
+    pub fn filter_args(&self) -> Vec<String> {
+        match &self.label {
+            Some(id) => vec![
+                "--container-filter".into(),
+                format!("label={TEST_LABEL}={id}"),
+            ],
+            None => Vec::new(),
+        }
+    }
+
     /// `docker create` (not started); returns the id.
     pub fn create(&self, b: &Backend) -> String {
         let mut script = String::new();
@@ -93,6 +118,9 @@ impl Containers {
         let mut cmd = docker(b.sock);
         cmd.args(["create", "--name", b.name, "--label", "flotilla-testbed=1"])
             .args(["-e", &format!("NAME={}", b.name)]);
+        if let Some(id) = &self.label {
+            cmd.args(["--label", &format!("{TEST_LABEL}={id}")]);
+        }
         for e in b.env {
             cmd.args(["-e", e]);
         }
