@@ -308,9 +308,8 @@ fn a_host_port_clash_fails_with_the_classic_message() {
 )]
 fn info_text_and_json_state_document() {
     let (s, _) = swarm_store();
-    let t = Instant::now();
+    // how long `info` takes is a figure of `cargo bench --bench run`
     let o = s.run(&["info"]);
-    let took = t.elapsed();
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("Role: primary\nStrategy: spread\nFilters: health, port, containerslots, dependency, affinity, constraint, whitelist\nNodes: 4\n"), "{out}");
@@ -325,7 +324,6 @@ fn info_text_and_json_state_document() {
     assert!(out.contains("model=high-memory"), "{out}");
     assert!(out.contains("storagedriver="), "{out}");
     assert!(out.contains("Name: swarm-master\n"), "{out}");
-    assert!(took < Duration::from_secs(1), "info took {took:?}");
 
     let o = s.run(&["info", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
