@@ -121,7 +121,7 @@ pub fn compile(text: &str) -> Result<Compiled, TemplateError> {
     ]);
     tmpl.parse(text).map_err(|e| TemplateError {
         template: text.to_string(),
-        message: e.to_string(),
+        message: printable(&e.to_string()),
     })?;
     Ok(Compiled {
         tmpl,
@@ -135,9 +135,24 @@ impl Compiled {
             .render(&Context::from(to_value(data)))
             .map_err(|e| TemplateError {
                 template: self.source.clone(),
-                message: e.to_string(),
+                message: printable(&e.to_string()),
             })
     }
+}
+
+/// gtmpl's messages can quote a raw control character (a NUL for the end of the template):
+/// escaped, so the error line stays one printable line.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Renders records through a template; in table mode, `header` (a record

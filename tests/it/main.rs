@@ -22,5 +22,6 @@ mod manager;
 mod proxy;
 mod proxy_kit;
 mod qemu;
+mod snapshots;
 mod untrusted_text;
 mod virtualbox;
