@@ -14,11 +14,11 @@ use std::time::Duration;
 use crate::proxy_kit::*;
 use crate::support::{bin, stderr, stdout};
 
-/// Waits (20 s at most, a hang guard) until the watcher's status says no change waits for
+/// Waits (60 s at most, a hang guard) until the watcher's status says no change waits for
 /// the debounce and `also` holds; returns that status.
 fn quiet(w: &Watcher, also: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let mut st = serde_json::Value::Null;
-    let ok = wait_until(Duration::from_secs(20), || {
+    let ok = wait_until(Duration::from_secs(60), || {
         st = w.status();
         st["pending"] == false && st["last_apply"].is_object() && also(&st)
     });
@@ -143,7 +143,7 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
         .collect::<Vec<_>>(),
     );
     assert!(
-        wait_until(Duration::from_secs(20), || get(&addr, &app, "/").0 == 200),
+        wait_until(Duration::from_secs(60), || get(&addr, &app, "/").0 == 200),
         "app never answered; watcher log:\n{}",
         w.log()
     );
@@ -179,7 +179,7 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     // skipped containers, with their reasons: in the log and in `proxy status` (nginx
     // answers a moment before the watcher records the apply)
     assert!(wait_until(
-        Duration::from_secs(5),
+        Duration::from_secs(60),
         || w.status()["last_apply"]["result"] == "updated"
     ));
     let log = w.log();
@@ -236,14 +236,14 @@ fn proxy_routes_by_host_wildcard_regex_port_and_path_across_engines() {
     let late_host = format!("late.{id}.test");
     cs.run(&web(&b2, &late, &[&vh(&late_host)], &[80]));
     assert!(
-        wait_until(Duration::from_secs(5), || get(&addr, &late_host, "/")
+        wait_until(Duration::from_secs(60), || get(&addr, &late_host, "/")
             == (200, format!("{late} 80"))),
         "late container not routed; log:\n{}",
         w.log()
     );
     cs.remove(&b2, &late);
     assert!(
-        wait_until(Duration::from_secs(5), || get(&addr, &late_host, "/").0
+        wait_until(Duration::from_secs(60), || get(&addr, &late_host, "/").0
             == 503),
         "removed container still routed"
     );
@@ -303,7 +303,7 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
         .collect::<Vec<_>>(),
     );
     assert!(
-        wait_until(Duration::from_secs(20), || get(&addr, &one_host, "/").0
+        wait_until(Duration::from_secs(60), || get(&addr, &one_host, "/").0
             == 200),
         "never routed; log:\n{}",
         w.log()
@@ -316,7 +316,7 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
     // the connection drops: routes stay, the engine shows as disconnected
     fwd.cut();
     assert!(
-        wait_until(Duration::from_secs(10), || !connected(&w)),
+        wait_until(Duration::from_secs(60), || !connected(&w)),
         "the watcher did not notice; log:\n{}",
         w.log()
     );
@@ -330,7 +330,7 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
 
     // events missed while disconnected are caught up by the resync
     fwd.cut();
-    assert!(wait_until(Duration::from_secs(10), || !connected(&w)));
+    assert!(wait_until(Duration::from_secs(60), || !connected(&w)));
     cs.remove(&b2, &one);
     let two = format!("{id}-two");
     let two_host = format!("two.{id}.test");
@@ -342,13 +342,13 @@ fn proxy_resyncs_after_losing_an_engine_connection() {
     ));
     fwd.restore();
     assert!(
-        wait_until(Duration::from_secs(15), || get(&addr, &two_host, "/")
+        wait_until(Duration::from_secs(60), || get(&addr, &two_host, "/")
             == (200, format!("{two} 80"))),
         "missed start not caught up; log:\n{}",
         w.log()
     );
     assert!(
-        wait_until(Duration::from_secs(5), || get(&addr, &one_host, "/").0
+        wait_until(Duration::from_secs(60), || get(&addr, &one_host, "/").0
             == 503),
         "missed removal not caught up"
     );
@@ -450,7 +450,7 @@ fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
     let w = Watcher::start(&bin(), &store, &conf_dir, &args);
     assert!(
         wait_until(
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             || w.status()["last_apply"]["result"] == "unchanged"
         ),
         "log:\n{}",
@@ -474,7 +474,7 @@ fn proxy_node_mode_runs_nginx_on_the_node_and_adopts_it() {
         &[80],
     ));
     assert!(
-        wait_until(Duration::from_secs(10), || get(&addr, &late_host, "/")
+        wait_until(Duration::from_secs(60), || get(&addr, &late_host, "/")
             == (200, format!("{late} 80"))),
         "log:\n{}",
         w.log()
@@ -586,7 +586,7 @@ fn proxy_swarm_watches_every_member() {
     );
     let mut seen = std::collections::BTreeSet::new();
     assert!(
-        wait_until(Duration::from_secs(20), || {
+        wait_until(Duration::from_secs(60), || {
             let (code, body) = get(&addr, &host, "/");
             if code == 200 {
                 seen.insert(body);

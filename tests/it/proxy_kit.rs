@@ -302,7 +302,7 @@ impl Watcher {
         }
     }
 
-    /// SIGTERM and wait (at most 10 s); returns whether it exited successfully.
+    /// SIGTERM and wait (60 s at most, a hang guard); returns whether it exited successfully.
     pub fn stop(&mut self) -> bool {
         let Some(mut child) = self.child.take() else {
             return false;
@@ -311,7 +311,7 @@ impl Watcher {
             .arg("-TERM")
             .arg(child.id().to_string())
             .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {
                 return status.success();

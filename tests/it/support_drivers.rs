@@ -258,9 +258,11 @@ impl SshHost {
         h
     }
 
-    /// Waits until sshd accepts TCP connections.
+    /// Waits until sshd accepts TCP connections (two minutes at most: a hang guard generous
+    /// enough for a loaded 2-core machine, not a figure).
     pub fn wait_ssh(&self) {
-        for _ in 0..100 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
             if std::net::TcpStream::connect_timeout(
                 &format!("{}:22", self.ip).parse().expect("addr"),
                 std::time::Duration::from_millis(200),
