@@ -54,15 +54,27 @@ use serde::{Deserialize, Serialize};
 
 use super::source::ProxyContainer;
 
+/// nginx-proxy's opt-in variable: the container wants these host names routed to it. Its
+/// presence is what makes the watcher keep a container at all.
 pub const ENV_HOST: &str = "VIRTUAL_HOST";
+/// nginx-proxy's choice among several exposed ports (the only way to pick one that is not 80).
 pub const ENV_PORT: &str = "VIRTUAL_PORT";
+/// nginx-proxy's backend protocol (`http` or `https`), for backends that only speak TLS.
 pub const ENV_PROTO: &str = "VIRTUAL_PROTO";
+/// nginx-proxy's location prefix: several containers share one host under different paths.
 pub const ENV_PATH: &str = "VIRTUAL_PATH";
+/// nginx-proxy's rewrite target for `VIRTUAL_PATH` (the URI `proxy_pass` sends upstream).
 pub const ENV_DEST: &str = "VIRTUAL_DEST";
+/// Label form of `VIRTUAL_HOST`, for images whose environment cannot be changed; the
+/// variable wins when both are set.
 pub const LABEL_HOST: &str = "flotilla.proxy.host";
+/// Label form of `VIRTUAL_PORT`.
 pub const LABEL_PORT: &str = "flotilla.proxy.port";
+/// Label form of `VIRTUAL_PROTO`.
 pub const LABEL_PROTO: &str = "flotilla.proxy.proto";
+/// Label form of `VIRTUAL_PATH`.
 pub const LABEL_PATH: &str = "flotilla.proxy.path";
+/// Label form of `VIRTUAL_DEST`.
 pub const LABEL_DEST: &str = "flotilla.proxy.dest";
 
 /// How nginx matches a `server_name`.
@@ -83,12 +95,16 @@ pub enum HostKind {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Proto {
+    /// Plain HTTP, nginx-proxy's default.
     #[default]
     Http,
+    /// TLS to the backend (`proxy_pass https://…`); nginx does not verify its certificate, as
+    /// in nginx-proxy.
     Https,
 }
 
 impl Proto {
+    /// The scheme as written in `VIRTUAL_PROTO` and in `proxy_pass`.
     pub fn as_str(self) -> &'static str {
         match self {
             Proto::Http => "http",
@@ -114,37 +130,51 @@ pub struct RouteTable {
     pub warnings: Vec<String>,
 }
 
+/// One `server` block: a host name and the locations under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VHost {
     /// The `server_name`: lower-cased for exact and wildcard names, verbatim for regexes.
     pub host: String,
+    /// Decides how nginx matches `host` (exact names win over wildcards, wildcards over regexes).
     pub kind: HostKind,
     /// Sorted by path.
     pub locations: Vec<Location>,
 }
 
+/// One `location` of a vhost: its upstream and how requests are passed to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// Location prefix, starts with `/`.
     pub path: String,
     /// Replacement URI for `proxy_pass` (empty: none).
     pub dest: String,
+    /// Agreed by every container of the location (a conflict is resolved and warned about).
     pub proto: Proto,
     /// Sorted by (address, engine, container), no duplicates. May be empty (→ 502).
     pub servers: Vec<Server>,
 }
 
+/// One upstream server: where nginx connects, and which container that is (for the comment
+/// in the configuration and for `proxy status`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Server {
+    /// The container's own IP on the data plane's engine, or its host's IP and published port.
     pub addr: SocketAddr,
+    /// The engine (machine) the container runs on.
     pub engine: String,
+    /// The container's name (its ID when it has none).
     pub container: String,
 }
 
+/// A running container that asked for a route but got none, kept so the reason can be shown
+/// instead of the container silently missing from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Skipped {
+    /// The engine (machine) the container runs on.
     pub engine: String,
+    /// The container's name (its ID when it has none).
     pub container: String,
+    /// What to change, in words (an invalid `VIRTUAL_HOST` item, an unpublished port, …).
     pub reason: String,
 }
 

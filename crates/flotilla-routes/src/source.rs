@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A port a container exposes (`EXPOSE 8080/tcp`, `--expose`, or a key of `NetworkSettings.Ports`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ExposedPort {
+    /// The container-side port: a candidate backend port when nothing publishes it.
     pub port: u16,
     /// `tcp`, `udp` or `sctp` (lowercase).
     pub proto: String,
@@ -20,11 +21,13 @@ pub struct ExposedPort {
 /// A published port binding (`-p [host_ip:]host_port:container_port[/proto]`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PublishedPort {
+    /// The port inside the container, matched against `VIRTUAL_PORT` or the exposed port.
     pub container_port: u16,
     /// `tcp`, `udp` or `sctp` (lowercase).
     pub proto: String,
     /// The host address the binding listens on; `None` when Docker reported none or an empty one.
     pub host_ip: Option<IpAddr>,
+    /// The port on the engine's host: what a proxy on another host connects to.
     pub host_port: u16,
 }
 
@@ -38,16 +41,21 @@ pub struct ProxyContainer {
     /// True when the container runs on the data plane's own engine and is attached to the data
     /// plane network, so the proxy reaches it by `ip_address` directly.
     pub local: bool,
+    /// The full container ID: the inventory's key, and the name of a container without one.
     pub id: String,
     /// Container name without Docker's leading `/`.
     pub name: String,
+    /// Only running containers get servers; a stopped one is dropped, not skipped.
     pub running: bool,
     /// Docker health status: `healthy`, `unhealthy`, `starting`; `None` without a health check.
     pub health: Option<String>,
     /// Environment, `K=V` strings as Docker reports them.
     pub env: Vec<String>,
+    /// Labels: the `flotilla.proxy.*` forms of the settings, when the environment has none.
     pub labels: BTreeMap<String, String>,
+    /// Ports the image or `--expose` declares, for guessing the backend port.
     pub exposed_ports: Vec<ExposedPort>,
+    /// Port bindings: how a proxy on another host reaches the container.
     pub published: Vec<PublishedPort>,
     /// The container's IP on the data plane network (or its first network when none was named).
     pub ip_address: Option<IpAddr>,
