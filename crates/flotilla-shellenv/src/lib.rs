@@ -17,14 +17,21 @@ pub use quote::Unrepresentable;
 /// `pwsh`, `csh`) are the binary's business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shell {
-    /// bash, sh, zsh and other POSIX shells
+    /// bash, sh, zsh and other POSIX shells: `export NAME="value"`, read by `eval "$(…)"`.
     Bash,
+    /// fish: `set -gx`, read by `eval (…)`, whose quoting differs from POSIX.
     Fish,
+    /// PowerShell: `$Env:NAME = "…"` piped to `Invoke-Expression`.
     Powershell,
+    /// Windows cmd.exe: `SET` lines run by `FOR /f`, which has no quoting at all, so some
+    /// values are refused.
     Cmd,
+    /// tcsh/csh: `setenv`, read by ``eval `…` ``, which cannot carry a line break.
     Tcsh,
+    /// Emacs Lisp `setenv` forms, evaluated from a buffer as docker-machine offered.
     Emacs,
-    /// nushell
+    /// nushell: `$env.NAME = "…"` lines, parsed back and applied with `load-env`, so a value
+    /// is only printed when both readings agree.
     Nu,
 }
 
@@ -116,12 +123,18 @@ impl Shell {
 /// Why `env` output cannot be written for a shell.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
+    /// A value holds a character the shell's syntax cannot carry: refused rather than written
+    /// in a form `eval` would read differently.
     #[error("cannot write {name} for {shell}: {reason}")]
     Value {
+        /// The shell's name as the user chose it.
         shell: &'static str,
+        /// The variable whose value was refused.
         name: String,
+        /// The character and the shell's limit behind it.
         reason: Unrepresentable,
     },
+    /// A variable name some shell would not take bare (every name must work in every shell).
     #[error("{0:?} is not a variable name (letters, digits and _, not starting with a digit)")]
     Name(String),
 }

@@ -16,6 +16,8 @@ use super::Shell;
 pub struct Unrepresentable {
     /// The first character that cannot be carried.
     pub ch: char,
+    /// The shell's limit behind the refusal, for the error message (a user cannot fix what
+    /// they are not told).
     pub why: &'static str,
 }
 
