@@ -20,26 +20,44 @@ use crate::store::{self, Store, StoreError};
 /// Certificates are valid for 1080 days, as docker-machine's were.
 const VALIDITY_DAYS: i64 = 1080;
 
+/// Why the store's certificates could not be read, made or written; each names the file, so
+/// the user knows what to look at.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
+    /// A certificate or key file exists but cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
+    /// A new certificate or key could not be stored.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The file.
         path: PathBuf,
+        /// The operating system's reason.
         source: std::io::Error,
     },
+    /// A CA key without its certificate: making a new CA would silently orphan every machine
+    /// that trusts the old one, so the user decides.
     #[error(
         "certificate authority key {0} exists but its certificate is missing; move the key away to create a new CA"
     )]
     OrphanCaKey(PathBuf),
+    /// A file that does not parse as the PEM certificate or key it should hold.
     #[error("invalid certificate or key in {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The parser's reason.
+        message: String,
+    },
+    /// rcgen refused to build a certificate (a bad name or key).
     #[error("cannot generate certificate: {0}")]
     Generate(#[from] rcgen::Error),
+    /// The store itself failed (its directories or lock).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,13 +65,18 @@ pub enum CertError {
 /// Paths of the store-wide certificates.
 #[derive(Debug, Clone)]
 pub struct StoreCerts {
+    /// The CA certificate every engine and client of the store trusts.
     pub ca: PathBuf,
+    /// The CA's key: signs server certificates for new machines.
     pub ca_key: PathBuf,
+    /// The client certificate flotilla (and `env`'s docker CLI) presents to engines.
     pub cert: PathBuf,
+    /// The client certificate's key.
     pub key: PathBuf,
 }
 
 impl StoreCerts {
+    /// Where the files live in `store` (docker-machine's names, so its users find them).
     pub fn of(store: &Store) -> Self {
         let d = store.certs_dir();
         StoreCerts {
@@ -191,7 +214,9 @@ pub fn rotate_client(store: &Store) -> Result<StoreCerts, CertError> {
 
 /// A server certificate and its key, as PEM.
 pub struct ServerCert {
+    /// The certificate, signed by the store's CA.
     pub cert_pem: String,
+    /// Its private key, which only the engine's host should keep.
     pub key_pem: String,
 }
 

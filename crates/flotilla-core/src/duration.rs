@@ -10,10 +10,14 @@ use std::time::Duration;
 /// given instead of a parse error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct GoDuration {
+    /// Nanoseconds, signed and wider than Go's int64, so no input the grammar accepts
+    /// overflows before it can be judged.
     pub nanos: i128,
 }
 
 impl GoDuration {
+    /// For the flags that must not be negative, which Go's grammar (unlike
+    /// [`std::time::Duration`]) can express.
     pub fn is_negative(self) -> bool {
         self.nanos < 0
     }

@@ -19,14 +19,25 @@ use crate::engine::{EngineAddr, EngineIo, client_tls_config, dial};
 /// Why a request could not be relayed.
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
+    /// No connection to the member's engine: the client gets an error naming the node, as
+    /// classic Swarm answered.
     #[error("cannot reach the engine of {node} at {addr}: {message}")]
     Connect {
+        /// The member the call was for.
         node: String,
+        /// The engine's address.
         addr: String,
+        /// The connection error.
         message: String,
     },
+    /// The engine's connection failed mid-request or mid-answer.
     #[error("the engine of {node} broke off: {message}")]
-    Exchange { node: String, message: String },
+    Exchange {
+        /// The member the call was for.
+        node: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// How long connecting to an engine (TCP and TLS) may take.

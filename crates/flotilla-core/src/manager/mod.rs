@@ -58,14 +58,24 @@ pub struct ManagerOptions {
     pub pending_ttl: Duration,
 }
 
+/// Why the manager could not start or stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
+    /// The swarm could not be resolved (members, discovery, the store).
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// The manager's TLS server certificate or the CA could not be loaded or made.
     #[error("certificates: {0}")]
     Certs(String),
+    /// The address is taken or not ours.
     #[error("cannot listen on {addr}: {message}")]
-    Listen { addr: SocketAddr, message: String },
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// The server failed after it started.
     #[error("serving: {0}")]
     Serve(String),
 }
@@ -88,6 +98,7 @@ pub struct Bound {
     manager: Arc<Manager>,
     /// The swarm's discovery URL and master, for the startup line.
     pub swarm: members::Swarm,
+    /// The address actually bound (the port chosen when 0 was asked for).
     pub local: SocketAddr,
     /// Where this manager is, in the swarm's directory from the moment it listens (a client
     /// that sees the port open finds the record) until it stops.
