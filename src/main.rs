@@ -5,6 +5,9 @@
 
 use std::process::ExitCode;
 
+// clap turns these doc comments into help texts verbatim: their `[IP:]PORT` and `<store>`
+// notation is neither a link nor HTML.
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 mod cli;
 mod commands;
 mod output;
