@@ -4,7 +4,7 @@
 //! flotilla did not write: the per-shell prefix / delimiter / suffix and
 //! the usage hints are docker-machine's, byte for byte, for values and
 //! arguments made of ordinary characters (plus nushell); any other value
-//! is written by the shell's own quoting rules ([`quote`]) or refused with
+//! is written by the shell's own quoting rules (`quote`) or refused with
 //! a [`RenderError`], and the hint never repeats an argument it cannot show
 //! safely. docker-machine did neither (a `$` in a store path was expanded,
 //! a line break in an argument ended the hint's comment).
@@ -148,7 +148,7 @@ fn is_name(name: &str) -> bool {
 
 /// The user's argv as the usage hint shows it: each argument as typed when
 /// that is safe, in double quotes when it only adds spaces (docker-machine's
-/// rule), `...` otherwise (see [`quote::hint_arg`]).
+/// rule), `...` otherwise (see `quote::hint_arg`).
 pub fn command_line(argv: &[String]) -> String {
     argv.iter()
         .enumerate()

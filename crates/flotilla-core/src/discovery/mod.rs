@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `token://TOKEN` | the store's embedded registry ([`embedded`]), or the token service named by `--discovery-url` / `FLOTILLA_DISCOVERY_URL` ([`service`]) |
 //! | `token://HOST[:PORT][/PATH]/TOKEN` | the token service at `https://HOST[:PORT][/PATH]` |
-//! | `file:///path` | a file, one address per line ([`file`]) |
+//! | `file:///path` | a file, one address per line (`file`) |
 //! | `nodes://a:2376,b:2376` (or bare) | a fixed list ([`nodes`]) |
 //! | `etcd://h1:2379,h2:2379/prefix` | etcd v3 through its JSON gateway ([`etcd`]) |
 //!

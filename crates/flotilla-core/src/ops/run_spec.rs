@@ -31,17 +31,17 @@ pub struct DockerRunOptions {
     pub env_file: Vec<PathBuf>,
     /// Container label KEY=VALUE (repeatable)
     pub label: Vec<String>,
-    /// Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] (repeatable)
+    /// Publish a port: `[IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]` (repeatable)
     pub publish: Vec<String>,
     /// Publish every exposed port on a random host port
     pub publish_all: bool,
     /// Expose a port or range without publishing it (repeatable)
     pub expose: Vec<String>,
-    /// Link to a container NAME[:ALIAS]; the container is placed on the same node (repeatable)
+    /// Link to a container `NAME[:ALIAS]`; the container is placed on the same node (repeatable)
     pub link: Vec<String>,
     /// Mount the volumes of a container; the container is placed on the same node (repeatable)
     pub volumes_from: Vec<String>,
-    /// Bind mount or volume SRC:DST[:OPTS] (repeatable)
+    /// Bind mount or volume `SRC:DST[:OPTS]` (repeatable)
     pub volume: Vec<String>,
     /// Network mode: bridge, host, none, container:NAME or a network name
     pub network: Option<String>,
@@ -49,7 +49,7 @@ pub struct DockerRunOptions {
     pub memory: Option<String>,
     /// CPU limit in CPUs, which is also the reservation the scheduler counts (e.g. 0.5)
     pub cpus: Option<String>,
-    /// Restart policy: no, always, unless-stopped, on-failure[:MAX]
+    /// Restart policy: no, always, unless-stopped, `on-failure[:MAX]`
     pub restart: Option<String>,
     /// Override the image's entrypoint
     pub entrypoint: Option<String>,

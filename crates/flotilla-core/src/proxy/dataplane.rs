@@ -4,7 +4,7 @@
 //!   if it exits), or, with a reload command, only writes the file and runs that command.
 //!   Every configuration goes through [`apply::validate_and_swap`] (temp file, `nginx -t`,
 //!   atomic rename, reload).
-//! * [`Node`]: nginx runs as a container on a machine. Each configuration is uploaded into it
+//! * `Node`: nginx runs as a container on a machine. Each configuration is uploaded into it
 //!   as `nginx.conf.new`, checked there with `nginx -t` (the container's own nginx, so its
 //!   version and modules decide), renamed over `nginx.conf` with `mv` and loaded with SIGHUP
 //!   through the Docker API. An existing container with the same name and flotilla's label is
@@ -259,7 +259,7 @@ pub struct NginxContainer {
     timeout: Duration,
 }
 
-/// Options for [`Node::setup`].
+/// Options for `Node::setup`.
 #[derive(Debug, Clone)]
 pub struct NodeOptions {
     pub machine: String,

@@ -96,7 +96,7 @@ fn swarm_id(c: &Container) -> &str {
 /// string's bytes are read only when its length allows a match (and its first byte before the
 /// rest), and the swarm ID label is found by key length before key bytes. The answer does not
 /// depend on the order of the containers, so prefixes are counted throughout and used only when
-/// no name matched (the same answer as [`holds_scan`], which a property test checks).
+/// no name matched (the same answer as `holds_scan`, which a property test checks).
 pub fn holds(node: &Node, what: &str) -> bool {
     if what.is_empty() {
         return false;

@@ -46,7 +46,7 @@ pub struct VirtualboxOptions {
     pub cpu_count: i32,
     /// Disk size in MB (virtualbox driver)
     pub disk_size: u64,
-    /// Boot ISO: http(s) URL (downloaded once into <store>/cache), file:// URL or local path (virtualbox driver) [default: boot2docker v19.03.12]
+    /// Boot ISO: http(s) URL (downloaded once into `<store>/cache`), `file://` URL or local path (virtualbox driver); default: boot2docker v19.03.12
     pub boot2docker_url: Option<String>,
     /// Host-only network as the host's address and prefix; VirtualBox ≥ 6.1.28 allows only 192.168.56.0/21 without /etc/vbox/networks.conf (virtualbox driver)
     pub hostonly_cidr: String,
