@@ -152,6 +152,10 @@ impl Drop for Machines<'_> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn qemu_vm_lifecycle_with_user_networking() {
     let image = vm_image();
     let _vms = vms();
@@ -396,6 +400,10 @@ fn node_of(env: &Env, container: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn qemu_two_vms_on_a_bridge_form_a_swarm_with_placement_and_proxy() {
     let image = vm_image();
     let _vms = vms();
@@ -670,6 +678,10 @@ fn qemu_bad_inputs_fail_before_anything_exists() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn qemu_a_vm_that_does_not_boot_fails_with_its_console_and_keeps_the_record() {
     let _ = vm_image();
     let _vms = vms();
