@@ -530,7 +530,8 @@ fn router(state: Arc<AppState>, max_body: u64) -> Router {
 
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, ServerError> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
+        crate::store::read_file_bounded(p, crate::store::MAX_PEM_FILE)
+            .map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
     };
     crate::tls_listener::server_config(&read(cert)?, &read(key)?, None)
         .map_err(|e| ServerError::Tls(format!("{} / {}: {e}", cert.display(), key.display())))

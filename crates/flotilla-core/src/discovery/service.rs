@@ -36,7 +36,7 @@ impl Client {
             .timeout(settings.timeout)
             .user_agent(concat!("flotilla/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &settings.ca {
-            let pem = std::fs::read(ca)
+            let pem = crate::store::read_file_bounded(ca, crate::store::MAX_PEM_FILE)
                 .map_err(|e| failed(format!("cannot read CA file {}: {e}", ca.display())))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| failed(format!("CA file {}: {e}", ca.display())))?;

@@ -81,6 +81,10 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// The most a certificate, key or CA file may hold (PEM): a chain of a few certificates is a
+/// few KiB.
+pub const MAX_PEM_FILE: u64 = 1 << 20;
+
 /// Reads at most `max` bytes from `r`; more is an error (`InvalidData`, "larger than N bytes"),
 /// so a user's file, stdin or `/dev/zero` cannot make a command read forever or fill memory.
 pub fn read_bounded(mut r: impl io::Read, max: u64) -> io::Result<Vec<u8>> {
