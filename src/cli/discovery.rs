@@ -77,7 +77,11 @@ pub struct ServeArgs {
     /// File holding a secret (one line, 16+ characters) that creating and deleting clusters
     /// require as `Authorization: Bearer SECRET`; reads and members' registrations stay open
     /// to anyone holding the token, as Docker Hub's API had them
-    #[arg(long, env = "FLOTILLA_DISCOVERY_SERVE_SECRET_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "FLOTILLA_DISCOVERY_SERVE_SECRET_FILE",
+        value_name = "FILE"
+    )]
     pub secret_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: super::TokenServiceLimitsArgs,

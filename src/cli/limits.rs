@@ -31,7 +31,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("invalid count {s:?}: expected a whole number above 0")),
+        _ => Err(format!(
+            "invalid count {s:?}: expected a whole number above 0"
+        )),
     }
 }
 

@@ -58,7 +58,11 @@ pub const MAX_INPUT_FILE: u64 = 64 << 20;
 
 /// Reads a user-given text file whole, within [`MAX_INPUT_FILE`]; `-` is stdin when
 /// `dash_is_stdin`. The error names `what` and the path.
-pub fn read_input(path: &std::path::Path, what: &str, dash_is_stdin: bool) -> anyhow::Result<String> {
+pub fn read_input(
+    path: &std::path::Path,
+    what: &str,
+    dash_is_stdin: bool,
+) -> anyhow::Result<String> {
     use flotilla_core::store::{read_bounded, read_file_bounded};
     let shown = path.display();
     let bytes = if dash_is_stdin && path.as_os_str() == "-" {

@@ -420,7 +420,11 @@ mod tests {
             .map(|i| format!("constraint:node==/^n{i}$/"))
             .collect();
         assert_eq!(
-            req(json!({"Image":"x","Env":env})).prepare().unwrap().constraints.len(),
+            req(json!({"Image":"x","Env":env}))
+                .prepare()
+                .unwrap()
+                .constraints
+                .len(),
             MAX_RULES
         );
         // One more, as a label this time: refused, whichever way the rules came.

@@ -198,7 +198,8 @@ fn load(data: &Path) -> Result<(HashMap<String, Cluster>, Vec<Skipped>), ServerE
         }
         let p = entry.path();
         let parsed = read_cluster(&p).and_then(|bytes| {
-            serde_json::from_slice::<Cluster>(&bytes).map_err(|e| format!("not a cluster file: {e}"))
+            serde_json::from_slice::<Cluster>(&bytes)
+                .map_err(|e| format!("not a cluster file: {e}"))
         });
         match parsed {
             Ok(mut c) => {

@@ -37,8 +37,8 @@ use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
 use crate::cluster::swarm_dir::ManagerRecord;
 use crate::engine::EngineAddr;
-use crate::store::Store;
 use crate::serve::Limits;
+use crate::store::Store;
 
 /// The API version the manager speaks (Docker 20.10); clients negotiate down to it.
 pub const API_VERSION: &str = "1.41";

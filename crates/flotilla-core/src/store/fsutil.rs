@@ -90,7 +90,9 @@ pub const MAX_PEM_FILE: u64 = 1 << 20;
 pub fn read_bounded(mut r: impl io::Read, max: u64) -> io::Result<Vec<u8>> {
     use io::Read as _;
     let mut bytes = Vec::new();
-    (&mut r).take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    (&mut r)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
