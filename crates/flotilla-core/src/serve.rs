@@ -543,7 +543,7 @@ impl hyper::service::Service<Request<Incoming>> for RequestService {
         Box::pin(async move {
             let req = match bounded_request(req, &limits) {
                 Ok(r) => r,
-                Err(resp) => return Ok(resp.map(|b| Body::new(Finishing::new(b, in_flight)))),
+                Err(resp) => return Ok((*resp).map(|b| Body::new(Finishing::new(b, in_flight)))),
             };
             let resp = match app.oneshot(req).await {
                 Ok(r) => r,
@@ -558,7 +558,7 @@ impl hyper::service::Service<Request<Incoming>> for RequestService {
 fn bounded_request(
     req: Request<Incoming>,
     limits: &Limits,
-) -> Result<Request<Body>, Response<Body>> {
+) -> Result<Request<Body>, Box<Response<Body>>> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -576,7 +576,7 @@ fn bounded_request(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        return Err(r);
+        return Err(Box::new(r));
     }
     let (mut parts, body) = req.into_parts();
     if matches!(parts.method, Method::GET | Method::HEAD) {
@@ -684,5 +684,55 @@ impl HttpBody for Finishing {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_house_evicts_the_oldest_unproven_connection_and_never_a_proven_one() {
+        let slots = Arc::new(Slots::new(3));
+        let a = slots.register();
+        let b = slots.register();
+        let c = slots.register();
+        // `a` sent a request: proven.
+        slots.lock().unproven.remove(&a.id);
+        assert!(slots.make_room());
+        assert!(!a.evicted.is_cancelled());
+        assert!(b.evicted.is_cancelled(), "the oldest unproven one goes");
+        assert!(!c.evicted.is_cancelled());
+        drop(b);
+        let d = slots.register();
+        assert_eq!(slots.lock().live, 3);
+        // Only `c` and `d` can make room now; once they are proven, nothing can.
+        slots.lock().unproven.clear();
+        assert!(!slots.make_room());
+        drop(c);
+        assert!(slots.make_room(), "a connection that ends frees its slot");
+        drop((a, d));
+        assert_eq!(slots.lock().live, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_expires_by_phase() {
+        let limits = Limits {
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(20),
+            ..Limits::TOKEN_SERVICE
+        };
+        let activity = Arc::new(Activity::new());
+        let start = Instant::now();
+        assert_eq!(activity.expired(&limits).await, "request head");
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+        // A request in flight has no deadline; when it is done, the idle clock runs.
+        let in_flight = activity.begin();
+        let idle = tokio::time::timeout(Duration::from_secs(3600), activity.expired(&limits));
+        assert!(idle.await.is_err(), "a request in flight never expires");
+        drop(in_flight);
+        let t = Instant::now();
+        assert_eq!(activity.expired(&limits).await, "idle");
+        assert_eq!(t.elapsed(), Duration::from_secs(20));
     }
 }
