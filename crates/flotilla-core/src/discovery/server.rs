@@ -297,24 +297,26 @@ async fn sweeper(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        let now = registry::now_ms();
-        let mut changed = false;
-        {
-            let mut inner = state.lock();
-            let expired: Vec<String> = inner
-                .clusters
-                .iter_mut()
-                .filter_map(|(t, c)| c.sweep(now).then(|| t.clone()))
-                .collect();
-            for t in expired {
-                AppState::touch(&mut inner, &t);
-                changed = true;
-            }
-        }
-        if changed {
+        if sweep(&state) {
             state.kick.notify_one();
         }
     }
+}
+
+/// One sweep: expired members dropped, their clusters marked for writing; whether any was.
+fn sweep(state: &AppState) -> bool {
+    let now = registry::now_ms();
+    let mut inner = state.lock();
+    let expired: Vec<String> = inner
+        .clusters
+        .iter_mut()
+        .filter_map(|(t, c)| c.sweep(now).then(|| t.clone()))
+        .collect();
+    let changed = !expired.is_empty();
+    for t in expired {
+        AppState::touch(&mut inner, &t);
+    }
+    changed
 }
 
 /// `Some` is the error answer for a malformed token.
@@ -642,6 +644,9 @@ impl Bound {
         let app = router(state.clone(), self.limits.max_body);
         crate::serve::serve(self.listener, self.tls, app, self.limits, shutdown).await;
         sweeper_task.abort();
+        // Members that expired since the last sweep must not come back after a restart (a file
+        // written while they were live would give them a new TTL): sweep once more.
+        sweep(&state);
         // Let the writer finish its round (it may hold a batch it took from `dirty`), then
         // write whatever is left.
         let target = state.lock().generation;
