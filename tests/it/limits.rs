@@ -554,7 +554,10 @@ fn docker_at(addr: SocketAddr, certs: &Path) -> impl Fn(&[&str]) -> StdCommand {
 }
 
 #[test]
-#[cfg_attr(not(feature = "testbed"), ignore = "needs the testbed: run scripts/test")]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn the_manager_cuts_slow_clients_keeps_streams_and_answers_a_chunked_get() {
     let (s, _) = crate::cluster::swarm_store();
     let certs = s.path().join("certs");
@@ -662,7 +665,10 @@ fn the_manager_cuts_slow_clients_keeps_streams_and_answers_a_chunked_get() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "testbed"), ignore = "needs the testbed: run scripts/test")]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn a_tls_flood_does_not_lock_a_docker_client_out_of_the_manager_under_a_low_descriptor_limit() {
     let (s, _) = crate::cluster::swarm_store();
     let certs = s.path().join("certs");
@@ -697,7 +703,10 @@ fn a_tls_flood_does_not_lock_a_docker_client_out_of_the_manager_under_a_low_desc
 }
 
 #[test]
-#[cfg_attr(not(feature = "testbed"), ignore = "needs the testbed: run scripts/test")]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn the_manager_refuses_a_create_with_too_many_rules() {
     let (s, _) = crate::cluster::swarm_store();
     let certs = s.path().join("certs");

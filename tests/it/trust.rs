@@ -158,7 +158,10 @@ impl Drop for Background {
 }
 
 #[test]
-#[cfg_attr(not(feature = "testbed"), ignore = "needs the testbed: run scripts/test")]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
 fn an_engine_with_a_foreign_ca_is_refused_on_every_path() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let foreign = tmp.path().join("foreign");
