@@ -518,7 +518,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__create)
-            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --virtualbox-memory --virtualbox-cpu-count --virtualbox-disk-size --virtualbox-boot2docker-url --virtualbox-hostonly-cidr --virtualbox-hostonly-nictype --virtualbox-hostonly-nicpromisc --virtualbox-nat-nictype --virtualbox-ui-type --virtualbox-hostonly-no-dhcp --virtualbox-no-share --virtualbox-no-dns-proxy --virtualbox-host-dns-resolver --virtualbox-share-folder --virtualbox-no-vtx-check --virtualbox-boot-timeout --qemu-image --qemu-image-checksum --qemu-cpus --qemu-memory --qemu-disk-size --qemu-accel --qemu-network --qemu-bridge --qemu-ip-address --qemu-binary --qemu-ssh-user --qemu-boot-timeout --qemu-tcg-tb-size --storage-path --debug --no-progress --color --help --version"
+            opts="-d -s -D -h -V --driver --engine-label --engine-opt --engine-env --engine-insecure-registry --engine-registry-mirror --engine-storage-driver --engine-install-url --engine-version --swarm --swarm-master --swarm-discovery --swarm-strategy --swarm-host --swarm-addr --swarm-opt --swarm-join-opt --tls-san --tls-ca-cert --tls-client-cert --tls-client-key --check-timeout --discovery-url --discovery-ca --discovery-secret-file --discovery-timeout --url --generic-ip-address --generic-ssh-user --generic-ssh-key --generic-ssh-port --generic-engine-port --docker-host --docker-image --docker-network --docker-privileged --virtualbox-memory --virtualbox-cpu-count --virtualbox-disk-size --virtualbox-boot2docker-url --virtualbox-hostonly-cidr --virtualbox-hostonly-nictype --virtualbox-hostonly-nicpromisc --virtualbox-nat-nictype --virtualbox-ui-type --virtualbox-hostonly-no-dhcp --virtualbox-no-share --virtualbox-no-dns-proxy --virtualbox-host-dns-resolver --virtualbox-share-folder --virtualbox-no-vtx-check --virtualbox-boot-timeout --qemu-image --qemu-image-checksum --qemu-cpus --qemu-memory --qemu-disk-size --qemu-accel --qemu-network --qemu-bridge --qemu-ip-address --qemu-binary --qemu-ssh-user --qemu-boot-timeout --qemu-tcg-tb-size --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,6 +613,10 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -840,7 +844,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__discovery__subcmd__serve)
-            opts="-s -D -h -V --addr --data --tls-cert --tls-key --storage-path --debug --no-progress --color --help --version"
+            opts="-s -D -h -V --addr --data --tls-cert --tls-key --secret-file --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -859,6 +863,38 @@ _flotilla() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --handshake-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drain-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1612,7 +1648,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__join)
-            opts="-s -D -h -V --addr --advertise --heartbeat --ttl --delay --discovery-url --discovery-ca --discovery-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-s -D -h -V --addr --advertise --heartbeat --ttl --delay --discovery-url --discovery-ca --discovery-secret-file --discovery-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1643,6 +1679,10 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1696,7 +1736,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__list)
-            opts="-s -D -h -V --timeout --format --watch --poll --discovery-url --discovery-ca --discovery-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-s -D -h -V --timeout --format --watch --poll --discovery-url --discovery-ca --discovery-secret-file --discovery-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1719,6 +1759,10 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1792,7 +1836,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__manage)
-            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --storage-path --debug --no-progress --color --help --version"
+            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1819,6 +1863,34 @@ _flotilla() {
                     return 0
                     ;;
                 --pending-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --handshake-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drain-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2590,7 +2662,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__token__subcmd__create)
-            opts="-s -D -h -V --discovery-url --discovery-ca --discovery-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-s -D -h -V --discovery-url --discovery-ca --discovery-secret-file --discovery-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2601,6 +2673,10 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2684,7 +2760,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__token__subcmd__rm)
-            opts="-s -D -h -V --discovery-url --discovery-ca --discovery-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-s -D -h -V --discovery-url --discovery-ca --discovery-secret-file --discovery-timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2695,6 +2771,10 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -109,6 +109,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l tls-client-
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l check-timeout -d 'How long the final connection check may take' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-secret-file -d 'File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token://HOST/… URL names)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l url -d 'URL of the engine to adopt (none driver): tcp://HOST:PORT or unix:///PATH' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand create" -l generic-ip-address -d 'IP address or host name of the host (generic driver; required)' -r
@@ -332,6 +333,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and not __fish_seen_subcommand_from create rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-secret-file -d 'File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token://HOST/… URL names)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
@@ -343,6 +345,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-secret-file -d 'File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token://HOST/… URL names)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand token; and __fish_seen_subcommand_from rm" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
@@ -369,6 +372,14 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_
 complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l data -d 'Directory keeping tokens and members across restarts' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l tls-cert -d 'Serve HTTPS with this certificate chain (PEM)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l tls-key -d 'Key of --tls-cert (PEM)' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l secret-file -d 'File holding a secret (one line, 16+ characters) that creating and deleting clusters require as `Authorization: Bearer SECRET`; reads and members\' registrations stay open to anyone holding the token, as Docker Hub\'s API had them' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l handshake-timeout -d 'How long a client may take to finish the TLS handshake' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l header-timeout -d 'How long a request\'s headers may take to arrive (from the first byte, or from the connection\'s start for the first request)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l idle-timeout -d 'How long a connection with no request in flight stays open (responses that stream, such as events and logs -f, and hijacked streams are never cut)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l body-timeout -d 'How long a request body may stall between two reads' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l max-body-size -d 'The largest request body (bytes, or with KiB, MiB, GiB)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l max-connections -d 'The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l drain-timeout -d 'How long stopping waits for requests in flight' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand discovery; and __fish_seen_subcommand_from serve" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
@@ -385,6 +396,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l ttl -d 'How l
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l delay -d 'Wait a random time up to this before the first registration, to spread out many agents' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-secret-file -d 'File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token://HOST/… URL names)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand join" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
@@ -400,6 +412,7 @@ json\t''"
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l poll -d 'How often --watch polls backends that cannot be watched (etcd is watched, not polled)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-url -d 'Token service for `token://TOKEN` (http:// or https://; `/v1` is added to a URL without a path). Without it, `token://TOKEN` lives in the store\'s embedded registry (no server needed); `token://HOST[:PORT]/PATH/TOKEN` always names its own service (HTTPS)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-ca -d 'Extra CA certificate (PEM) to trust for an HTTPS token service' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-secret-file -d 'File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token://HOST/… URL names)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l discovery-timeout -d 'Bound on each call to a token service or etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand list" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
@@ -549,6 +562,13 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l timeout -d 
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -s H -l host -d 'Where to listen [default: the master\'s swarm host, tcp://0.0.0.0:3376]' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l tls-san -d 'Another DNS name or IP for the manager\'s certificate (repeatable; the master\'s IP, the listen IP, 127.0.0.1 and localhost are always in it)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l pending-ttl -d 'How long a pending placement holds its node for other creates if a create dies' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l handshake-timeout -d 'How long a client may take to finish the TLS handshake' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l header-timeout -d 'How long a request\'s headers may take to arrive (from the first byte, or from the connection\'s start for the first request)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l idle-timeout -d 'How long a connection with no request in flight stays open (responses that stream, such as events and logs -f, and hijacked streams are never cut)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l body-timeout -d 'How long a request body may stall between two reads' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l max-body-size -d 'The largest request body (bytes, or with KiB, MiB, GiB)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l max-connections -d 'The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l drain-timeout -d 'How long stopping waits for requests in flight' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''

@@ -93,6 +93,7 @@ _arguments "${_arguments_options[@]}" : \
 '--check-timeout=[How long the final connection check may take]:DURATION:_default' \
 '--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-secret-file=[File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token\://HOST/… URL names)]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '--url=[URL of the engine to adopt (none driver)\: tcp\://HOST\:PORT or unix\:///PATH]:URL:_default' \
 '--generic-ip-address=[IP address or host name of the host (generic driver; required)]:ADDR:_default' \
@@ -465,6 +466,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-secret-file=[File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token\://HOST/… URL names)]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -482,6 +484,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-secret-file=[File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token\://HOST/… URL names)]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -556,6 +559,14 @@ _arguments "${_arguments_options[@]}" : \
 '--data=[Directory keeping tokens and members across restarts]:DIR:_files' \
 '--tls-cert=[Serve HTTPS with this certificate chain (PEM)]:FILE:_files' \
 '--tls-key=[Key of --tls-cert (PEM)]:FILE:_files' \
+'--secret-file=[File holding a secret (one line, 16+ characters) that creating and deleting clusters require as \`Authorization\: Bearer SECRET\`; reads and members'\'' registrations stay open to anyone holding the token, as Docker Hub'\''s API had them]:FILE:_files' \
+'--handshake-timeout=[How long a client may take to finish the TLS handshake]:DURATION:_default' \
+'--header-timeout=[How long a request'\''s headers may take to arrive (from the first byte, or from the connection'\''s start for the first request)]:DURATION:_default' \
+'--idle-timeout=[How long a connection with no request in flight stays open (responses that stream, such as events and logs -f, and hijacked streams are never cut)]:DURATION:_default' \
+'--body-timeout=[How long a request body may stall between two reads]:DURATION:_default' \
+'--max-body-size=[The largest request body (bytes, or with KiB, MiB, GiB)]:SIZE:_default' \
+'--max-connections=[The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed]:N:_default' \
+'--drain-timeout=[How long stopping waits for requests in flight]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
@@ -605,6 +616,7 @@ _arguments "${_arguments_options[@]}" : \
 '--delay=[Wait a random time up to this before the first registration, to spread out many agents]:DURATION:_default' \
 '--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-secret-file=[File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token\://HOST/… URL names)]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -626,6 +638,7 @@ _arguments "${_arguments_options[@]}" : \
 '--poll=[How often --watch polls backends that cannot be watched (etcd is watched, not polled)]:DURATION:_default' \
 '--discovery-url=[Token service for \`token\://TOKEN\` (http\:// or https\://; \`/v1\` is added to a URL without a path). Without it, \`token\://TOKEN\` lives in the store'\''s embedded registry (no server needed); \`token\://HOST\[\:PORT\]/PATH/TOKEN\` always names its own service (HTTPS)]:URL:_default' \
 '--discovery-ca=[Extra CA certificate (PEM) to trust for an HTTPS token service]:FILE:_files' \
+'--discovery-secret-file=[File holding the secret of the --discovery-url token service, sent when creating or deleting a token there (never to a service a token\://HOST/… URL names)]:FILE:_files' \
 '--discovery-timeout=[Bound on each call to a token service or etcd]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
@@ -881,6 +894,13 @@ _arguments "${_arguments_options[@]}" : \
 '--host=[Where to listen \[default\: the master'\''s swarm host, tcp\://0.0.0.0\:3376\]]:tcp://IP:PORT:_default' \
 '*--tls-san=[Another DNS name or IP for the manager'\''s certificate (repeatable; the master'\''s IP, the listen IP, 127.0.0.1 and localhost are always in it)]:NAME|IP:_default' \
 '--pending-ttl=[How long a pending placement holds its node for other creates if a create dies]:DURATION:_default' \
+'--handshake-timeout=[How long a client may take to finish the TLS handshake]:DURATION:_default' \
+'--header-timeout=[How long a request'\''s headers may take to arrive (from the first byte, or from the connection'\''s start for the first request)]:DURATION:_default' \
+'--idle-timeout=[How long a connection with no request in flight stays open (responses that stream, such as events and logs -f, and hijacked streams are never cut)]:DURATION:_default' \
+'--body-timeout=[How long a request body may stall between two reads]:DURATION:_default' \
+'--max-body-size=[The largest request body (bytes, or with KiB, MiB, GiB)]:SIZE:_default' \
+'--max-connections=[The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed]:N:_default' \
+'--drain-timeout=[How long stopping waits for requests in flight]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \

@@ -82,6 +82,8 @@ fn main() {
                     addr: "127.0.0.1:0".into(),
                     data: dir,
                     tls: None,
+                    limits: flotilla_core::serve::Limits::TOKEN_SERVICE,
+                    secret: None,
                 })
                 .await
                 .expect("bind");

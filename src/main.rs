@@ -64,8 +64,14 @@ fn init_tracing(debug: bool) {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().collect();
-    let cli = match cli::plugin::parse(&argv) {
+    // `args_os`: a path argument that is not UTF-8 reaches its `PathBuf` intact, and any other
+    // such argument is one usage error from clap (`std::env::args` panics on it).
+    let argv_os: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv: Vec<String> = argv_os
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match cli::plugin::parse(&argv_os, &argv) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

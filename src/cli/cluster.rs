@@ -225,4 +225,6 @@ pub struct ManageArgs {
     /// How long a pending placement holds its node for other creates if a create dies
     #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION", hide = true)]
     pub pending_ttl: Duration,
+    #[command(flatten)]
+    pub limits: super::ManagerLimitsArgs,
 }

@@ -20,6 +20,10 @@ pub struct DiscoveryArgs {
     /// Extra CA certificate (PEM) to trust for an HTTPS token service
     #[arg(long, env = "FLOTILLA_DISCOVERY_CA", value_name = "FILE")]
     pub discovery_ca: Option<PathBuf>,
+    /// File holding the secret of the --discovery-url token service, sent when creating or
+    /// deleting a token there (never to a service a token://HOST/… URL names)
+    #[arg(long, env = "FLOTILLA_DISCOVERY_SECRET_FILE", value_name = "FILE")]
+    pub discovery_secret_file: Option<PathBuf>,
     /// Bound on each call to a token service or etcd
     #[arg(long, env = "FLOTILLA_DISCOVERY_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub discovery_timeout: Duration,
@@ -70,6 +74,17 @@ pub struct ServeArgs {
     /// Key of --tls-cert (PEM)
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// File holding a secret (one line, 16+ characters) that creating and deleting clusters
+    /// require as `Authorization: Bearer SECRET`; reads and members' registrations stay open
+    /// to anyone holding the token, as Docker Hub's API had them
+    #[arg(
+        long,
+        env = "FLOTILLA_DISCOVERY_SERVE_SECRET_FILE",
+        value_name = "FILE"
+    )]
+    pub secret_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::TokenServiceLimitsArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -5,6 +5,7 @@ mod cluster;
 mod discovery;
 mod drivers;
 mod lifecycle;
+mod limits;
 mod machine;
 pub mod plugin;
 mod proxy;
@@ -13,6 +14,7 @@ mod qemu;
 pub use cluster::*;
 pub use discovery::*;
 pub use lifecycle::*;
+pub use limits::*;
 pub use machine::*;
 pub use proxy::*;
 

@@ -97,7 +97,9 @@ fn values(m: &ArgMatches, flags: &[plugin::FlagSpec]) -> BTreeMap<String, Value>
 /// Parses the command line, with a plugin driver's flags when `create`
 /// names one. A plugin that cannot describe itself is reported by
 /// `create` itself (its flags are then unknown here).
-pub fn parse(argv: &[String]) -> Result<Cli, clap::Error> {
+/// `argv_os` is what clap parses (paths stay lossless); `argv`, its lossy text, is only searched
+/// for the driver's name.
+pub fn parse(argv_os: &[std::ffi::OsString], argv: &[String]) -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command();
     let mut specs: Vec<plugin::FlagSpec> = vec![];
     if let Some(d) = create_driver(argv).filter(|d| !BUILTIN.contains(&d.as_str()))
@@ -112,7 +114,7 @@ pub fn parse(argv: &[String]) -> Result<Cli, clap::Error> {
             Err(e) => tracing::warn!("{e}"),
         }
     }
-    let matches = cmd.try_get_matches_from(argv)?;
+    let matches = cmd.try_get_matches_from(argv_os)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     if let (Commands::Create(a), Some(("create", m))) = (&mut cli.command, matches.subcommand()) {
         a.drivers.plugin = values(m, &specs);

@@ -18,6 +18,7 @@ pub fn settings_for(store_root: std::path::PathBuf, a: &DiscoveryArgs) -> Settin
             .discovery_ca
             .clone()
             .map(|p| std::path::absolute(&p).unwrap_or(p)),
+        secret_file: a.discovery_secret_file.clone(),
         timeout: a.discovery_timeout,
         store_root,
     }
@@ -57,12 +58,31 @@ pub async fn serve_cmd(ctx: &Ctx, c: DiscoveryCommand) -> anyhow::Result<()> {
 }
 
 async fn serve(ctx: &Ctx, a: ServeArgs) -> anyhow::Result<()> {
+    let secret = match &a.secret_file {
+        Some(p) => Some(read_secret(p)?),
+        None => None,
+    };
     let opts = server::ServeOptions {
         addr: a.addr,
         data: a.data,
         tls: a.tls_cert.zip(a.tls_key),
+        limits: a.limits.to_limits(),
+        secret,
     };
     let bound = server::bind(&opts).await?;
+    for s in bound.skipped() {
+        ctx.printer.warn(&format!(
+            "skipped cluster file {}: {} (left as it is; its token answers 404 until the file is repaired and the service restarted)",
+            s.path.display(),
+            s.reason
+        ));
+    }
+    if opts.secret.is_none() && !bound.local_addr().ip().is_loopback() {
+        ctx.printer.warn(&format!(
+            "no --secret-file: anyone who reaches {} can create and delete clusters",
+            bound.local_addr()
+        ));
+    }
     let url = bound.url();
     ctx.printer.data(&url);
     ctx.printer.info(&format!(
@@ -157,4 +177,24 @@ pub async fn list(ctx: &Ctx, a: ListArgs) -> anyhow::Result<()> {
             },
         }
     }
+}
+
+/// A secret file holds one line; anything larger is not one.
+const MAX_SECRET_FILE: u64 = 4096;
+
+/// The token service's secret: the file's one line, surrounding whitespace dropped.
+fn read_secret(p: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let bytes = flotilla_core::store::read_file_bounded(p, MAX_SECRET_FILE)
+        .with_context(|| format!("secret file {}", p.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("secret file {}: not UTF-8 text", p.display()))?;
+    let secret = text.trim();
+    if secret.len() < 16 || secret.chars().any(|c| c.is_control() || c == ' ') {
+        anyhow::bail!(
+            "secret file {}: expected one line of at least 16 characters without spaces (for example: openssl rand -hex 32)",
+            p.display()
+        );
+    }
+    Ok(secret.to_string())
 }

@@ -1,6 +1,6 @@
 //! start, stop, restart, kill, provision, regenerate-certs, upgrade.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use super::{AlreadyReported, Ctx, hinted};
@@ -60,8 +60,7 @@ pub async fn regenerate(ctx: &Ctx, a: RegenerateCertsArgs) -> anyhow::Result<()>
         }
         eprint!("Regenerate TLS machine certs? The engines restart. (y/n): ");
         let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
+        let line = super::read_answer()?;
         if !matches!(line.trim(), "y" | "Y" | "yes") {
             anyhow::bail!("aborted");
         }

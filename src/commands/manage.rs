@@ -47,6 +47,7 @@ pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
         sans: a.tls_san.clone(),
         timeout: a.select.timeout,
         pending_ttl: a.pending_ttl,
+        limits: a.limits.to_limits(),
     };
     let bound = manager::bind(&ctx.store, opts).await?;
     ctx.printer.info(&format!(

@@ -52,6 +52,37 @@ impl std::error::Error for Hinted {
     }
 }
 
+/// The most a user-given text file (`plan --state`/`--requests`, env files) or stdin may hold:
+/// far more than any real one, and a bound, so `--state /dev/zero` is an error, not a hang.
+pub const MAX_INPUT_FILE: u64 = 64 << 20;
+
+/// Reads a user-given text file whole, within [`MAX_INPUT_FILE`]; `-` is stdin when
+/// `dash_is_stdin`. The error names `what` and the path.
+pub fn read_input(
+    path: &std::path::Path,
+    what: &str,
+    dash_is_stdin: bool,
+) -> anyhow::Result<String> {
+    use flotilla_core::store::{read_bounded, read_file_bounded};
+    let shown = path.display();
+    let bytes = if dash_is_stdin && path.as_os_str() == "-" {
+        read_bounded(std::io::stdin().lock(), MAX_INPUT_FILE)
+    } else {
+        read_file_bounded(path, MAX_INPUT_FILE)
+    }
+    .map_err(|e| anyhow::anyhow!("cannot read {what} file {shown}: {e}"))?;
+    String::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("cannot read {what} file {shown}: not UTF-8 text ({e})"))
+}
+
+/// One line of an answer on stdin (a confirmation), at most 1 KiB: more is not an answer.
+pub fn read_answer() -> anyhow::Result<String> {
+    use std::io::{BufRead, Read};
+    let mut line = String::new();
+    std::io::stdin().lock().take(1024).read_line(&mut line)?;
+    Ok(line)
+}
+
 pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Hinted {
         error: error.into(),

@@ -8,12 +8,7 @@ use flotilla_core::ops::run_spec;
 use flotilla_core::scheduler::plan::{self, PlanOverrides};
 
 fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
-    let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
-    text.map_err(|e| UsageError(format!("cannot read {what} file {}: {e}", path.display())).into())
+    super::read_input(path, what, true).map_err(|e| UsageError(e.to_string()).into())
 }
 
 pub async fn run(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {

@@ -1,4 +1,4 @@
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use super::{AlreadyReported, Ctx, hinted};
 use crate::cli::RmArgs;
@@ -19,8 +19,7 @@ pub async fn run(ctx: &Ctx, a: RmArgs) -> anyhow::Result<()> {
         eprintln!("WARNING: This action will delete both local reference and remote instance.");
         eprint!("Are you sure? (y/n): ");
         let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
+        let line = super::read_answer()?;
         if !matches!(line.trim(), "y" | "Y" | "yes") {
             anyhow::bail!("aborted");
         }

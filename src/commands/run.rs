@@ -49,8 +49,7 @@ impl RunProgress for Progress {
 pub async fn run(ctx: &Ctx, a: RunArgs) -> anyhow::Result<()> {
     let mut env_files = Vec::new();
     for f in &a.flags.env_file {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| anyhow::anyhow!("cannot read env file {}: {e}", f.display()))?;
+        let text = super::read_input(f, "env", false)?;
         env_files.push((f.display().to_string(), text));
     }
     let lookup = |k: &str| std::env::var(k).ok();

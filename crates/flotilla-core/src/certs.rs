@@ -105,9 +105,14 @@ fn validity(params: &mut CertificateParams) {
 }
 
 fn read(path: &Path) -> Result<String, CertError> {
-    std::fs::read_to_string(path).map_err(|source| CertError::Read {
+    let bytes =
+        store::read_file_bounded(path, store::MAX_PEM_FILE).map_err(|source| CertError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    String::from_utf8(bytes).map_err(|e| CertError::Read {
         path: path.to_path_buf(),
-        source,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 

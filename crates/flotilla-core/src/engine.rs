@@ -207,7 +207,8 @@ pub struct EngineVersion {
 /// the client certificate.
 pub fn client_tls_config(files: &TlsFiles) -> Result<Arc<rustls::ClientConfig>, ProbeError> {
     let load = |p: &PathBuf| {
-        std::fs::read(p).map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", p.display())))
+        crate::store::read_file_bounded(p, crate::store::MAX_PEM_FILE)
+            .map_err(|e| ProbeError::TlsFiles(format!("{}: {e}", p.display())))
     };
     let ca = load(&files.ca)?;
     let mut roots = rustls::RootCertStore::empty();

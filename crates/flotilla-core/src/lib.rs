@@ -4,7 +4,8 @@
 //! proxy are in `docs/ARCHITECTURE.md` (a test, `tests/layers.rs`, keeps the layers honest).
 //! In short, lowest first:
 //!
-//! - [`store`], [`duration`], [`tls_listener`]: records, the duration grammar, TLS accept;
+//! - [`store`], [`duration`], [`tls_listener`], [`serve`]: records, the duration grammar, TLS
+//!   server configuration, serving HTTP within bounds;
 //! - [`engine`], [`certs`]: reaching engines (the one client builder), the store's CA;
 //! - [`remote`], [`provision`]: running commands on hosts, configuring their engines;
 //! - [`driver`] (and the machine handle), [`discovery`]: how machines and swarm members exist;
@@ -66,6 +67,7 @@ pub mod remote;
     missing_docs,
     reason = "not yet documented item by item (issue 14, item 6)"
 )]
+pub mod serve;
 pub mod store;
 pub mod tls_listener;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Top-level modules of `flotilla-core`, lowest layer first. A module may name the modules of
 /// the layers before its own.
 const LAYERS: &[&[&str]] = &[
-    &["store", "duration", "tls_listener"],
+    &["store", "duration", "tls_listener", "serve"],
     &["engine", "certs"],
     &["remote"],
     &["provision"],

@@ -42,6 +42,11 @@ impl Op {
     }
 }
 
+/// The most memory one `/regex/` may compile to (its program), and the most its lazy DFA may
+/// cache while matching: a request's expressions are compiled from text any client sends, and a
+/// few characters (`/\w{1000}/`) can otherwise ask for megabytes each.
+pub const MAX_REGEX_SIZE: usize = 1 << 20;
+
 /// Why an expression text is not an expression. The texts are classic Swarm's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExprError {
@@ -187,17 +192,26 @@ impl Expr {
     fn compile(value: &str) -> Result<Matcher, ExprError> {
         if value.len() >= 2 && value.starts_with('/') && value.ends_with('/') {
             let inner = &value[1..value.len() - 1];
-            return Regex::new(inner)
+            return regex::RegexBuilder::new(inner)
+                .size_limit(MAX_REGEX_SIZE)
+                .dfa_size_limit(MAX_REGEX_SIZE)
+                .build()
                 .map(Matcher::Regex)
                 .map_err(|e| ExprError::InvalidRegex {
                     value: value.to_string(),
-                    reason: e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
+                    reason: match e {
+                        regex::Error::CompiledTooBig(limit) => format!(
+                            "it compiles to more than {} KiB, the limit for one rule's regular expression",
+                            limit >> 10
+                        ),
+                        e => e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    },
                 });
         }
         if value == "*" {
@@ -428,6 +442,23 @@ mod tests {
         assert!(e.matches(["abc", "zzz"]));
         assert!(e.matches(["a-b-c"]));
         assert!(!e.matches(["a-b-c-d"]));
+    }
+
+    #[test]
+    fn a_regex_too_big_to_compile_is_refused_with_the_reason() {
+        // 300 Unicode word classes: a 600-byte text that compiles to megabytes.
+        let text = format!("node==/{}/", r"\w".repeat(300));
+        let e = Expr::parse(&text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Value '/{}/' is not a valid regular expression: it compiles to more than 1024 KiB, the limit for one rule's regular expression",
+                r"\w".repeat(300)
+            )
+        );
+        // Ordinary ones are well within the limit.
+        assert!(Expr::parse("node==/^(web|db)-[0-9]+$/").is_ok());
+        assert!(Expr::parse(&format!("node==/{}/", r"\w".repeat(10))).is_ok());
     }
 
     #[test]

@@ -25,7 +25,9 @@
 //! * In a glob only `*` is special, and it matches any run of characters, newlines included;
 //!   upstream left `.`, `+`, `?`, … live as regex metacharacters (and its `.*` stopped at a newline).
 //! * A `/regex/` that does not compile is rejected with the expression; upstream logged it and
-//!   treated it as "no match".
+//!   treated it as "no match". So is one that compiles to more than
+//!   [`expr::MAX_REGEX_SIZE`], and a request with more than [`request::MAX_RULES`] rules:
+//!   upstream had no bound, and each rule costs parsing and compiling on every request.
 //! * A malformed expression or reschedule policy is reported as such (`invalid constraint 'x': One
 //!   of operator ==, != is expected`), not wrapped in "Unable to find a node…".
 //! * `random` picks among the nodes that fit the requested resources (upstream skipped the check),

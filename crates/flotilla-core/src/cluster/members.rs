@@ -113,6 +113,7 @@ pub fn discovery_settings(store: &Store) -> discovery::Settings {
             .ok()
             .filter(|s| !s.is_empty()),
         ca: std::env::var_os("FLOTILLA_DISCOVERY_CA").map(Into::into),
+        secret_file: std::env::var_os("FLOTILLA_DISCOVERY_SECRET_FILE").map(Into::into),
         timeout: Duration::from_secs(10),
         store_root: store.root().to_path_buf(),
     }

@@ -10,6 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The most a discovery file may hold: one address a line, far more than any swarm has.
+const MAX_FILE: u64 = 16 << 20;
+
 use async_trait::async_trait;
 
 use super::{Addr, Discovery, DiscoveryError, Result, addr};
@@ -49,8 +52,12 @@ impl FileBackend {
         }
     }
 
+    /// Reads the file, within [`MAX_FILE`].
     fn read(&self) -> Result<Option<String>> {
-        match std::fs::read_to_string(&self.path) {
+        match crate::store::read_file_bounded(&self.path, MAX_FILE).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        }) {
             Ok(s) => Ok(Some(s)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.failed(format!("cannot read {}: {e}", self.path.display()))),

@@ -112,6 +112,7 @@ pub async fn deregister(
     let settings = Settings {
         service: m.service.clone(),
         ca: m.ca.clone(),
+        secret_file: None,
         timeout: super::DEFAULT_TIMEOUT,
         store_root: store_root.to_path_buf(),
     };

@@ -49,6 +49,9 @@ pub struct Settings {
     pub service: Option<String>,
     /// An extra CA certificate (PEM) trusted for HTTPS token services.
     pub ca: Option<PathBuf>,
+    /// A file holding the secret of the service `service` names, sent as a bearer token when
+    /// creating or deleting a cluster there (never to a service a `token://HOST/…` URL names).
+    pub secret_file: Option<PathBuf>,
     /// Bound on each network call.
     pub timeout: Duration,
     /// The store, for the embedded registry.
@@ -201,7 +204,10 @@ pub async fn create_token(settings: &Settings) -> Result<String> {
     match &settings.service {
         Some(s) => {
             let base = url::service_base(s)?;
-            service::Client::new(s, &base, settings)?.create().await
+            service::Client::new(s, &base, settings)?
+                .with_secret(settings)?
+                .create()
+                .await
         }
         None => embedded::create_token(&settings.store_root).await,
     }
@@ -222,6 +228,7 @@ pub async fn delete_token(settings: &Settings, token: &str) -> Result<()> {
         (Some(s), None) => {
             let base = url::service_base(s)?;
             service::Client::new(&url, &base, settings)?
+                .with_secret(settings)?
                 .delete(&token)
                 .await
         }

@@ -26,8 +26,23 @@
 //! burst costs one write per cluster, not one per request. On restart every
 //! TTL member that was live at the last write gets one full TTL from the
 //! restart (see `Cluster::after_restart`), so a restart loses neither
-//! tokens nor members. SIGTERM/SIGINT stop accepting,
-//! finish requests in flight and write everything once more.
+//! tokens nor members. SIGTERM/SIGINT stop accepting, finish requests in
+//! flight and write what is not on disk yet (only that: a service with
+//! 10,000 clusters stops without rewriting 10,000 files).
+//!
+//! **Start.** A cluster file that cannot be read is skipped with a warning
+//! ([`Bound::skipped`]) and left on disk untouched; every other cluster is
+//! served.
+//!
+//! **Authentication.** With a secret ([`ServeOptions::secret`]), creating a
+//! cluster (`POST /clusters`) and deleting one (`DELETE /clusters/TOKEN`)
+//! require `Authorization: Bearer SECRET` (`401` otherwise). Reads and a
+//! member's own registration stay as Docker Hub's v1 API had them: the token
+//! (128 random bits) is the capability, and classic agents and managers,
+//! which send no credentials, keep working (`docs/token-service.md`).
+//!
+//! **Bounds.** Connections are served by [`crate::serve`] within
+//! [`ServeOptions::limits`].
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -37,7 +52,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use tokio::net::TcpListener;
@@ -45,6 +60,7 @@ use tokio::sync::{Notify, watch};
 
 use super::addr::{self, Addr};
 use super::registry::{self, Cluster};
+use crate::serve::Limits;
 
 /// Bodies are one address; anything bigger is not a registration.
 pub const MAX_BODY: usize = 1024;
@@ -77,6 +93,18 @@ pub struct ServeOptions {
     pub data: PathBuf,
     /// Certificate chain and key (PEM) to serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// What one client may cost ([`Limits::TOKEN_SERVICE`] by default).
+    pub limits: Limits,
+    /// The bearer secret `POST /clusters` and `DELETE /clusters/TOKEN` require; `None` leaves
+    /// them open, as Docker Hub's service was.
+    pub secret: Option<String>,
+}
+
+/// A cluster file that could not be read at start: skipped, kept on disk as it is.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
 }
 
 struct Inner {
@@ -91,6 +119,7 @@ struct AppState {
     committed: watch::Sender<u64>,
     last_error: Mutex<Option<String>>,
     data: PathBuf,
+    secret: Option<String>,
 }
 
 impl AppState {
@@ -145,9 +174,10 @@ fn cluster_path(data: &Path, token: &str) -> PathBuf {
     clusters_dir(data).join(format!("{token}.json"))
 }
 
-/// Reads every cluster file. A corrupt file stops the start: silently
-/// dropping a cluster is the one thing a token service must not do.
-fn load(data: &Path) -> Result<HashMap<String, Cluster>, ServerError> {
+/// Reads every cluster file. A file that cannot be read or parsed is skipped and reported (the
+/// caller warns), never deleted or rewritten: the service keeps serving every other cluster, and
+/// the file stays for the operator to repair (its token answers 404 meanwhile).
+fn load(data: &Path) -> Result<(HashMap<String, Cluster>, Vec<Skipped>), ServerError> {
     let dir = clusters_dir(data);
     let derr = |message: String| ServerError::Data {
         path: dir.clone(),
@@ -156,6 +186,7 @@ fn load(data: &Path) -> Result<HashMap<String, Cluster>, ServerError> {
     crate::store::create_private_dir_all(&dir).map_err(|e| derr(e.to_string()))?;
     let now = registry::now_ms();
     let mut out = HashMap::new();
+    let mut skipped = Vec::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| derr(e.to_string()))? {
         let entry = entry.map_err(|e| derr(e.to_string()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -166,14 +197,29 @@ fn load(data: &Path) -> Result<HashMap<String, Cluster>, ServerError> {
             continue;
         }
         let p = entry.path();
-        let bytes = std::fs::read(&p).map_err(|e| derr(format!("{}: {e}", p.display())))?;
-        let mut c: Cluster = serde_json::from_slice(&bytes)
-            .map_err(|e| derr(format!("corrupt cluster file {}: {e}", p.display())))?;
-        c.token = token.to_string();
-        c.after_restart(now);
-        out.insert(token.to_string(), c);
+        let parsed = read_cluster(&p).and_then(|bytes| {
+            serde_json::from_slice::<Cluster>(&bytes)
+                .map_err(|e| format!("not a cluster file: {e}"))
+        });
+        match parsed {
+            Ok(mut c) => {
+                c.token = token.to_string();
+                c.after_restart(now);
+                out.insert(token.to_string(), c);
+            }
+            Err(reason) => skipped.push(Skipped { path: p, reason }),
+        }
     }
-    Ok(out)
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((out, skipped))
+}
+
+/// A cluster file holds at most [`registry::MAX_MEMBERS`] short entries; anything far larger is
+/// not one (and is not read whole).
+const MAX_CLUSTER_FILE: u64 = 8 << 20;
+
+fn read_cluster(p: &Path) -> Result<Vec<u8>, String> {
+    crate::store::read_file_bounded(p, MAX_CLUSTER_FILE).map_err(|e| e.to_string())
 }
 
 fn write_cluster(data: &Path, token: &str, c: Option<&Cluster>) -> std::io::Result<()> {
@@ -251,24 +297,26 @@ async fn sweeper(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        let now = registry::now_ms();
-        let mut changed = false;
-        {
-            let mut inner = state.lock();
-            let expired: Vec<String> = inner
-                .clusters
-                .iter_mut()
-                .filter_map(|(t, c)| c.sweep(now).then(|| t.clone()))
-                .collect();
-            for t in expired {
-                AppState::touch(&mut inner, &t);
-                changed = true;
-            }
-        }
-        if changed {
+        if sweep(&state) {
             state.kick.notify_one();
         }
     }
+}
+
+/// One sweep: expired members dropped, their clusters marked for writing; whether any was.
+fn sweep(state: &AppState) -> bool {
+    let now = registry::now_ms();
+    let mut inner = state.lock();
+    let expired: Vec<String> = inner
+        .clusters
+        .iter_mut()
+        .filter_map(|(t, c)| c.sweep(now).then(|| t.clone()))
+        .collect();
+    let changed = !expired.is_empty();
+    for t in expired {
+        AppState::touch(&mut inner, &t);
+    }
+    changed
 }
 
 /// `Some` is the error answer for a malformed token.
@@ -287,7 +335,43 @@ fn unknown(token: &str) -> Response {
     text(StatusCode::NOT_FOUND, format!("unknown token {token}"))
 }
 
-async fn create_cluster(State(s): State<Arc<AppState>>) -> Response {
+/// Compares without an early exit, so the time taken says nothing about how much matched.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// `Some` is the `401` answer when the service has a secret and the request does not carry it
+/// as `Authorization: Bearer SECRET`.
+fn check_secret(s: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let expected = s.secret.as_deref()?;
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    if given.is_some_and(|g| same_secret(g.as_bytes(), expected.as_bytes())) {
+        return None;
+    }
+    let mut r = text(
+        StatusCode::UNAUTHORIZED,
+        "this token service requires its secret to create or delete clusters (flotilla: --discovery-secret-file)",
+    );
+    r.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"flotilla token service\""),
+    );
+    Some(r)
+}
+
+async fn create_cluster(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(r) = check_secret(&s, &headers) {
+        return r;
+    }
     let token = addr::new_token();
     let generation = {
         let mut inner = s.lock();
@@ -371,7 +455,11 @@ async fn list(State(s): State<Arc<AppState>>, UrlPath(token): UrlPath<String>) -
 async fn delete_cluster(
     State(s): State<Arc<AppState>>,
     UrlPath(token): UrlPath<String>,
+    headers: HeaderMap,
 ) -> Response {
+    if let Some(r) = check_secret(&s, &headers) {
+        return r;
+    }
     if let Some(r) = check_token(&token) {
         return r;
     }
@@ -425,7 +513,7 @@ async fn health(State(s): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
-fn router(state: Arc<AppState>) -> Router {
+fn router(state: Arc<AppState>, max_body: u64) -> Router {
     let api = Router::new()
         .route("/clusters", post(create_cluster))
         .route(
@@ -437,13 +525,16 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .nest("/v1", api.clone())
         .merge(api)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(max_body).unwrap_or(usize::MAX),
+        ))
         .with_state(state)
 }
 
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, ServerError> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
+        crate::store::read_file_bounded(p, crate::store::MAX_PEM_FILE)
+            .map_err(|e| ServerError::Tls(format!("cannot read {}: {e}", p.display())))
     };
     crate::tls_listener::server_config(&read(cert)?, &read(key)?, None)
         .map_err(|e| ServerError::Tls(format!("{} / {}: {e}", cert.display(), key.display())))
@@ -457,6 +548,8 @@ pub struct Bound {
     state: Arc<AppState>,
     _lock: std::fs::File,
     local: SocketAddr,
+    limits: Limits,
+    skipped: Vec<Skipped>,
 }
 
 /// Locks the data directory, loads it and binds the address.
@@ -487,7 +580,7 @@ pub async fn bind(opts: &ServeOptions) -> Result<Bound, ServerError> {
             });
         }
     }
-    let clusters = load(&opts.data)?;
+    let (clusters, skipped) = load(&opts.data)?;
     let tls = match &opts.tls {
         Some((c, k)) => Some(tls_config(c, k)?),
         None => None,
@@ -510,6 +603,7 @@ pub async fn bind(opts: &ServeOptions) -> Result<Bound, ServerError> {
         committed,
         last_error: Mutex::new(None),
         data: opts.data.clone(),
+        secret: opts.secret.clone(),
     });
     Ok(Bound {
         listener,
@@ -517,12 +611,19 @@ pub async fn bind(opts: &ServeOptions) -> Result<Bound, ServerError> {
         state,
         _lock: lock,
         local,
+        limits: opts.limits,
+        skipped,
     })
 }
 
 impl Bound {
     pub fn local_addr(&self) -> SocketAddr {
         self.local
+    }
+
+    /// The cluster files that could not be read at start (kept on disk, not served).
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
     }
 
     /// `http://IP:PORT` or `https://…`: what `--discovery-url` takes.
@@ -532,7 +633,7 @@ impl Bound {
     }
 
     /// Serves until `shutdown` resolves, then finishes requests in flight
-    /// (at most 10 s) and writes every cluster once more.
+    /// (at most the limits' drain timeout) and writes what is not on disk yet.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -540,65 +641,43 @@ impl Bound {
         let state = self.state.clone();
         let writer_task = tokio::spawn(writer(state.clone()));
         let sweeper_task = tokio::spawn(sweeper(state.clone()));
-        let app = router(state.clone());
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let signal = async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        };
-        let mut stopped = stop_rx.clone();
-        let drain_deadline = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        };
-        let served = match self.tls {
-            None => {
-                let server = axum::serve(self.listener, app).with_graceful_shutdown(signal);
-                tokio::select! {
-                    r = server.into_future() => r,
-                    _ = drain_deadline => Ok(()),
-                }
-            }
-            Some(cfg) => {
-                let listener = crate::tls_listener::TlsListener::spawn(self.listener, cfg)
-                    .map_err(|e| ServerError::Tls(e.to_string()))?;
-                let server = axum::serve(listener, app).with_graceful_shutdown(signal);
-                let r = tokio::select! {
-                    r = server.into_future() => r,
-                    _ = drain_deadline => Ok(()),
-                };
-                r
-            }
-        };
-        writer_task.abort();
+        let app = router(state.clone(), self.limits.max_body);
+        crate::serve::serve(self.listener, self.tls, app, self.limits, shutdown).await;
         sweeper_task.abort();
-        // Final write: everything, with the expiries heartbeats moved.
-        let snapshot: Vec<(String, Cluster)> = {
-            let inner = state.lock();
-            inner
-                .clusters
-                .iter()
-                .map(|(t, c)| (t.clone(), c.clone()))
+        // Members that expired since the last sweep must not come back after a restart (a file
+        // written while they were live would give them a new TTL): sweep once more.
+        sweep(&state);
+        // Let the writer finish its round (it may hold a batch it took from `dirty`), then
+        // write whatever is left.
+        let target = state.lock().generation;
+        state.kick.notify_one();
+        let mut committed = state.committed.subscribe();
+        let _ = tokio::time::timeout(PERSIST_WAIT, committed.wait_for(|c| *c >= target)).await;
+        writer_task.abort();
+        // Final write: only what the writer has not written yet. Expiries that heartbeats moved
+        // need no write: `Cluster::after_restart` gives every member that was live at the last
+        // write a full TTL from the restart, which is at least what the moved expiry was.
+        let data = state.data.clone();
+        let batch: Vec<(String, Option<Cluster>)> = {
+            let mut inner = state.lock();
+            let tokens: Vec<String> = inner.dirty.drain().collect();
+            tokens
+                .into_iter()
+                .map(|t| {
+                    let c = inner.clusters.get(&t).cloned();
+                    (t, c)
+                })
                 .collect()
         };
-        let data = state.data.clone();
         let written = tokio::task::spawn_blocking(move || {
-            for (t, c) in &snapshot {
-                write_cluster(&data, t, Some(c))?;
+            for (t, c) in &batch {
+                write_cluster(&data, t, c.as_ref())?;
             }
             Ok::<(), std::io::Error>(())
         })
         .await
         .map_err(std::io::Error::other)
         .and_then(|r| r);
-        // Deleted clusters whose removal the writer had not done yet.
-        let pending: Vec<String> = state.lock().dirty.drain().collect();
-        for t in pending {
-            if !state.lock().clusters.contains_key(&t) {
-                let _ = write_cluster(&state.data, &t, None);
-            }
-        }
-        served.map_err(ServerError::Serve)?;
         written.map_err(|e| ServerError::Data {
             path: state.data.clone(),
             message: format!("final write failed: {e}"),

@@ -17,7 +17,12 @@ pub struct Client {
     base: String,
     http: reqwest::Client,
     timeout: Duration,
+    /// Sent as `Authorization: Bearer …` on create and delete.
+    secret: Option<String>,
 }
+
+/// A secret file holds one line; anything larger is not one.
+const MAX_SECRET_FILE: u64 = 4096;
 
 impl Client {
     /// `url` is what errors name; `base` is where `/clusters` lives.
@@ -31,7 +36,7 @@ impl Client {
             .timeout(settings.timeout)
             .user_agent(concat!("flotilla/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = &settings.ca {
-            let pem = std::fs::read(ca)
+            let pem = crate::store::read_file_bounded(ca, crate::store::MAX_PEM_FILE)
                 .map_err(|e| failed(format!("cannot read CA file {}: {e}", ca.display())))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| failed(format!("CA file {}: {e}", ca.display())))?;
@@ -45,7 +50,40 @@ impl Client {
             base: base.trim_end_matches('/').to_string(),
             http,
             timeout: settings.timeout,
+            secret: None,
         })
+    }
+
+    /// With the secret `settings.secret_file` holds (surrounding whitespace dropped).
+    pub fn with_secret(mut self, settings: &Settings) -> Result<Self> {
+        let Some(path) = &settings.secret_file else {
+            return Ok(self);
+        };
+        let failed = |message: String| DiscoveryError::Failed {
+            url: self.url.clone(),
+            message,
+        };
+        let bytes = crate::store::read_file_bounded(path, MAX_SECRET_FILE)
+            .map_err(|e| failed(format!("secret file {}: {e}", path.display())))?;
+        let secret = String::from_utf8(bytes)
+            .map_err(|_| failed(format!("secret file {}: not UTF-8 text", path.display())))?
+            .trim()
+            .to_string();
+        if secret.is_empty() || secret.chars().any(|c| c.is_control()) {
+            return Err(failed(format!(
+                "secret file {}: expected one line of text",
+                path.display()
+            )));
+        }
+        self.secret = Some(secret);
+        Ok(self)
+    }
+
+    fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.secret {
+            Some(s) => req.bearer_auth(s),
+            None => req,
+        }
     }
 
     fn net_error(&self, target: &str, e: reqwest::Error) -> DiscoveryError {
@@ -104,7 +142,10 @@ impl Client {
     /// `POST {base}/clusters` → a new token.
     pub async fn create(&self) -> Result<String> {
         let (_, body) = self
-            .send(self.http.post(format!("{}/clusters", self.base)), None)
+            .send(
+                self.authorized(self.http.post(format!("{}/clusters", self.base))),
+                None,
+            )
             .await?;
         let token = body.trim().to_string();
         if !super::addr::valid_token(&token) {
@@ -166,7 +207,7 @@ impl Client {
 
     pub async fn delete(&self, token: &str) -> Result<()> {
         let url = format!("{}/clusters/{token}", self.base);
-        self.send(self.http.delete(url), Some(token))
+        self.send(self.authorized(self.http.delete(url)), Some(token))
             .await
             .map(|_| ())
     }

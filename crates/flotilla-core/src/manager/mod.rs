@@ -37,8 +37,8 @@ use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
 use crate::cluster::swarm_dir::ManagerRecord;
 use crate::engine::EngineAddr;
+use crate::serve::Limits;
 use crate::store::Store;
-use crate::tls_listener::TlsListener;
 
 /// The API version the manager speaks (Docker 20.10); clients negotiate down to it.
 pub const API_VERSION: &str = "1.41";
@@ -56,6 +56,8 @@ pub struct ManagerOptions {
     pub timeout: Duration,
     /// How long a pending entry counts if a create hangs.
     pub pending_ttl: Duration,
+    /// What one client may cost ([`Limits::MANAGER`] by default).
+    pub limits: Limits,
 }
 
 /// Why the manager could not start or stopped serving.
@@ -228,13 +230,10 @@ impl Bound {
         manager: Arc<Manager>,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ManagerError> {
+        let limits = manager.opts.limits;
         let app = Router::new().fallback(dispatch).with_state(manager);
-        let listener =
-            TlsListener::spawn(listener, tls).map_err(|e| ManagerError::Serve(e.to_string()))?;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| ManagerError::Serve(e.to_string()))
+        crate::serve::serve(listener, Some(tls), app, limits, shutdown).await;
+        Ok(())
     }
 }
 

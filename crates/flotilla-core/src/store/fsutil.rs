@@ -80,3 +80,29 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
         .mode(0o600)
         .open(path)
 }
+
+/// The most a certificate, key or CA file may hold (PEM): a chain of a few certificates is a
+/// few KiB.
+pub const MAX_PEM_FILE: u64 = 1 << 20;
+
+/// Reads at most `max` bytes from `r`; more is an error (`InvalidData`, "larger than N bytes"),
+/// so a user's file, stdin or `/dev/zero` cannot make a command read forever or fill memory.
+pub fn read_bounded(mut r: impl io::Read, max: u64) -> io::Result<Vec<u8>> {
+    use io::Read as _;
+    let mut bytes = Vec::new();
+    (&mut r)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] of a file.
+pub fn read_file_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    read_bounded(File::open(path)?, max)
+}

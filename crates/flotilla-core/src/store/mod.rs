@@ -13,7 +13,8 @@ mod fsutil;
 pub mod machine;
 
 pub use fsutil::{
-    Durability, copy_with_mode, create_private_dir_all, open_lock_file, replace_file, write_atomic,
+    Durability, MAX_PEM_FILE, copy_with_mode, create_private_dir_all, open_lock_file, read_bounded,
+    read_file_bounded, replace_file, write_atomic,
 };
 pub use machine::{Machine, PathOutsideStore, TlsFiles};
 
