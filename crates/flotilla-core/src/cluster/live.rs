@@ -294,7 +294,7 @@ pub fn rfc3339_now() -> String {
 }
 
 /// One line of an error and its causes (bollard nests the useful part).
-fn error_text(e: &dyn std::error::Error) -> String {
+pub fn error_text(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut src = e.source();
     while let Some(s) = src {
@@ -347,7 +347,7 @@ fn pending(target: &Target, error: String) -> Fetched {
 }
 
 /// `host:port` as classic Swarm shows engine addresses.
-fn addr_text(addr: &EngineAddr) -> String {
+pub fn addr_text(addr: &EngineAddr) -> String {
     match addr {
         EngineAddr::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
         EngineAddr::Tcp { host, port } => format!("{host}:{port}"),
