@@ -258,6 +258,11 @@ impl Owners {
         self.names.contains_key(name)
     }
 
+    /// Whether some container of the cluster has the ID or swarm ID `id`.
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        !id.is_empty() && self.ids.contains_key(id)
+    }
+
     /// Room for `additional` more containers in the tables keyed by name (see
     /// [`Snapshot::reserve`](super::Snapshot::reserve)).
     pub(crate) fn reserve(&mut self, additional: usize) {

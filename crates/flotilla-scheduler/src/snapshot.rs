@@ -161,6 +161,16 @@ impl Snapshot {
         node
     }
 
+    /// Whether some container of the snapshot is named `name` (without `/`).
+    pub fn has_name(&self, name: &str) -> bool {
+        self.tables.owners.has_name(name.trim_start_matches('/'))
+    }
+
+    /// Whether some container of the snapshot has the ID or swarm ID `id`.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.tables.owners.has_id(id)
+    }
+
     /// Set the ranking strategy (the swarm's, as its master says).
     pub fn set_strategy(&mut self, strategy: crate::state::Strategy) {
         self.state.strategy = strategy;

@@ -219,6 +219,11 @@ impl Model {
         });
     }
 
+    /// The connected client of a node (the one its session uses), when it connected once.
+    pub fn client(&self, node: &str) -> Option<bollard::Docker> {
+        self.shared.clients.lock().ok()?.get(node).cloned()
+    }
+
     /// Changes: health transitions, connections, containers, membership.
     pub fn subscribe(&self) -> broadcast::Receiver<ModelChange> {
         self.shared.changes.subscribe()

@@ -195,6 +195,9 @@ impl Session {
         .map_err(|e| SessionError::Failed(format!("cannot connect: {e}")))?;
         let (facts, clock) = self.info(&mut docker).await?;
         let name = self.name().to_string();
+        if let Ok(mut c) = self.shared.clients.lock() {
+            c.insert(name.clone(), docker.clone());
+        }
         self.shared.update(&name, |n| n.facts = Some(facts));
         // Subscribe from the engine's own clock read before the listing: an event between the
         // listing and the subscription is replayed, not lost (a replayed one only re-inspects).

@@ -55,6 +55,9 @@ pub(crate) struct Shared {
     pub changes: broadcast::Sender<ModelChange>,
     pub events: broadcast::Sender<Arc<SwarmEvent>>,
     pub recent: Mutex<Recent>,
+    /// Each node's connected Engine API client (pooled), shared by its session and by callers
+    /// that talk to that one engine (the manager's create).
+    pub clients: Mutex<HashMap<String, bollard::Docker>>,
 }
 
 /// Nanoseconds since the epoch, now.
@@ -81,6 +84,7 @@ impl Shared {
             changes: broadcast::channel(4096).0,
             events: broadcast::channel(super::events::BUFFER).0,
             recent: Mutex::new(Recent::default()),
+            clients: Mutex::new(HashMap::new()),
         }
     }
 
@@ -141,6 +145,9 @@ impl Shared {
             }
             data
         };
+        if let Ok(mut c) = self.clients.lock() {
+            c.remove(name);
+        }
         if let Some(t) = removed.health.removed() {
             tracing::warn!("node {name} left the swarm: {}", t.action());
             self.publish(health_event(t.action(), &removed.member, now_nano()));
