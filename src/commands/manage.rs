@@ -9,6 +9,7 @@ use crate::cli::ManageArgs;
 use flotilla_core::cluster::members;
 use flotilla_core::discovery::server::shutdown_signal;
 use flotilla_core::engine::EngineAddr;
+use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::manager::{self, ManagerOptions};
 
 /// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).
@@ -47,7 +48,15 @@ pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
         sans: a.tls_san.clone(),
         timeout: a.select.timeout,
         pending_ttl: a.pending_ttl,
+        model: ModelOptions {
+            refresh_min: a.engine_refresh_min_interval,
+            refresh_max: a.engine_refresh_max_interval,
+            failure_retry: a.engine_failure_retry,
+            timeout: a.select.timeout,
+            discovery_poll: a.heartbeat,
+        },
     };
+    opts.model.validate().map_err(super::UsageError)?;
     let bound = manager::bind(&ctx.store, opts).await?;
     ctx.printer.info(&format!(
         "manager of {} listening on tcp://{}; point the docker CLI at it with: eval \"$(flotilla env --swarm {})\"",

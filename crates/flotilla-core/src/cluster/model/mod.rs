@@ -219,6 +219,33 @@ impl Model {
         });
     }
 
+    /// Reads one container of a node again (after the caller changed it through the engine:
+    /// started, stopped, removed), so the next answer from the model shows the change without
+    /// waiting for the engine's event. Classic Swarm refreshed a container after such calls too.
+    pub async fn refresh_container(&self, node: &str, id: &str) {
+        let Some(docker) = self.client(node) else {
+            return;
+        };
+        match docker.inspect_container(id, None).await {
+            Ok(c) => self.put_container(node, c),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {
+                let mut had = false;
+                self.shared
+                    .update(node, |n| had = n.containers.remove(id).is_some());
+                if had {
+                    self.shared.notify(ModelChange::Containers {
+                        node: node.to_string(),
+                        ids: vec![id.to_string()],
+                        resync: false,
+                    });
+                }
+            }
+            Err(e) => tracing::debug!("node {node}: inspect {id}: {e}"),
+        }
+    }
+
     /// The connected client of a node (the one its session uses), when it connected once.
     pub fn client(&self, node: &str) -> Option<bollard::Docker> {
         self.shared.clients.lock().ok()?.get(node).cloned()
