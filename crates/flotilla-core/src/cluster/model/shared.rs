@@ -206,13 +206,15 @@ impl Shared {
         });
     }
 
+    /// A node's stream came up, or an attempt failed (every failed attempt is told, so a
+    /// follower hears of a node that never connected).
     pub fn connection(&self, name: &str, connected: bool, error: Option<String>) {
         let mut changed = false;
         self.update(name, |n| {
             changed = n.connected != connected;
             n.connected = connected;
         });
-        if changed {
+        if changed || (!connected && error.is_some()) {
             self.notify(ModelChange::Connection {
                 node: name.to_string(),
                 connected,
