@@ -15,6 +15,7 @@ mod docs;
 mod drivers;
 mod machines;
 mod manager;
+mod model;
 mod proxy;
 mod proxy_kit;
 mod qemu;
