@@ -79,7 +79,9 @@ fn control(addr: &str, method: &str, path: &str, body: &str) -> String {
     .expect("write");
     let mut out = String::new();
     s.read_to_string(&mut out).expect("read");
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
 
 fn free_port() -> u16 {
@@ -138,7 +140,11 @@ async fn one_run(engines: usize, per_engine: usize, n: &Sizes) -> Figures {
             .env("NO_COLOR", "1")
             .output()
             .expect("flotilla");
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     // The store's CA and client certificate.
     flotilla(&[
@@ -164,7 +170,9 @@ async fn one_run(engines: usize, per_engine: usize, n: &Sizes) -> Figures {
     {
         use std::io::BufRead;
         let out = sim.0.stdout.take().expect("stdout");
-        std::io::BufReader::new(out).read_line(&mut line).expect("ready line");
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .expect("ready line");
     }
     let ready: serde_json::Value = serde_json::from_str(&line).expect("ready JSON");
     let ctl = ready["control"].as_str().expect("control").to_string();
@@ -207,7 +215,9 @@ async fn one_run(engines: usize, per_engine: usize, n: &Sizes) -> Figures {
     let healthy_at = loop {
         if docker.info().await.is_ok() {
             let at = started.elapsed();
-            let view = flotilla_core::cluster::live::from_manager(&st, &swarm, Duration::from_secs(60)).await;
+            let view =
+                flotilla_core::cluster::live::from_manager(&st, &swarm, Duration::from_secs(60))
+                    .await;
             let healthy = view.map_or(0, |l| {
                 l.views
                     .iter()
@@ -218,7 +228,10 @@ async fn one_run(engines: usize, per_engine: usize, n: &Sizes) -> Figures {
                 break at;
             }
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "never all Healthy");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "never all Healthy"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
 
@@ -375,9 +388,22 @@ async fn create_start(docker: Docker, name: String) -> (Duration, String) {
 fn print(f: &Figures) {
     println!(
         "{:>5} engines {:>6} containers | Healthy {:>5.2} s | info p50 {:>6.2} p99 {:>6.2} ms | ps -a ({} rows) p50 {:>7.1} p99 {:>7.1} ms | engine requests {} | create+start seq p50 {:>6.1} p99 {:>6.1} ms, 8 clients p50 {:>6.1} p99 {:>6.1} ms | event→list p50 {:>6.1} p99 {:>6.1} ms | RSS {:>6.1} MiB",
-        f.engines, f.containers, f.healthy_s, f.info_p50, f.info_p99, f.ps_rows, f.ps_p50, f.ps_p99,
-        f.engine_requests, f.create_seq_p50, f.create_seq_p99, f.create_conc_p50, f.create_conc_p99,
-        f.event_p50, f.event_p99, f.rss_mib
+        f.engines,
+        f.containers,
+        f.healthy_s,
+        f.info_p50,
+        f.info_p99,
+        f.ps_rows,
+        f.ps_p50,
+        f.ps_p99,
+        f.engine_requests,
+        f.create_seq_p50,
+        f.create_seq_p99,
+        f.create_conc_p50,
+        f.create_conc_p99,
+        f.event_p50,
+        f.event_p99,
+        f.rss_mib
     );
 }
 
@@ -390,15 +416,32 @@ fn main() {
         .build()
         .expect("runtime");
     if smoke {
-        let sizes = Sizes { info: 20, ps: 5, creates: 5, per_client: 2, events: 5 };
+        let sizes = Sizes {
+            info: 20,
+            ps: 5,
+            creates: 5,
+            per_client: 2,
+            events: 5,
+        };
         let f = rt.block_on(one_run(20, 5, &sizes));
         print(&f);
-        assert_eq!(f.engine_requests, 0, "a docker ps and a docker info asked the engines");
+        assert_eq!(
+            f.engine_requests, 0,
+            "a docker ps and a docker info asked the engines"
+        );
         assert_eq!(f.ps_rows, 100 + 5 + 16 + 5, "every container listed");
         return;
     }
-    let sizes = Sizes { info: 200, ps: 20, creates: 100, per_client: 25, events: 50 };
-    let only: Option<usize> = std::env::var("MANAGER_SCALE_ENGINES").ok().and_then(|v| v.parse().ok());
+    let sizes = Sizes {
+        info: 200,
+        ps: 20,
+        creates: 100,
+        per_client: 25,
+        events: 50,
+    };
+    let only: Option<usize> = std::env::var("MANAGER_SCALE_ENGINES")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let plan: Vec<(usize, usize)> = match only {
         Some(n) => vec![(n, 1)],
         None => vec![(100, 1), (300, 1), (1000, 3)],
@@ -410,4 +453,3 @@ fn main() {
         }
     }
 }
-

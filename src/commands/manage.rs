@@ -7,9 +7,9 @@ use anyhow::Context as _;
 use super::Ctx;
 use crate::cli::ManageArgs;
 use flotilla_core::cluster::members;
+use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::discovery::server::shutdown_signal;
 use flotilla_core::engine::EngineAddr;
-use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::manager::{self, ManagerOptions};
 
 /// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).

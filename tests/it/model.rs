@@ -97,10 +97,13 @@ impl PrivateEngine {
     /// The docker CLI on its local socket.
     fn docker(&self) -> StdCommand {
         let mut c = StdCommand::new("docker");
-        c.env_remove("DOCKER_HOST").env_remove("DOCKER_CONTEXT").arg("-H").arg(format!(
-            "unix://{}/engine/docker.sock",
-            self.dir.path().display()
-        ));
+        c.env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT")
+            .arg("-H")
+            .arg(format!(
+                "unix://{}/engine/docker.sock",
+                self.dir.path().display()
+            ));
         c
     }
 }
@@ -108,14 +111,25 @@ impl PrivateEngine {
 impl Drop for PrivateEngine {
     fn drop(&mut self) {
         let dir = self.dir.path().join("engine");
-        let _ = testbed_script(&["private-down", &self.idx.to_string(), &dir.to_string_lossy()]);
+        let _ = testbed_script(&[
+            "private-down",
+            &self.idx.to_string(),
+            &dir.to_string_lossy(),
+        ]);
     }
 }
 
 /// Adopts an engine into the swarm `token` (as its master when `master`).
 fn join(s: &TestStore, url: &str, name: &str, token: &str, master: bool, extra: &[&str]) {
     let mut args = vec![
-        "create", "-d", "none", "--url", url, "--swarm", "--swarm-discovery", token,
+        "create",
+        "-d",
+        "none",
+        "--url",
+        url,
+        "--swarm",
+        "--swarm-discovery",
+        token,
     ];
     if master {
         args.push("--swarm-master");
@@ -202,7 +216,17 @@ fn the_model_follows_containers_changed_on_the_engines_and_lookups_hold() {
     // Started on the engine directly, not through the manager: in the manager's list.
     let direct = c.name("direct");
     let o = engine_docker(&backend2)
-        .args(["run", "-d", "--name", &direct, "-l", "flotilla-testbed=1", "flotilla-busybox", "sleep", "300"])
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &direct,
+            "-l",
+            "flotilla-testbed=1",
+            "flotilla-busybox",
+            "sleep",
+            "300",
+        ])
         .output()
         .expect("docker");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -213,46 +237,78 @@ fn the_model_follows_containers_changed_on_the_engines_and_lookups_hold() {
             .find(|l| l.starts_with(&format!("backend2/{name} ")))
             .map(str::to_string)
     };
-    eventually("a container started on an engine is listed", Duration::from_secs(10), || {
-        match listed(&direct) {
+    eventually(
+        "a container started on an engine is listed",
+        Duration::from_secs(10),
+        || match listed(&direct) {
             Some(l) if l.contains(" Up ") => None,
             other => Some(format!("{other:?}")),
-        }
-    });
+        },
+    );
     // Removed on the engine: gone from the list.
-    let o = engine_docker(&backend2).args(["rm", "-f", &direct]).output().expect("docker");
+    let o = engine_docker(&backend2)
+        .args(["rm", "-f", &direct])
+        .output()
+        .expect("docker");
     assert!(o.status.success(), "{}", stderr(&o));
-    eventually("a removed container leaves the list", Duration::from_secs(10), || {
-        listed(&direct).map(|l| l.to_string())
-    });
+    eventually(
+        "a removed container leaves the list",
+        Duration::from_secs(10),
+        || listed(&direct).map(|l| l.to_string()),
+    );
 
     // A container named like a node is found by its name (not taken as `NODE/…`).
     let o = docker(&[
-        "run", "-d", "--name", "backend1", "-l", "flotilla-testbed=1", "-e", "constraint:node==backend2",
-        "flotilla-busybox", "sh", "-c", "echo named-like-a-node; sleep 300",
+        "run",
+        "-d",
+        "--name",
+        "backend1",
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:node==backend2",
+        "flotilla-busybox",
+        "sh",
+        "-c",
+        "echo named-like-a-node; sleep 300",
     ]);
     let named_like_node = o.status.success();
     // Removed whatever happens below (the Cleanup only knows suffixed names).
     struct RmNodeNamed<'a>(&'a crate::support::Engine);
     impl Drop for RmNodeNamed<'_> {
         fn drop(&mut self) {
-            let _ = engine_docker(self.0).args(["rm", "-f", "backend1"]).output();
+            let _ = engine_docker(self.0)
+                .args(["rm", "-f", "backend1"])
+                .output();
         }
     }
     let _rm = RmNodeNamed(&backend2);
     assert!(named_like_node, "{}", stderr(&o));
-    eventually("logs of a container named like a node", Duration::from_secs(10), || {
-        let o = docker(&["logs", "backend1"]);
-        (!stdout(&o).contains("named-like-a-node")).then(|| format!("{} {}", stdout(&o), stderr(&o)))
-    });
+    eventually(
+        "logs of a container named like a node",
+        Duration::from_secs(10),
+        || {
+            let o = docker(&["logs", "backend1"]);
+            (!stdout(&o).contains("named-like-a-node"))
+                .then(|| format!("{} {}", stdout(&o), stderr(&o)))
+        },
+    );
     let o = docker(&["inspect", "-f", "{{.Node.Name}}", "backend2/backend1"]);
     assert_eq!(stdout(&o).trim(), "backend2", "{}", stderr(&o));
 
     // The lookup table through raw HTTP.
     let (code, body) = raw(&s, port, &[], "/containers//json");
     assert_eq!(code, 404, "an empty ID names nothing: {body}");
-    assert!(body.contains("No such container") || body.contains("not a container call"), "{body}");
-    let (code, body) = raw(&s, port, &[], "/v1.41/containers/backend1/../../images/json");
+    assert!(
+        body.contains("No such container") || body.contains("not a container call"),
+        "{body}"
+    );
+    let (code, body) = raw(
+        &s,
+        port,
+        &[],
+        "/v1.41/containers/backend1/../../images/json",
+    );
     assert_eq!(code, 404, "`..` segments never reach an engine: {body}");
     assert!(body.contains("is not a container call"), "{body}");
     let (code, body) = raw(&s, port, &["-X", "POST"], "/containers/backend1/prune");
@@ -260,7 +316,14 @@ fn the_model_follows_containers_changed_on_the_engines_and_lookups_hold() {
     let (code, body) = raw(
         &s,
         port,
-        &["-X", "POST", "-H", "Content-Type: text/plain", "--data", r#"{"Image":"flotilla-busybox"}"#],
+        &[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: text/plain",
+            "--data",
+            r#"{"Image":"flotilla-busybox"}"#,
+        ],
         "/containers/create",
     );
     assert_eq!(code, 400, "create takes JSON only: {body}");
@@ -268,7 +331,14 @@ fn the_model_follows_containers_changed_on_the_engines_and_lookups_hold() {
     let (code, body) = raw(
         &s,
         port,
-        &["-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded", "--data", "Image=flotilla-busybox"],
+        &[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "--data",
+            "Image=flotilla-busybox",
+        ],
         "/containers/create",
     );
     assert_eq!(code, 400, "{body}");
@@ -288,7 +358,18 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
     let s = TestStore::with_testbed_certs();
     let token = token(&s);
     let master = engine("swarm-master");
-    join(&s, &master.url(), "swarm-master", &token, true, &master.label_flags().iter().map(String::as_str).collect::<Vec<_>>());
+    join(
+        &s,
+        &master.url(),
+        "swarm-master",
+        &token,
+        true,
+        &master
+            .label_flags()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     join(&s, &lost.url(), &lost.name, &token, false, &[]);
     let mut c = Cleanup::new();
     let (manager, port) = manage(&s, "swarm-master", &[]);
@@ -314,16 +395,28 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
         let o = docker(&["info"]);
         block(&stdout(&o), node)
     };
-    eventually("the private engine is Healthy", Duration::from_secs(20), || {
-        let b = status_of(&lost.name);
-        (!b.contains("Status: Healthy")).then_some(b)
-    });
+    eventually(
+        "the private engine is Healthy",
+        Duration::from_secs(20),
+        || {
+            let b = status_of(&lost.name);
+            (!b.contains("Status: Healthy")).then_some(b)
+        },
+    );
 
     // A container on it, started behind the manager's back.
     let kept = format!("kept-{}", suffix());
     let o = lost
         .docker()
-        .args(["run", "-d", "--name", &kept, "flotilla-busybox", "sleep", "600"])
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &kept,
+            "flotilla-busybox",
+            "sleep",
+            "600",
+        ])
         .output()
         .expect("docker");
     assert!(o.status.success(), "{}", stderr(&o));
@@ -347,26 +440,55 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
     );
     let o = docker(&["inspect", &kept]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("running on unhealthy node"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("running on unhealthy node"),
+        "{}",
+        stderr(&o)
+    );
     // The scheduler stops choosing it; the rest of the swarm answers as usual.
-    let o = docker(&["run", "-d", "-e", &format!("constraint:node=={}", lost.name), "flotilla-busybox", "true"]);
+    let o = docker(&[
+        "run",
+        "-d",
+        "-e",
+        &format!("constraint:node=={}", lost.name),
+        "flotilla-busybox",
+        "true",
+    ]);
     assert!(!o.status.success(), "placed on an Unhealthy node");
     let elsewhere = c.name("elsewhere");
-    let o = docker(&["run", "-d", "--name", &elsewhere, "-l", "flotilla-testbed=1", "flotilla-busybox", "sleep", "60"]);
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &elsewhere,
+        "-l",
+        "flotilla-testbed=1",
+        "flotilla-busybox",
+        "sleep",
+        "60",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = docker(&["inspect", "-f", "{{.Node.Name}}", &elsewhere]);
     assert_eq!(stdout(&o).trim(), "swarm-master", "{}", stderr(&o));
     let o = s.run(&["info"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("Unhealthy"), "flotilla info shows the model's states: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Unhealthy"),
+        "flotilla info shows the model's states: {}",
+        stdout(&o)
+    );
 
     // SIGKILL, then a new dockerd on the same data: Healthy again, its containers back.
     lost.signal("KILL");
     lost.start("");
-    eventually("Healthy again after a restart", Duration::from_secs(60), || {
-        let b = status_of(&lost.name);
-        (!b.contains("Status: Healthy")).then_some(b)
-    });
+    eventually(
+        "Healthy again after a restart",
+        Duration::from_secs(60),
+        || {
+            let b = status_of(&lost.name);
+            (!b.contains("Status: Healthy")).then_some(b)
+        },
+    );
     eventually("its containers are back", Duration::from_secs(20), || {
         let o = docker(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
         let line = stdout(&o)
@@ -379,10 +501,24 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
         }
     });
     // Classic's events for each transition.
-    let o = docker(&["events", "--since", "0", "--until", &format!("{}", unix_now()), "--filter", "type=swarm", "--format", "{{.Action}} {{index .Actor.Attributes \"node.name\"}}"]);
+    let o = docker(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &format!("{}", unix_now()),
+        "--filter",
+        "type=swarm",
+        "--format",
+        "{{.Action}} {{index .Actor.Attributes \"node.name\"}}",
+    ]);
     let events = stdout(&o);
     for action in ["engine_connect", "engine_disconnect", "engine_reconnect"] {
-        assert!(events.contains(&format!("{action} {}", lost.name)), "{action}: {events} {}", stderr(&o));
+        assert!(
+            events.contains(&format!("{action} {}", lost.name)),
+            "{action}: {events} {}",
+            stderr(&o)
+        );
     }
     assert!(manager.stop().status.success());
 }
@@ -406,12 +542,18 @@ fn a_member_added_to_file_discovery_becomes_a_node() {
     let o = docker(&["info"]);
     assert!(stdout(&o).contains("Nodes: 1"), "{}", stdout(&o));
     std::fs::write(&list, "10.77.0.11:2376\n10.77.0.14:2376\n").expect("list");
-    eventually("the new member is a Healthy node", Duration::from_secs(30), || {
-        let o = docker(&["info"]);
-        let info = stdout(&o);
-        (!(info.contains("Nodes: 2") && info.contains("10.77.0.14:2376") && info.matches("Status: Healthy").count() == 2))
-            .then_some(info)
-    });
+    eventually(
+        "the new member is a Healthy node",
+        Duration::from_secs(30),
+        || {
+            let o = docker(&["info"]);
+            let info = stdout(&o);
+            (!(info.contains("Nodes: 2")
+                && info.contains("10.77.0.14:2376")
+                && info.matches("Status: Healthy").count() == 2))
+                .then_some(info)
+        },
+    );
     std::fs::write(&list, "10.77.0.14:2376\n").expect("list");
     eventually("a removed member leaves", Duration::from_secs(30), || {
         let o = docker(&["info"]);
@@ -426,7 +568,14 @@ fn runs_and_manager_creates_race_for_one_container_slot() {
     let slot = PrivateEngine::up(22, &format!("slot{}", suffix()), "");
     let s = TestStore::with_testbed_certs();
     let token = token(&s);
-    join(&s, &slot.url(), "slotted", &token, true, &["--engine-label", "containerslots=1"]);
+    join(
+        &s,
+        &slot.url(),
+        "slotted",
+        &token,
+        true,
+        &["--engine-label", "containerslots=1"],
+    );
     let (manager, port) = manage(&s, "slotted", &[]);
     let names: Vec<String> = (0..6).map(|i| format!("race{i}-{}", suffix())).collect();
     let mut children = Vec::new();
@@ -436,7 +585,17 @@ fn runs_and_manager_creates_race_for_one_container_slot() {
             c.env("FLOTILLA_STORAGE_PATH", s.path())
                 .env("NO_COLOR", "1")
                 .env_remove("FLOTILLA_SWARM")
-                .args(["run", "-d", "--swarm", "slotted", "--name", n, "flotilla-busybox", "sleep", "60"]);
+                .args([
+                    "run",
+                    "-d",
+                    "--swarm",
+                    "slotted",
+                    "--name",
+                    n,
+                    "flotilla-busybox",
+                    "sleep",
+                    "60",
+                ]);
             c
         } else {
             let mut c = StdCommand::new("docker");
@@ -458,7 +617,9 @@ fn runs_and_manager_creates_race_for_one_container_slot() {
         .into_iter()
         .map(|ch| ch.wait_with_output().expect("wait"))
         .collect();
-    let won: Vec<usize> = (0..outs.len()).filter(|&i| outs[i].status.success()).collect();
+    let won: Vec<usize> = (0..outs.len())
+        .filter(|&i| outs[i].status.success())
+        .collect();
     assert_eq!(
         won.len(),
         1,
@@ -466,7 +627,11 @@ fn runs_and_manager_creates_race_for_one_container_slot() {
         outs.iter().map(stderr).collect::<Vec<_>>()
     );
     for o in outs.iter().filter(|o| !o.status.success()) {
-        assert!(stderr(o).contains("available container slots"), "{}", stderr(o));
+        assert!(
+            stderr(o).contains("available container slots"),
+            "{}",
+            stderr(o)
+        );
     }
     let o = slot.docker().args(["ps", "-aq"]).output().expect("docker");
     assert_eq!(stdout(&o).lines().count(), 1, "one container on the engine");

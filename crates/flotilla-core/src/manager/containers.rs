@@ -43,7 +43,11 @@ fn usable(n: &NodeData, key: &str) -> Result<Member, Response<Body>> {
             format!(
                 "Container {key} running on unhealthy node {}{}",
                 n.name(),
-                n.health.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                n.health
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
             ),
         ));
     }
@@ -51,7 +55,12 @@ fn usable(n: &NodeData, key: &str) -> Result<Member, Response<Body>> {
 }
 
 /// Any call about one container: `segments` are the path's after `/containers/`.
-pub(super) async fn call(m: &Manager, version: &str, segments: &[&str], req: Request) -> Response<Body> {
+pub(super) async fn call(
+    m: &Manager,
+    version: &str,
+    segments: &[&str],
+    req: Request,
+) -> Response<Body> {
     let nodes = m.model.nodes();
     let Some(call) = lookup::container_call(&nodes, segments) else {
         return error(
@@ -65,16 +74,27 @@ pub(super) async fn call(m: &Manager, version: &str, segments: &[&str], req: Req
     };
     let (node, id) = match lookup::find(&nodes, &call.key) {
         Found::One { node, id } => (node, id),
-        Found::None => return error(StatusCode::NOT_FOUND, format!("No such container: {}", call.key)),
+        Found::None => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("No such container: {}", call.key),
+            );
+        }
         Found::Many => {
             return error(
                 StatusCode::NOT_FOUND,
-                format!("multiple containers match {}; use NODE/NAME or a longer ID", call.key),
+                format!(
+                    "multiple containers match {}; use NODE/NAME or a longer ID",
+                    call.key
+                ),
             );
         }
     };
     let Some(n) = nodes.iter().find(|n| n.name() == node) else {
-        return error(StatusCode::NOT_FOUND, format!("No such container: {}", call.key));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("No such container: {}", call.key),
+        );
     };
     let member = match usable(n, &call.key) {
         Ok(m) => m,
@@ -92,7 +112,9 @@ pub(super) async fn call(m: &Manager, version: &str, segments: &[&str], req: Req
             call.sub.as_str(),
             "" | "start" | "stop" | "restart" | "kill" | "pause" | "unpause" | "update" | "rename"
         );
-    let resp = forward(&member, req, &to).await.unwrap_or_else(relay_failed);
+    let resp = forward(&member, req, &to)
+        .await
+        .unwrap_or_else(relay_failed);
     if changes && resp.status().is_success() {
         m.model.refresh_container(&node, &id).await;
     }
@@ -165,24 +187,38 @@ async fn exec_create(m: &Manager, member: Member, req: Request, to: &str) -> Res
 }
 
 /// Any call about an exec instance created through the manager (`start`, `resize`, `json`).
-pub(super) async fn exec_call(m: &Manager, version: &str, segments: &[&str], req: Request) -> Response<Body> {
+pub(super) async fn exec_call(
+    m: &Manager,
+    version: &str,
+    segments: &[&str],
+    req: Request,
+) -> Response<Body> {
     let (id, sub) = match segments {
         [id, sub @ ("start" | "resize" | "json")] => (*id, *sub),
         _ => {
             return error(
                 StatusCode::NOT_FOUND,
-                format!("flotilla manager: {} /exec/{} is not an exec call", req.method(), segments.join("/")),
+                format!(
+                    "flotilla manager: {} /exec/{} is not an exec call",
+                    req.method(),
+                    segments.join("/")
+                ),
             );
         }
     };
     let member = m.execs.lock().ok().and_then(|e| e.get(id).cloned());
     let Some(member) = member else {
-        return error(StatusCode::NOT_FOUND, format!("No such exec instance: {id}"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("No such exec instance: {id}"),
+        );
     };
     let mut to = format!("{version}/exec/{id}/{sub}");
     if let Some(q) = req.uri().query() {
         to.push('?');
         to.push_str(q);
     }
-    forward(&member, req, &to).await.unwrap_or_else(relay_failed)
+    forward(&member, req, &to)
+        .await
+        .unwrap_or_else(relay_failed)
 }

@@ -125,7 +125,10 @@ mod tests {
         assert!(json_content(&req(Some("application/json; charset=utf-8"), None)).is_ok());
         assert!(json_content(&req(None, Some("0"))).is_ok());
         let e = json_content(&req(Some("text/plain"), Some("2"))).unwrap_err();
-        assert_eq!(e, "unsupported Content-Type header (text/plain): must be 'application/json'");
+        assert_eq!(
+            e,
+            "unsupported Content-Type header (text/plain): must be 'application/json'"
+        );
         assert!(json_content(&req(Some("application/x-www-form-urlencoded"), None)).is_err());
         assert!(json_content(&req(None, Some("2"))).is_err());
         assert!(json_content(&req(None, None)).is_err());

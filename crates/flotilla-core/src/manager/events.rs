@@ -84,7 +84,9 @@ pub(super) fn events(m: &Manager, req: &Request) -> Response<Body> {
                     if !in_range(ev.time_nano) {
                         return;
                     }
-                    if matches(&filters, &ev.doc) && tx.send(Ok(Bytes::from(ev.line()))).await.is_err() {
+                    if matches(&filters, &ev.doc)
+                        && tx.send(Ok(Bytes::from(ev.line()))).await.is_err()
+                    {
                         return;
                     }
                 }

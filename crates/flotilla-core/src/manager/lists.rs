@@ -37,11 +37,21 @@ fn filters(p: &Params, allowed: &[&str]) -> Result<BTreeMap<String, Vec<String>>
     let mut out = BTreeMap::new();
     for (k, v) in map {
         if !allowed.contains(&k.as_str()) {
-            return Err(format!("invalid filter '{k}' (the flotilla manager supports: {})", allowed.join(", ")));
+            return Err(format!(
+                "invalid filter '{k}' (the flotilla manager supports: {})",
+                allowed.join(", ")
+            ));
         }
         let vals = match v {
-            Value::Array(a) => a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-            Value::Object(o) => o.into_iter().filter(|(_, b)| b.as_bool() == Some(true)).map(|(k, _)| k).collect(),
+            Value::Array(a) => a
+                .into_iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            Value::Object(o) => o
+                .into_iter()
+                .filter(|(_, b)| b.as_bool() == Some(true))
+                .map(|(k, _)| k)
+                .collect(),
             _ => return Err(format!("invalid filter '{k}'")),
         };
         out.insert(k, vals);
@@ -79,7 +89,9 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
         if !all && !healthy {
             continue;
         }
-        if f.get("node").is_some_and(|v| !v.is_empty() && !v.iter().any(|x| x == n.name())) {
+        if f.get("node")
+            .is_some_and(|v| !v.is_empty() && !v.iter().any(|x| x == n.name()))
+        {
             continue;
         }
         let ip = n.ip();
@@ -95,7 +107,11 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
                         "name" => c.name().contains(v.trim_start_matches('/')),
                         "status" => state == v,
                         "label" => label_matches(
-                            &c.inspect.config.as_ref().and_then(|x| x.labels.clone()).unwrap_or_default(),
+                            &c.inspect
+                                .config
+                                .as_ref()
+                                .and_then(|x| x.labels.clone())
+                                .unwrap_or_default(),
                             v,
                         ),
                         "node" => true,
@@ -132,7 +148,9 @@ pub(super) fn images(m: &Manager) -> Response<Body> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for n in m.model.nodes() {
         for img in n.images.iter() {
-            let Ok(v) = serde_json::to_value(img) else { continue };
+            let Ok(v) = serde_json::to_value(img) else {
+                continue;
+            };
             match index.get(&img.id) {
                 None => {
                     index.insert(img.id.clone(), by_id.len());
@@ -140,7 +158,11 @@ pub(super) fn images(m: &Manager) -> Response<Body> {
                 }
                 Some(&k) => {
                     for key in ["RepoTags", "RepoDigests"] {
-                        let more: Vec<Value> = v.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+                        let more: Vec<Value> = v
+                            .get(key)
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
                         if let Some(list) = by_id[k].get_mut(key).and_then(Value::as_array_mut) {
                             for x in more {
                                 if !list.contains(&x) {
@@ -162,7 +184,9 @@ pub(super) fn networks(m: &Manager) -> Response<Body> {
     let mut all = Vec::new();
     for n in m.model.nodes() {
         for net in n.networks.iter() {
-            let Ok(mut v) = serde_json::to_value(net) else { continue };
+            let Ok(mut v) = serde_json::to_value(net) else {
+                continue;
+            };
             if net.scope.as_deref() == Some("local") {
                 v["Name"] = json!(on_node(&n, net.name.as_deref().unwrap_or_default()));
                 all.push(v);
@@ -180,7 +204,9 @@ pub(super) fn volumes(m: &Manager) -> Response<Body> {
     let mut all = Vec::new();
     for n in m.model.nodes() {
         for vol in n.volumes.iter() {
-            let Ok(mut v) = serde_json::to_value(vol) else { continue };
+            let Ok(mut v) = serde_json::to_value(vol) else {
+                continue;
+            };
             if vol.driver == "local" {
                 v["Name"] = json!(on_node(&n, &vol.name));
                 all.push(v);

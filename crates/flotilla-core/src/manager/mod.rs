@@ -237,7 +237,9 @@ impl Bound {
         let timeout = manager.opts.timeout;
         model
             .wait_for(timeout, |nodes| {
-                nodes.iter().all(|n| n.health.health != crate::cluster::live::Health::Pending)
+                nodes
+                    .iter()
+                    .all(|n| n.health.health != crate::cluster::live::Health::Pending)
             })
             .await;
         let served = Bound::serve(listener, tls, manager, shutdown).await;

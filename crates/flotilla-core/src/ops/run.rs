@@ -246,11 +246,14 @@ pub async fn run(
     tracing::debug!(node = %decision.node, overhead_ms, "decided");
 
     let node = decision.node.clone();
-    let docker = live.client(&node).cloned().ok_or_else(|| RunError::Engine {
-        node: node.to_string(),
-        step: "connect",
-        message: "no connection to the engine".into(),
-    })?;
+    let docker = live
+        .client(&node)
+        .cloned()
+        .ok_or_else(|| RunError::Engine {
+            node: node.to_string(),
+            step: "connect",
+            message: "no connection to the engine".into(),
+        })?;
     let result = create_and_start(
         docker,
         &node,
@@ -313,8 +316,10 @@ pub async fn create_on_model(
         // Other deciders' containers that the model does not hold yet count while deciding,
         // and are taken out again: the snapshot keeps only what the engines reported.
         let mut touched = Vec::new();
-        let unseen: Vec<&pending::PendingEntry> =
-            entries.iter().filter(|e| !snap.has_id(&e.swarm_id)).collect();
+        let unseen: Vec<&pending::PendingEntry> = entries
+            .iter()
+            .filter(|e| !snap.has_id(&e.swarm_id))
+            .collect();
         for e in unseen {
             if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
                 let mut c = e.container.clone();
@@ -350,7 +355,16 @@ pub async fn create_on_model(
         step: "connect",
         message: "no connection to the engine".into(),
     })?;
-    let result = create_and_start(docker.clone(), &node, &spec, &prepared, false, None, progress).await;
+    let result = create_and_start(
+        docker.clone(),
+        &node,
+        &spec,
+        &prepared,
+        false,
+        None,
+        progress,
+    )
+    .await;
     if let Ok((id, _, _)) = &result
         && let Ok(inspect) = docker.inspect_container(id, None).await
     {

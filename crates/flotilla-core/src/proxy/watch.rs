@@ -203,7 +203,9 @@ async fn follow(
                 connected,
                 error,
             }) => {
-                let Some(&engine) = index.get(&node) else { continue };
+                let Some(&engine) = index.get(&node) else {
+                    continue;
+                };
                 let msg = if connected {
                     Update::Connected { engine }
                 } else {
@@ -214,7 +216,9 @@ async fn follow(
                 let _ = tx.send(msg);
             }
             Ok(ModelChange::Containers { node, ids, resync }) => {
-                let Some(&engine) = index.get(&node) else { continue };
+                let Some(&engine) = index.get(&node) else {
+                    continue;
+                };
                 if !resync {
                     tracing::debug!("engine {node}: {} container(s) changed", ids.len());
                 }
@@ -508,5 +512,4 @@ mod tests {
         assert!("500ms:100ms".parse::<Wait>().is_err());
         assert!("x:1s".parse::<Wait>().is_err());
     }
-
 }

@@ -103,10 +103,7 @@ pub fn status_text(c: &ContainerInspectResponse, now: f64, node_healthy: bool) -
             }
             s
         }
-        "restarting" => format!(
-            "Restarting ({code}) {} ago",
-            since(st.finished_at.as_ref())
-        ),
+        "restarting" => format!("Restarting ({code}) {} ago", since(st.finished_at.as_ref())),
         "exited" => format!("Exited ({code}) {} ago", since(st.finished_at.as_ref())),
         "created" => "Created".into(),
         "dead" => "Dead".into(),
@@ -117,7 +114,10 @@ pub fn status_text(c: &ContainerInspectResponse, now: f64, node_healthy: bool) -
 
 /// A container's own name without the leading `/`.
 pub fn name_of(c: &ContainerInspectResponse) -> &str {
-    c.name.as_deref().unwrap_or_default().trim_start_matches('/')
+    c.name
+        .as_deref()
+        .unwrap_or_default()
+        .trim_start_matches('/')
 }
 
 /// A list entry (`GET /containers/json`) for a container of `node` reached at `ip`, as classic
@@ -295,8 +295,10 @@ mod tests {
         assert_eq!(status_text(&exited, now, true), "Exited (2) 5 minutes ago");
         let created = inspect(json!({"Id": "x", "State": {"Status": "created"}}));
         assert_eq!(status_text(&created, now, true), "Created");
-        let paused = inspect(json!({"Id": "x", "State": {"Status": "paused", "Paused": true,
-            "StartedAt": "2024-01-01T00:05:00Z"}}));
+        let paused = inspect(
+            json!({"Id": "x", "State": {"Status": "paused", "Paused": true,
+            "StartedAt": "2024-01-01T00:05:00Z"}}),
+        );
         assert_eq!(status_text(&paused, now, true), "Up 10 seconds (Paused)");
         let s = summary_of(&c, now);
         assert_eq!(s.names, Some(vec!["/web".to_string()]));

@@ -109,8 +109,20 @@ pub type Filters = BTreeMap<String, Vec<String>>;
 
 /// The filter keys dockerd accepts on `/events`, plus classic's `node`.
 const KEYS: &[&str] = &[
-    "config", "container", "daemon", "event", "image", "label", "network", "node", "plugin",
-    "scope", "secret", "service", "type", "volume",
+    "config",
+    "container",
+    "daemon",
+    "event",
+    "image",
+    "label",
+    "network",
+    "node",
+    "plugin",
+    "scope",
+    "secret",
+    "service",
+    "type",
+    "volume",
 ];
 
 /// Parses the `filters` JSON (`{"type":["container"]}` or the old `{"type":{"container":true}}`).
@@ -167,7 +179,8 @@ pub fn matches(filters: &Filters, doc: &Value) -> bool {
                     typ == "container" && (actor.starts_with(want.as_str()) || attr("name") == want)
                 }
                 "image" => {
-                    attr("image") == want || (typ == "image" && (actor == want || attr("name") == want))
+                    attr("image") == want
+                        || (typ == "image" && (actor == want || attr("name") == want))
                 }
                 "network" => typ == "network" && (actor == want || attr("name") == want),
                 "volume" => typ == "volume" && actor == want,
@@ -267,7 +280,10 @@ mod tests {
         assert!(matches(&f(r#"{"container":["web"]}"#), &d));
         assert!(matches(&f(r#"{"container":["abc"]}"#), &d));
         assert!(!matches(&f(r#"{"container":["db"]}"#), &d));
-        assert!(matches(&f(r#"{"node":["backend1"],"label":["app=x"]}"#), &d));
+        assert!(matches(
+            &f(r#"{"node":["backend1"],"label":["app=x"]}"#),
+            &d
+        ));
         assert!(!matches(&f(r#"{"node":["other"]}"#), &d));
         assert!(matches(&f(r#"{"type":["image","container"]}"#), &d));
         assert!(parse_filters(r#"{"bogus":["x"]}"#).is_err());

@@ -103,11 +103,18 @@ mod tests {
         assert_eq!(h.health, Health::Pending);
         assert_eq!(h.failed("refused", 3), None);
         assert_eq!(h.failed("refused", 3), None);
-        assert_eq!(h.failed("refused", 3), None, "a Pending node never validated stays Pending");
+        assert_eq!(
+            h.failed("refused", 3),
+            None,
+            "a Pending node never validated stays Pending"
+        );
         assert_eq!(h.health, Health::Pending);
         assert_eq!(h.error.as_deref(), Some("refused"));
         assert_eq!(h.succeeded(), Some(Transition::Connect));
-        assert_eq!((h.health, h.failures, h.error.clone()), (Health::Healthy, 0, None));
+        assert_eq!(
+            (h.health, h.failures, h.error.clone()),
+            (Health::Healthy, 0, None)
+        );
         assert_eq!(h.succeeded(), None, "no event while it stays Healthy");
     }
 

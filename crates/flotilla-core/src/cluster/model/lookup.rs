@@ -19,7 +19,10 @@ use crate::cluster::pending::LABEL_SWARM_ID;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
     /// Node name and full container ID.
-    One { node: String, id: String },
+    One {
+        node: String,
+        id: String,
+    },
     None,
     /// Several containers match; the message names the way out.
     Many,
@@ -45,14 +48,22 @@ pub fn find(nodes: &[Arc<NodeData>], key: &str) -> Found {
     };
     let pick = |hits: Vec<(String, String)>| match hits.len() {
         0 => None,
-        1 => hits.into_iter().next().map(|(node, id)| Found::One { node, id }),
+        1 => hits
+            .into_iter()
+            .next()
+            .map(|(node, id)| Found::One { node, id }),
         _ => Some(Found::Many),
     };
     let hit = |n: &Arc<NodeData>, c: &Arc<super::node::ContainerRecord>| {
         (n.name().to_string(), c.id().to_string())
     };
     // 1. exact ID, then exact swarm ID
-    if let Some(f) = pick(all().filter(|(_, c)| c.id() == key).map(|(n, c)| hit(n, c)).collect()) {
+    if let Some(f) = pick(
+        all()
+            .filter(|(_, c)| c.id() == key)
+            .map(|(n, c)| hit(n, c))
+            .collect(),
+    ) {
         return f;
     }
     if let Some(f) = pick(
@@ -73,7 +84,12 @@ pub fn find(nodes: &[Arc<NodeData>], key: &str) -> Found {
             id: c.id().to_string(),
         };
     }
-    if let Some(f) = pick(all().filter(|(_, c)| c.name() == key).map(|(n, c)| hit(n, c)).collect()) {
+    if let Some(f) = pick(
+        all()
+            .filter(|(_, c)| c.name() == key)
+            .map(|(n, c)| hit(n, c))
+            .collect(),
+    ) {
         return f;
     }
     // 3. unique ID prefix, then unique swarm-ID prefix

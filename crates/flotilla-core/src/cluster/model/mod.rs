@@ -140,12 +140,8 @@ impl Model {
     ) -> Result<Model, ClusterError> {
         let (swarm, members) = members::resolve(store, selector).await?;
         let (model, rx) = Model::new(swarm);
-        let mut sessions = membership::Sessions::new(
-            model.shared.clone(),
-            opts.clone(),
-            model.cancel.clone(),
-            rx,
-        );
+        let mut sessions =
+            membership::Sessions::new(model.shared.clone(), opts.clone(), model.cancel.clone(), rx);
         sessions.set(crate::cluster::live::targets(store, members));
         tokio::spawn(membership::follow(
             sessions,
@@ -353,9 +349,12 @@ impl Model {
                         bollard::models::ContainerSummary {
                             id: Some(c.id().to_string()),
                             names: Some(vec![format!("/{}", c.name())]),
-                            state: c.inspect.state.as_ref().and_then(|s| s.status).and_then(|s| {
-                                s.to_string().parse().ok()
-                            }),
+                            state: c
+                                .inspect
+                                .state
+                                .as_ref()
+                                .and_then(|s| s.status)
+                                .and_then(|s| s.to_string().parse().ok()),
                             ..Default::default()
                         }
                     }

@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bollard::models::{
-    ContainerInspectResponse, ImageSummary, Network, SystemInfo, Volume,
-};
+use bollard::models::{ContainerInspectResponse, ImageSummary, Network, SystemInfo, Volume};
 
 use super::health::HealthState;
 use crate::cluster::live::{addr_text, container_from_inspect, node_labels};

@@ -78,10 +78,15 @@ pub fn change_of(ev: &EventMessage) -> Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::models::EventActor;
     use EventMessageTypeEnum::{CONTAINER, DAEMON, IMAGE, NETWORK, PLUGIN, VOLUME};
+    use bollard::models::EventActor;
 
-    fn ev(typ: EventMessageTypeEnum, action: &str, id: &str, attrs: &[(&str, &str)]) -> EventMessage {
+    fn ev(
+        typ: EventMessageTypeEnum,
+        action: &str,
+        id: &str,
+        attrs: &[(&str, &str)],
+    ) -> EventMessage {
         EventMessage {
             typ: Some(typ),
             action: Some(action.into()),
@@ -114,8 +119,14 @@ mod tests {
             (ev(CONTAINER, "rename", "c1", &[]), c("c1")),
             (ev(CONTAINER, "update", "c1", &[]), c("c1")),
             (ev(CONTAINER, "health_status: healthy", "c1", &[]), c("c1")),
-            (ev(CONTAINER, "destroy", "c1", &[]), Change::Removed("c1".into())),
-            (ev(CONTAINER, "exec_start: sh -c ls", "c1", &[]), Change::None),
+            (
+                ev(CONTAINER, "destroy", "c1", &[]),
+                Change::Removed("c1".into()),
+            ),
+            (
+                ev(CONTAINER, "exec_start: sh -c ls", "c1", &[]),
+                Change::None,
+            ),
             (ev(CONTAINER, "exec_create: sh", "c1", &[]), Change::None),
             (ev(CONTAINER, "attach", "c1", &[]), Change::None),
             (ev(CONTAINER, "resize", "c1", &[]), Change::None),
@@ -124,8 +135,14 @@ mod tests {
             (ev(IMAGE, "pull", "redis:7", &[]), Change::Images),
             (ev(IMAGE, "untag", "sha256:1", &[]), Change::Images),
             (ev(IMAGE, "delete", "sha256:1", &[]), Change::Images),
-            (ev(NETWORK, "connect", "n1", &[("container", "c2")]), c("c2")),
-            (ev(NETWORK, "disconnect", "n1", &[("container", "c2")]), c("c2")),
+            (
+                ev(NETWORK, "connect", "n1", &[("container", "c2")]),
+                c("c2"),
+            ),
+            (
+                ev(NETWORK, "disconnect", "n1", &[("container", "c2")]),
+                c("c2"),
+            ),
             (ev(NETWORK, "connect", "n1", &[]), Change::None),
             (ev(NETWORK, "create", "n1", &[]), Change::Networks),
             (ev(NETWORK, "destroy", "n1", &[]), Change::Networks),

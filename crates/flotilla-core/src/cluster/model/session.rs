@@ -23,12 +23,12 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::ModelOptions;
 use super::convert::parse_rfc3339;
 use super::events::tag;
 use super::node::{ContainerRecord, Facts};
 use super::rules::{Change, change_of};
 use super::shared::{ModelChange, Shared};
-use super::ModelOptions;
 use crate::cluster::members::Member;
 use crate::engine;
 
@@ -114,8 +114,7 @@ impl Session {
                 Err(SessionError::Failed(e)) => {
                     tracing::debug!("node {name}: {e}");
                     self.shared.connection(&name, false, Some(e.clone()));
-                    self.shared
-                        .health(&name, Err(e), self.opts.failure_retry);
+                    self.shared.health(&name, Err(e), self.opts.failure_retry);
                     if started.elapsed() > Duration::from_secs(30) {
                         backoff = Duration::from_millis(200);
                     }
@@ -147,7 +146,10 @@ impl Session {
     }
 
     fn refresh_delay(&self) -> Duration {
-        let (min, max) = (self.opts.refresh_min, self.opts.refresh_max.max(self.opts.refresh_min));
+        let (min, max) = (
+            self.opts.refresh_min,
+            self.opts.refresh_max.max(self.opts.refresh_min),
+        );
         if max == min {
             return min;
         }
@@ -169,7 +171,10 @@ impl Session {
             })) if message.contains("too new") => {
                 // An engine that only speaks an older API: negotiate, then ask again.
                 let d = self
-                    .timed("negotiating the API version", docker.clone().negotiate_version())
+                    .timed(
+                        "negotiating the API version",
+                        docker.clone().negotiate_version(),
+                    )
                     .await?;
                 *docker = d;
                 self.timed("info", docker.info()).await?
@@ -250,7 +255,9 @@ impl Session {
         match change {
             Change::None => {}
             Change::Container(id) => {
-                let got = tokio::time::timeout(self.opts.timeout, docker.inspect_container(&id, None)).await;
+                let got =
+                    tokio::time::timeout(self.opts.timeout, docker.inspect_container(&id, None))
+                        .await;
                 match got {
                     Ok(Ok(c)) => self.put(vec![c]),
                     Ok(Err(e)) if is_404(&e) => self.drop_container(&id),
@@ -261,22 +268,32 @@ impl Session {
             Change::Removed(id) => self.drop_container(&id),
             Change::Images => {
                 let images = self
-                    .timed("list images", docker.list_images(Some(ListImagesOptions::default())))
+                    .timed(
+                        "list images",
+                        docker.list_images(Some(ListImagesOptions::default())),
+                    )
                     .await?;
                 self.shared.update(name, |n| n.images = Arc::new(images));
             }
             Change::Networks => {
                 let nets = self
-                    .timed("list networks", docker.list_networks(None::<ListNetworksOptions>))
+                    .timed(
+                        "list networks",
+                        docker.list_networks(None::<ListNetworksOptions>),
+                    )
                     .await?;
                 self.shared.update(name, |n| n.networks = Arc::new(nets));
             }
             Change::Volumes => {
                 let vols = self
-                    .timed("list volumes", docker.list_volumes(None::<ListVolumesOptions>))
+                    .timed(
+                        "list volumes",
+                        docker.list_volumes(None::<ListVolumesOptions>),
+                    )
                     .await?;
-                self.shared
-                    .update(name, |n| n.volumes = Arc::new(vols.volumes.unwrap_or_default()));
+                self.shared.update(name, |n| {
+                    n.volumes = Arc::new(vols.volumes.unwrap_or_default())
+                });
             }
             Change::Info => {
                 let mut d = docker.clone();
@@ -292,7 +309,8 @@ impl Session {
         self.shared.update(self.name(), |n| {
             for c in inspected {
                 let record = ContainerRecord::of(c);
-                n.containers.insert(record.id().to_string(), Arc::new(record));
+                n.containers
+                    .insert(record.id().to_string(), Arc::new(record));
             }
         });
         self.shared.notify(ModelChange::Containers {
@@ -304,7 +322,8 @@ impl Session {
 
     fn drop_container(&self, id: &str) {
         let mut had = false;
-        self.shared.update(self.name(), |n| had = n.containers.remove(id).is_some());
+        self.shared
+            .update(self.name(), |n| had = n.containers.remove(id).is_some());
         if had {
             self.shared.notify(ModelChange::Containers {
                 node: self.name().to_string(),
@@ -374,13 +393,22 @@ impl Session {
             }
         }
         let images = self
-            .timed("list images", docker.list_images(Some(ListImagesOptions::default())))
+            .timed(
+                "list images",
+                docker.list_images(Some(ListImagesOptions::default())),
+            )
             .await?;
         let networks = self
-            .timed("list networks", docker.list_networks(None::<ListNetworksOptions>))
+            .timed(
+                "list networks",
+                docker.list_networks(None::<ListNetworksOptions>),
+            )
             .await?;
         let volumes = self
-            .timed("list volumes", docker.list_volumes(None::<ListVolumesOptions>))
+            .timed(
+                "list volumes",
+                docker.list_volumes(None::<ListVolumesOptions>),
+            )
             .await?;
         let mut changed: Vec<String> = Vec::new();
         self.shared.update(self.name(), |n| {
