@@ -548,6 +548,10 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l timeout -d 
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -s H -l host -d 'Where to listen [default: the master\'s swarm host, tcp://0.0.0.0:3376]' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l tls-san -d 'Another DNS name or IP for the manager\'s certificate (repeatable; the master\'s IP, the listen IP, 127.0.0.1 and localhost are always in it)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l pending-ttl -d 'How long a pending placement holds its node for other creates if a create dies' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-refresh-min-interval -d 'Shortest time between two refreshes of an engine (each engine waits a random time between the min and the max, so engines do not refresh in step)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-refresh-max-interval -d 'Longest time between two refreshes of an engine' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-failure-retry -d 'Failed attempts before a Healthy node is Unhealthy' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l heartbeat -d 'How often the discovery backend is read again when it cannot be watched' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''

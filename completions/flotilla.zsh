@@ -880,6 +880,10 @@ _arguments "${_arguments_options[@]}" : \
 '--host=[Where to listen \[default\: the master'\''s swarm host, tcp\://0.0.0.0\:3376\]]:tcp://IP:PORT:_default' \
 '*--tls-san=[Another DNS name or IP for the manager'\''s certificate (repeatable; the master'\''s IP, the listen IP, 127.0.0.1 and localhost are always in it)]:NAME|IP:_default' \
 '--pending-ttl=[How long a pending placement holds its node for other creates if a create dies]:DURATION:_default' \
+'--engine-refresh-min-interval=[Shortest time between two refreshes of an engine (each engine waits a random time between the min and the max, so engines do not refresh in step)]:DURATION:_default' \
+'--engine-refresh-max-interval=[Longest time between two refreshes of an engine]:DURATION:_default' \
+'--engine-failure-retry=[Failed attempts before a Healthy node is Unhealthy]:N:_default' \
+'--heartbeat=[How often the discovery backend is read again when it cannot be watched]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
