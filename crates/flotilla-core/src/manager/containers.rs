@@ -34,11 +34,11 @@ fn target(version: &str, id: &str, sub: &str, req: &Request) -> String {
     t
 }
 
-/// A node's container that may be relayed to: the node's member, or the answer to give.
-fn usable(n: &NodeData, key: &str) -> Result<Member, Response<Body>> {
-    if n.health.health != Health::Healthy {
-        // Classic Swarm's answer: the container exists, its node does not answer.
-        return Err(error(
+/// Why a node's container cannot be relayed to, when its node is not Healthy.
+fn unhealthy(n: &NodeData, key: &str) -> Option<Response<Body>> {
+    // Classic Swarm's answer: the container exists, its node does not answer.
+    (n.health.health != Health::Healthy).then(|| {
+        error(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!(
                 "Container {key} running on unhealthy node {}{}",
@@ -49,9 +49,8 @@ fn usable(n: &NodeData, key: &str) -> Result<Member, Response<Body>> {
                     .map(|e| format!(" ({e})"))
                     .unwrap_or_default()
             ),
-        ));
-    }
-    Ok(n.member.clone())
+        )
+    })
 }
 
 /// Any call about one container: `segments` are the path's after `/containers/`.
@@ -96,10 +95,10 @@ pub(super) async fn call(
             format!("No such container: {}", call.key),
         );
     };
-    let member = match usable(n, &call.key) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    if let Some(r) = unhealthy(n, &call.key) {
+        return r;
+    }
+    let member = n.member.clone();
     let to = target(version, &id, &call.sub, &req);
     if req.method() == Method::POST && call.sub == "exec" {
         return exec_create(m, member, req, &to).await;
