@@ -80,7 +80,7 @@ pub struct PendingEntry {
 
 /// How long a settled entry keeps counting for a model that has not seen its container yet
 /// (an engine's event reaches the model in milliseconds; this is a generous bound).
-pub const SETTLED_GRACE: Duration = Duration::from_secs(30);
+pub const SETTLED_GRACE: Duration = Duration::from_secs(10);
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -177,7 +177,7 @@ impl DecisionLock {
 
     fn write_all(&self, entries: &[PendingEntry]) -> Result<(), PendingError> {
         let path = self.path();
-        let bytes = serde_json::to_vec_pretty(entries).map_err(|e| PendingError::Write {
+        let bytes = serde_json::to_vec(entries).map_err(|e| PendingError::Write {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Manager, error, json_response};
 use crate::cluster::live::Health;
-use crate::cluster::model::{NodeData, convert};
+use crate::cluster::model::{ContainerRecord, NodeData};
 
 type Params = HashMap<String, String>;
 
@@ -59,7 +59,7 @@ fn filters(p: &Params, allowed: &[&str]) -> Result<BTreeMap<String, Vec<String>>
     Ok(out)
 }
 
-fn label_matches(labels: &HashMap<String, String>, want: &str) -> bool {
+fn label_matches(labels: &BTreeMap<String, String>, want: &str) -> bool {
     match want.split_once('=') {
         Some((k, v)) => labels.get(k).is_some_and(|x| x == v),
         None => labels.contains_key(want),
@@ -83,7 +83,7 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
     let all = truthy(&p, "all") || limit.is_some() || f.contains_key("status");
     let now = crate::cluster::model::shared::now_nano() as f64 / 1e9;
     let nodes = m.model.nodes();
-    let mut rows: Vec<(i64, Value)> = Vec::new();
+    let mut rows: Vec<(i64, &ContainerRecord, bool)> = Vec::new();
     for n in &nodes {
         let healthy = n.health.health == Health::Healthy;
         if !all && !healthy {
@@ -94,7 +94,6 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
         {
             continue;
         }
-        let ip = n.ip();
         for c in n.containers.values() {
             let state = c.container.state.as_str();
             if !all && state != "running" {
@@ -106,34 +105,36 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
                         "id" => c.id().starts_with(v.as_str()),
                         "name" => c.name().contains(v.trim_start_matches('/')),
                         "status" => state == v,
-                        "label" => label_matches(
-                            &c.inspect
-                                .config
-                                .as_ref()
-                                .and_then(|x| x.labels.clone())
-                                .unwrap_or_default(),
-                            v,
-                        ),
+                        "label" => label_matches(&c.container.labels, v),
                         "node" => true,
                         _ => false,
                     })
             });
-            if !ok {
-                continue;
+            if ok {
+                rows.push((c.row.created, c, healthy));
             }
-            let row = convert::summary_json(&c.inspect, n.name(), &ip, healthy, now);
-            let created = row["Created"].as_i64().unwrap_or(0);
-            rows.push((created, row));
         }
     }
-    rows.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
+    rows.sort_by_key(|(created, _, _)| std::cmp::Reverse(*created));
     if let Some(l) = limit {
         rows.truncate(l as usize);
     }
-    json_response(
-        StatusCode::OK,
-        &Value::Array(rows.into_iter().map(|(_, r)| r).collect()),
-    )
+    // The rows were serialised when their containers changed; only the status is new.
+    let mut body: Vec<u8> = Vec::with_capacity(rows.len() * 1024 + 2);
+    body.push(b'[');
+    for (k, (_, c, healthy)) in rows.iter().enumerate() {
+        if k > 0 {
+            body.push(b',');
+        }
+        c.write_row(&mut body, now, *healthy);
+    }
+    body.push(b']');
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 /// `NAME` on `node` → `NODE/NAME`, as classic Swarm showed node-local objects.

@@ -95,6 +95,8 @@ pub(crate) struct Manager {
     model: Model,
     /// Exec instances created through the manager, and the member that holds them.
     execs: Mutex<HashMap<String, Member>>,
+    /// `/info` as last derived, and the model generation it was derived at.
+    info: Mutex<Option<(u64, serde_json::Value)>>,
 }
 
 /// A bound manager, not yet serving.
@@ -206,6 +208,7 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
             opts,
             model,
             execs: Mutex::new(HashMap::new()),
+            info: Mutex::new(None),
         }),
         swarm,
         local,

@@ -39,8 +39,31 @@ pub(super) fn version() -> Response<Body> {
     )
 }
 
-/// `GET /info`: the swarm's totals and classic's node block, from the model (no engine asked).
+/// `GET /info`: the swarm's totals and classic's node block, from the model (no engine asked);
+/// derived again only when the model changed since the last time.
 pub(super) fn info(m: &Manager) -> Response<Body> {
+    let generation = m.model.generation();
+    let cached = m.info.lock().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, v)| v.clone())
+    });
+    let mut v = match cached {
+        Some(v) => v,
+        None => {
+            let v = derive_info(m);
+            if let Ok(mut c) = m.info.lock() {
+                *c = Some((generation, v.clone()));
+            }
+            v
+        }
+    };
+    v["NEventsListener"] = json!(m.model.listeners());
+    v["SystemTime"] = json!(crate::cluster::live::rfc3339_now());
+    json_response(StatusCode::OK, &v)
+}
+
+fn derive_info(m: &Manager) -> serde_json::Value {
     let live = m.model.live(false);
     let (mut running, mut paused, mut stopped) = (0u64, 0u64, 0u64);
     for c in live.views.iter().flat_map(|v| &v.containers) {
@@ -63,9 +86,7 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
         .master
         .clone()
         .unwrap_or_else(|| live.swarm.discovery.clone());
-    json_response(
-        StatusCode::OK,
-        &json!({
+    json!({
             "ID": format!("flotilla:{}", live.swarm.discovery),
             "Containers": running + paused + stopped,
             "ContainersRunning": running,
@@ -86,6 +107,5 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
             "Labels": [],
             "SystemTime": crate::cluster::live::rfc3339_now(),
             "Swarm": {"LocalNodeState": "inactive"},
-        }),
-    )
+    })
 }

@@ -370,14 +370,20 @@ pub async fn create_on_model(
     {
         model.put_container(&node, inspect);
     }
-    let cleanup = match &result {
-        Ok(_) => pending::settle(store, &discovery, &swarm_id).await,
-        Err(_) => pending::remove(store, &discovery, &swarm_id).await,
-    };
+    // Settled (or removed) after the answer: until then the entry counts as pending, which is
+    // as safe, and the client does not wait for a second turn of the lock.
+    let (store, ok) = (store.clone(), result.is_ok());
+    tokio::spawn(async move {
+        let done = if ok {
+            pending::settle(&store, &discovery, &swarm_id).await
+        } else {
+            pending::remove(&store, &discovery, &swarm_id).await
+        };
+        if let Err(e) = done {
+            tracing::warn!("cannot settle the pending entry: {e}");
+        }
+    });
     let (id, _, _) = result?;
-    if let Err(e) = cleanup {
-        tracing::warn!("cannot settle the pending entry: {e}");
-    }
     Ok((id, node))
 }
 

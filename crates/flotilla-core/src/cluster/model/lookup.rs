@@ -181,8 +181,10 @@ mod tests {
                 "Config": {"Labels": if swarm.is_empty() { json!({}) } else { json!({LABEL_SWARM_ID: swarm}) }}
             }))
             .expect("inspect");
-            n.containers
-                .insert(id.to_string(), Arc::new(ContainerRecord::of(inspect)));
+            n.containers.insert(
+                id.to_string(),
+                Arc::new(ContainerRecord::of(inspect, name, "10.0.0.1")),
+            );
         }
         Arc::new(n)
     }

@@ -178,6 +178,13 @@ impl Model {
         self.resync.send_modify(|v| *v += 1);
     }
 
+    /// A number that changes whenever the model does (what a reader caches against).
+    pub fn generation(&self) -> u64 {
+        self.shared
+            .generation
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every node, by name.
     pub fn nodes(&self) -> Vec<Arc<NodeData>> {
         self.shared.read().nodes.values().cloned().collect()
@@ -203,7 +210,8 @@ impl Model {
     /// Records a container the caller knows exists (it just created it) without waiting for
     /// the engine's event.
     pub fn put_container(&self, node: &str, inspect: bollard::models::ContainerInspectResponse) {
-        let record = ContainerRecord::of(inspect);
+        let ip = self.node(node).map(|n| n.ip()).unwrap_or_default();
+        let record = ContainerRecord::of(inspect, node, &ip);
         let id = record.id().to_string();
         self.shared.update(node, |n| {
             n.containers.insert(id.clone(), Arc::new(record));

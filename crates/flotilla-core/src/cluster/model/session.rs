@@ -306,9 +306,10 @@ impl Session {
 
     fn put(&self, inspected: Vec<ContainerInspectResponse>) {
         let ids: Vec<String> = inspected.iter().filter_map(|c| c.id.clone()).collect();
+        let ip = self.member.addr.host().unwrap_or_default().to_string();
         self.shared.update(self.name(), |n| {
             for c in inspected {
-                let record = ContainerRecord::of(c);
+                let record = ContainerRecord::of(c, &self.member.name, &ip);
                 n.containers
                     .insert(record.id().to_string(), Arc::new(record));
             }
@@ -386,9 +387,10 @@ impl Session {
             .buffered(INSPECT_CONCURRENCY)
             .collect()
             .await;
+        let ip = self.member.addr.host().unwrap_or_default().to_string();
         for c in inspected {
             if let Some(c) = c? {
-                let r = ContainerRecord::of(c);
+                let r = ContainerRecord::of(c, &self.member.name, &ip);
                 keep.insert(r.id().to_string(), Arc::new(r));
             }
         }

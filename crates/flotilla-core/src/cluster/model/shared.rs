@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     /// Each node's connected Engine API client (pooled), shared by its session and by callers
     /// that talk to that one engine (the manager's create).
     pub clients: Mutex<HashMap<String, bollard::Docker>>,
+    /// Bumped by every change: a reader may keep what it derived from the model until it moves.
+    pub generation: std::sync::atomic::AtomicU64,
 }
 
 /// Nanoseconds since the epoch, now.
@@ -85,6 +87,7 @@ impl Shared {
             events: broadcast::channel(super::events::BUFFER).0,
             recent: Mutex::new(Recent::default()),
             clients: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -92,7 +95,10 @@ impl Shared {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The lock for a change (which bumps the generation).
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
