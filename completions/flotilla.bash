@@ -1836,7 +1836,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__manage)
-            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --storage-path --debug --no-progress --color --help --version"
+            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --engine-refresh-min-interval --engine-refresh-max-interval --engine-failure-retry --heartbeat --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1891,6 +1891,22 @@ _flotilla() {
                     return 0
                     ;;
                 --drain-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine-refresh-min-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine-refresh-max-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine-failure-retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

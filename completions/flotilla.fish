@@ -432,7 +432,7 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l timeout -d 'Timeout for connecting to an engine and for each API call' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l conf-dir -d 'Directory for the configuration, nginx\'s pid and temp files, and status.json [default: <store>/proxy]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l listen -d 'Where nginx listens: PORT or IP:PORT (with --node: the port published on the node)' -r
-complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l container-filter -d 'Route only the containers this Docker `ps` filter selects, e.g. label=com.example.proxy=web (repeatable, ANDed; docker-gen\'s -container-filter)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l container-filter -d 'Route only the containers this filter selects, e.g. label=com.example.proxy=web; keys: label, name, id, health, as `docker ps --filter` reads them (repeatable; docker-gen\'s -container-filter)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l default-host -d 'The vhost that answers requests for unknown hosts (instead of 503)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l nginx -d 'Local mode: the nginx executable flotilla validates with (and runs, without --reload-cmd)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l reload-cmd -d 'Local mode: do not run nginx; after each validated swap run this command (sh -c) instead' -r
@@ -569,6 +569,10 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l body-timeou
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l max-body-size -d 'The largest request body (bytes, or with KiB, MiB, GiB)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l max-connections -d 'The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l drain-timeout -d 'How long stopping waits for requests in flight' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-refresh-min-interval -d 'Shortest time between two refreshes of an engine (each engine waits a random time between the min and the max, so engines do not refresh in step)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-refresh-max-interval -d 'Longest time between two refreshes of an engine' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l engine-failure-retry -d 'Failed attempts before a Healthy node is Unhealthy' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l heartbeat -d 'How often the discovery backend is read again when it cannot be watched' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''

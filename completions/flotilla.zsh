@@ -665,7 +665,7 @@ _arguments "${_arguments_options[@]}" : \
 '--timeout=[Timeout for connecting to an engine and for each API call]:DURATION:_default' \
 '--conf-dir=[Directory for the configuration, nginx'\''s pid and temp files, and status.json \[default\: <store>/proxy\]]:DIR:_files' \
 '--listen=[Where nginx listens\: PORT or IP\:PORT (with --node\: the port published on the node)]:[IP:]PORT:_default' \
-'*--container-filter=[Route only the containers this Docker \`ps\` filter selects, e.g. label=com.example.proxy=web (repeatable, ANDed; docker-gen'\''s -container-filter)]:KEY=VALUE:_default' \
+'*--container-filter=[Route only the containers this filter selects, e.g. label=com.example.proxy=web; keys\: label, name, id, health, as \`docker ps --filter\` reads them (repeatable; docker-gen'\''s -container-filter)]:KEY=VALUE:_default' \
 '--default-host=[The vhost that answers requests for unknown hosts (instead of 503)]:HOST:_default' \
 '--nginx=[Local mode\: the nginx executable flotilla validates with (and runs, without --reload-cmd)]:PATH:_files' \
 '(--node)--reload-cmd=[Local mode\: do not run nginx; after each validated swap run this command (sh -c) instead]:COMMAND:_default' \
@@ -901,6 +901,10 @@ _arguments "${_arguments_options[@]}" : \
 '--max-body-size=[The largest request body (bytes, or with KiB, MiB, GiB)]:SIZE:_default' \
 '--max-connections=[The most connections at once, counting those still in the TLS handshake; when reached, the oldest connection that has not yet sent a complete request is closed]:N:_default' \
 '--drain-timeout=[How long stopping waits for requests in flight]:DURATION:_default' \
+'--engine-refresh-min-interval=[Shortest time between two refreshes of an engine (each engine waits a random time between the min and the max, so engines do not refresh in step)]:DURATION:_default' \
+'--engine-refresh-max-interval=[Longest time between two refreshes of an engine]:DURATION:_default' \
+'--engine-failure-retry=[Failed attempts before a Healthy node is Unhealthy]:N:_default' \
+'--heartbeat=[How often the discovery backend is read again when it cannot be watched]:DURATION:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \

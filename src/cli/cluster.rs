@@ -227,4 +227,17 @@ pub struct ManageArgs {
     pub pending_ttl: Duration,
     #[command(flatten)]
     pub limits: super::ManagerLimitsArgs,
+    /// Shortest time between two refreshes of an engine (each engine waits a random time
+    /// between the min and the max, so engines do not refresh in step)
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub engine_refresh_min_interval: Duration,
+    /// Longest time between two refreshes of an engine
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    pub engine_refresh_max_interval: Duration,
+    /// Failed attempts before a Healthy node is Unhealthy
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub engine_failure_retry: u32,
+    /// How often the discovery backend is read again when it cannot be watched
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub heartbeat: Duration,
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use crate::cli::parse_duration;
+use flotilla_core::proxy::filter::ContainerFilter;
 use flotilla_core::proxy::watch::Wait;
 
 #[derive(Debug, Clone, Args)]
@@ -68,8 +69,9 @@ pub struct ProxyRunArgs {
     #[arg(long, value_name = "[IP:]PORT", default_value = "80")]
     pub listen: String,
 
-    /// Route only the containers this Docker `ps` filter selects, e.g. label=com.example.proxy=web
-    /// (repeatable, ANDed; docker-gen's -container-filter)
+    /// Route only the containers this filter selects, e.g. label=com.example.proxy=web; keys:
+    /// label, name, id, health, as `docker ps --filter` reads them (repeatable; docker-gen's
+    /// -container-filter)
     #[arg(long = "container-filter", value_name = "KEY=VALUE", value_parser = parse_container_filter)]
     pub container_filters: Vec<(String, String)>,
 
@@ -123,10 +125,14 @@ pub struct ProxyStatusArgs {
     pub format: String,
 }
 
-/// `KEY=VALUE` as `docker ps --filter` takes it; the value may hold more `=` (label=K=V).
+/// `KEY=VALUE` as `docker ps --filter` takes it; the value may hold more `=` (label=K=V). The
+/// key and value are checked here so a bad filter is a usage error.
 fn parse_container_filter(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() && !v.is_empty() => Ok((k.to_string(), v.to_string())),
+        Some((k, v)) if !k.is_empty() && !v.is_empty() => {
+            ContainerFilter::parse([(k, v)]).map_err(|e| e.to_string())?;
+            Ok((k.to_string(), v.to_string()))
+        }
         _ => Err(format!(
             "expected KEY=VALUE (e.g. label=com.example.proxy=web), got {s:?}"
         )),

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use super::Ctx;
 use crate::cli::ManageArgs;
 use flotilla_core::cluster::members;
+use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::discovery::server::shutdown_signal;
 use flotilla_core::engine::EngineAddr;
 use flotilla_core::manager::{self, ManagerOptions};
@@ -48,7 +49,15 @@ pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
         timeout: a.select.timeout,
         pending_ttl: a.pending_ttl,
         limits: a.limits.to_limits(),
+        model: ModelOptions {
+            refresh_min: a.engine_refresh_min_interval,
+            refresh_max: a.engine_refresh_max_interval,
+            failure_retry: a.engine_failure_retry,
+            timeout: a.select.timeout,
+            discovery_poll: a.heartbeat,
+        },
     };
+    opts.model.validate().map_err(super::UsageError)?;
     let bound = manager::bind(&ctx.store, opts).await?;
     ctx.printer.info(&format!(
         "manager of {} listening on tcp://{}; point the docker CLI at it with: eval \"$(flotilla env --swarm {})\"",

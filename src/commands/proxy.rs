@@ -11,6 +11,7 @@ use super::{Ctx, hinted};
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyRunArgs, ProxyStatusArgs};
 use flotilla_core::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, NginxContainer, NodeOptions};
 use flotilla_core::proxy::engines::{self, Member, Placement};
+use flotilla_core::proxy::filter::ContainerFilter;
 use flotilla_core::proxy::status::{self, Status};
 use flotilla_core::proxy::watch::{self, WatchOptions};
 
@@ -167,6 +168,11 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
         }
     };
     let specs = engines::specs(&members, &placement).await?;
+    let container_filter = ContainerFilter::parse(
+        a.container_filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     ctx.printer.info(&format!(
         "watching {} ({}); configuration {config}; status {}",
@@ -205,13 +211,7 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
             node: a.node.clone(),
             config,
             default_host: a.default_host.clone(),
-            container_filters: a.container_filters.iter().fold(
-                std::collections::HashMap::new(),
-                |mut m: std::collections::HashMap<String, Vec<String>>, (k, v)| {
-                    m.entry(k.clone()).or_default().push(v.clone());
-                    m
-                },
-            ),
+            container_filter,
         },
         plane,
         resync_rx,

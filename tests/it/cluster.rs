@@ -656,7 +656,8 @@ fn parallel_runs_race_for_one_container_slot() {
                 "{err}"
             );
         }
-        // The pending entry is gone once the container exists.
+        // Once the container exists its pending entry is settled: it counts only for a
+        // manager's model that has not seen the container yet, and expires soon.
         let pending = std::fs::read_dir(s.path().join("swarms"))
             .unwrap()
             .filter_map(Result::ok)
@@ -664,7 +665,9 @@ fn parallel_runs_race_for_one_container_slot() {
             .find(|p| p.exists());
         if let Some(p) = pending {
             let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
-            assert_eq!(v, serde_json::json!([]));
+            let entries = v.as_array().expect("entries");
+            assert!(entries.len() <= 1, "{v}");
+            assert!(entries.iter().all(|e| e["settled"] == true), "{v}");
         }
         return;
     }

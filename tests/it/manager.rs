@@ -9,7 +9,7 @@ use crate::cluster::{Cleanup, docker as engine_docker, node_of, suffix, swarm_st
 use crate::support::*;
 
 /// The manager process; stopped with SIGTERM when dropped.
-struct Manager(Option<Child>);
+pub(crate) struct Manager(Option<Child>);
 
 impl Manager {
     /// In the master's namespace, on the address the master's record names.
@@ -28,7 +28,7 @@ impl Manager {
         Manager::spawn(s, c, &format!("127.0.0.1:{port}"))
     }
 
-    fn spawn(s: &TestStore, mut c: StdCommand, listen: &str) -> Manager {
+    pub(crate) fn spawn(s: &TestStore, mut c: StdCommand, listen: &str) -> Manager {
         let addr: std::net::SocketAddr = listen.parse().expect("addr");
         assert!(
             std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err(),
@@ -63,7 +63,7 @@ impl Manager {
     }
 
     /// SIGTERM, then the exit status and stderr.
-    fn stop(mut self) -> Output {
+    pub(crate) fn stop(mut self) -> Output {
         let child = self.0.take().expect("running");
         let _ = StdCommand::new("kill")
             .args(["-TERM", &child.id().to_string()])

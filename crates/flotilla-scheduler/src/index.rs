@@ -65,9 +65,15 @@ struct Keys {
     buf: String,
     /// End of each string in `buf`; string `k` starts where string `k - 1` ends.
     ends: Vec<usize>,
-    /// The node of each string.
+    /// The node of each string; [`DEAD`] for a string whose container was removed (left in the
+    /// buffer until more than half of it is dead, then the buffer is rebuilt).
     nodes: Vec<usize>,
+    /// How many strings are dead.
+    dead: usize,
 }
+
+/// The node of a removed string in [`Keys`].
+const DEAD: usize = usize::MAX;
 
 impl Keys {
     /// Append a string of node `i`; empty strings are never candidates and are left out.
@@ -76,6 +82,23 @@ impl Keys {
             self.buf.push_str(s);
             self.ends.push(self.buf.len());
             self.nodes.push(i);
+        }
+    }
+
+    /// Forget every string of node `i` (they are re-added from the node's containers).
+    fn remove_node(&mut self, i: usize) {
+        for n in self.nodes.iter_mut().filter(|n| **n == i) {
+            *n = DEAD;
+            self.dead += 1;
+        }
+        if self.dead > 0 && self.dead * 2 > self.nodes.len() {
+            let mut next = Keys::default();
+            for k in 0..self.nodes.len() {
+                if self.nodes[k] != DEAD {
+                    next.push(self.get(k), self.nodes[k]);
+                }
+            }
+            *self = next;
         }
     }
 
@@ -91,7 +114,7 @@ impl Keys {
     fn mark_matching(&self, expr: &Expr, marks: &mut [bool]) {
         let mut test = |k: usize| {
             let node = self.nodes[k];
-            if !marks[node] && expr.value_matches(self.get(k)) {
+            if node != DEAD && !marks[node] && expr.value_matches(self.get(k)) {
                 marks[node] = true;
             }
         };
@@ -117,18 +140,87 @@ fn insert(v: &mut Vec<usize>, i: usize) {
     }
 }
 
+/// The two map kinds of [`Owners`]: take node `i` out of the list under `key`, dropping the key
+/// when no node is left.
+trait Lists {
+    fn remove_from(&mut self, key: &str, i: usize);
+}
+
+impl Lists for HashMap<String, Vec<usize>> {
+    fn remove_from(&mut self, key: &str, i: usize) {
+        if let Some(v) = self.get_mut(key) {
+            v.retain(|&n| n != i);
+            if v.is_empty() {
+                self.remove(key);
+            }
+        }
+    }
+}
+
+impl Lists for BTreeMap<String, Vec<usize>> {
+    fn remove_from(&mut self, key: &str, i: usize) {
+        if let Some(v) = self.get_mut(key) {
+            v.retain(|&n| n != i);
+            if v.is_empty() {
+                self.remove(key);
+            }
+        }
+    }
+}
+
 impl Owners {
     pub(crate) fn of(nodes: &[Node]) -> Owners {
         let mut o = Owners::default();
         for (i, n) in nodes.iter().enumerate() {
-            for key in [&n.name, &n.id].into_iter().filter(|k| !k.is_empty()) {
-                insert(o.nodes.entry(key.clone()).or_default(), i);
-            }
-            for c in &n.containers {
-                o.add(i, c);
-            }
+            o.add_node(i, n);
         }
         o
+    }
+
+    /// Record node `i` and every container of it.
+    pub(crate) fn add_node(&mut self, i: usize, n: &Node) {
+        for key in [&n.name, &n.id].into_iter().filter(|k| !k.is_empty()) {
+            insert(self.nodes.entry(key.clone()).or_default(), i);
+        }
+        for c in &n.containers {
+            self.add(i, c);
+        }
+    }
+
+    /// Forget node `i` as `n` described it: every key its name, ID and containers gave it. The
+    /// lists are sets of nodes, so taking `i` out of each key the node had and adding the node
+    /// again as it is now ([`Owners::add_node`]) gives exactly the tables of the new state.
+    pub(crate) fn remove_node(&mut self, i: usize, n: &Node) {
+        for key in [&n.name, &n.id].into_iter().filter(|k| !k.is_empty()) {
+            self.nodes.remove_from(key, i);
+        }
+        for c in &n.containers {
+            if !c.name.is_empty() {
+                self.names.remove_from(trimmed_name(c), i);
+                for key in [c.id.as_str(), trimmed_name(c)] {
+                    if !key.is_empty() {
+                        self.affinity_exact.remove_from(key, i);
+                    }
+                }
+            }
+            for id in ids(c) {
+                self.ids.remove_from(id, i);
+            }
+            for p in c.ports.iter().filter(|p| p.host_port != 0) {
+                if let Some(v) = self.published.get_mut(&p.host_port) {
+                    v.retain(|&n| n != i);
+                    if v.is_empty() {
+                        self.published.remove(&p.host_port);
+                    }
+                }
+            }
+            if c.network_mode == "host" {
+                for p in &c.exposed_ports {
+                    self.host_exposed.remove_from(&normalize_port_key(p), i);
+                }
+            }
+        }
+        self.affinity_keys.remove_node(i);
     }
 
     /// Record a container of node `i`.
@@ -164,6 +256,11 @@ impl Owners {
     /// Whether some container of the cluster is named `name` (without `/`).
     pub(crate) fn has_name(&self, name: &str) -> bool {
         self.names.contains_key(name)
+    }
+
+    /// Whether some container of the cluster has the ID or swarm ID `id`.
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        !id.is_empty() && self.ids.contains_key(id)
     }
 
     /// Room for `additional` more containers in the tables keyed by name (see

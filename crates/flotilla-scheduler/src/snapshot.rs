@@ -20,7 +20,7 @@ use super::{
     CreateRequest, Decision, Options, PassOutcome, PlanResult, ScheduleError, View, decide,
     name_conflict, planned_container, pulled_tag,
 };
-use crate::state::{ClusterState, Image};
+use crate::state::{ClusterState, Container, Image, Node};
 
 /// Per-node tables derived from the state; index `i` describes `state.nodes[i]`.
 #[derive(Debug, Clone)]
@@ -37,19 +37,24 @@ pub(crate) struct Tables {
 
 impl Tables {
     pub(crate) fn of(state: &ClusterState) -> Tables {
-        let mut order: Vec<usize> = (0..state.nodes.len()).collect();
-        order.sort_by(|&a, &b| state.nodes[a].name.cmp(&state.nodes[b].name));
-        let mut name_rank = vec![0; order.len()];
-        for (rank, &i) in order.iter().enumerate() {
-            name_rank[i] = rank;
-        }
         Tables {
             usage: state.nodes.iter().map(|n| Usage::of(n, 0.0)).collect(),
-            name_rank,
+            name_rank: name_ranks(state),
             index: state.nodes.iter().map(NodeIndex::of).collect(),
             owners: Owners::of(&state.nodes),
         }
     }
+}
+
+/// The rank of each node's name in ascending name order.
+fn name_ranks(state: &ClusterState) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..state.nodes.len()).collect();
+    order.sort_by(|&a, &b| state.nodes[a].name.cmp(&state.nodes[b].name));
+    let mut name_rank = vec![0; order.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        name_rank[i] = rank;
+    }
+    name_rank
 }
 
 /// A [`ClusterState`] with the lookup tables that make each decision independent of the number of
@@ -82,6 +87,93 @@ impl Snapshot {
     /// Give the state back.
     pub fn into_state(self) -> ClusterState {
         self.state
+    }
+
+    /// Change node `i` in place (its containers, images, labels, health, capacity) and bring the
+    /// tables in step with it: the node's old keys are taken out of the cluster-wide tables and
+    /// its new ones put in, its usage and per-node index recomputed. The cost is that of the one
+    /// node's containers, not of the cluster's: what a long-lived model calls for every change an
+    /// engine reports, so a decision never waits for a rebuild.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not a node of the snapshot.
+    pub fn update_node(&mut self, i: usize, change: impl FnOnce(&mut Node)) {
+        let old_name = self.state.nodes[i].name.clone();
+        self.tables.owners.remove_node(i, &self.state.nodes[i]);
+        change(&mut self.state.nodes[i]);
+        let node = &self.state.nodes[i];
+        self.tables.owners.add_node(i, node);
+        self.tables.usage[i] = Usage::of(node, 0.0);
+        self.tables.index[i] = NodeIndex::of(node);
+        if node.name != old_name {
+            self.tables.name_rank = name_ranks(&self.state);
+        }
+    }
+
+    /// Replace node `i` by `node` ([`Snapshot::update_node`]).
+    pub fn replace_node(&mut self, i: usize, node: Node) {
+        self.update_node(i, |n| *n = node);
+    }
+
+    /// Add or replace (same non-empty ID) a container of node `i`.
+    pub fn upsert_container(&mut self, i: usize, container: Container) {
+        self.update_node(i, |n| {
+            match n
+                .containers
+                .iter_mut()
+                .find(|c| !c.id.is_empty() && c.id == container.id)
+            {
+                Some(c) => *c = container,
+                None => n.containers.push(container),
+            }
+        });
+    }
+
+    /// Remove the containers of node `i` with ID `id`; true when one was there.
+    pub fn remove_container(&mut self, i: usize, id: &str) -> bool {
+        let mut found = false;
+        self.update_node(i, |n| {
+            let before = n.containers.len();
+            n.containers.retain(|c| c.id != id);
+            found = n.containers.len() != before;
+        });
+        found
+    }
+
+    /// Add a node at the end (index `self.state().nodes.len()` before the call); its tables are
+    /// added, only the name order is recomputed.
+    pub fn push_node(&mut self, node: Node) -> usize {
+        let i = self.state.nodes.len();
+        self.tables.usage.push(Usage::of(&node, 0.0));
+        self.tables.index.push(NodeIndex::of(&node));
+        self.tables.owners.add_node(i, &node);
+        self.state.nodes.push(node);
+        self.tables.name_rank = name_ranks(&self.state);
+        i
+    }
+
+    /// Remove node `i`; the nodes after it move down by one. The tables are rebuilt (membership
+    /// changes are rare; every other change is incremental).
+    pub fn remove_node(&mut self, i: usize) -> Node {
+        let node = self.state.nodes.remove(i);
+        self.tables = Tables::of(&self.state);
+        node
+    }
+
+    /// Whether some container of the snapshot is named `name` (without `/`).
+    pub fn has_name(&self, name: &str) -> bool {
+        self.tables.owners.has_name(name.trim_start_matches('/'))
+    }
+
+    /// Whether some container of the snapshot has the ID or swarm ID `id`.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.tables.owners.has_id(id)
+    }
+
+    /// Set the ranking strategy (the swarm's, as its master says).
+    pub fn set_strategy(&mut self, strategy: crate::state::Strategy) {
+        self.state.strategy = strategy;
     }
 
     fn view(&self, opts: &Options) -> View<'_> {

@@ -767,6 +767,57 @@ proptest! {
     }
 
     #[test]
+    fn a_snapshot_kept_in_step_decides_as_a_fresh_one(state in arb_state(), edits in prop::collection::vec((0u8..6, 0usize..8, arb_node(7)), 1..8), bodies in prop::collection::vec(arb_request(), 1..4), strat in prop::sample::select(vec![Strategy::Spread, Strategy::Binpack, Strategy::Random])) {
+        // A long-lived model edits its snapshot as engines report changes: a container upserted
+        // or removed, a node replaced (health, labels, capacity), added or removed. After every
+        // edit a decision on the kept snapshot equals a one-off decision on the same state, and
+        // equals a decision on a snapshot built afresh from it.
+        let opts = Options { strategy: strat, ..Options::default() };
+        let mut snap = Snapshot::new(state);
+        for (k, (op, at, mut other)) in edits.into_iter().enumerate() {
+            let n = snap.state().nodes.len();
+            let i = at % n.max(1);
+            match op {
+                0 if n > 0 => {
+                    // Replace a container by one with the same ID and other facts.
+                    if let Some(c) = snap.state().nodes[i].containers.first().cloned() {
+                        let mut c2 = other.containers.pop().unwrap_or_default();
+                        c2.id = c.id.clone();
+                        snap.upsert_container(i, c2);
+                    }
+                }
+                1 if n > 0 => {
+                    let c = Container { id: format!("added{k}"), name: format!("web{k}"), cpus: 0.5, ports: vec![Port { host_ip: String::new(), host_port: 80, container_port: 80, protocol: "tcp".into() }], ..Container::default() };
+                    snap.upsert_container(i, c);
+                }
+                2 if n > 0 => {
+                    if let Some(id) = snap.state().nodes[i].containers.last().map(|c| c.id.clone()) {
+                        prop_assert!(snap.remove_container(i, &id));
+                    }
+                }
+                3 if n > 0 => {
+                    other.name = snap.state().nodes[i].name.clone();
+                    snap.replace_node(i, other);
+                }
+                4 => {
+                    other.name = format!("m{k}");
+                    snap.push_node(other);
+                }
+                5 if n > 1 => {
+                    snap.remove_node(i);
+                }
+                _ => {}
+            }
+            for body in &bodies {
+                let r = req(body.clone());
+                let kept = snap.schedule(&r, &opts);
+                prop_assert_eq!(&kept, &schedule(snap.state(), &r, &opts));
+                prop_assert_eq!(&kept, &Snapshot::new(snap.state().clone()).schedule(&r, &opts));
+            }
+        }
+    }
+
+    #[test]
     fn plan_sequence_never_panics_and_keeps_order(state in arb_state(), bodies in prop::collection::vec(arb_request(), 0..6)) {
         let mut s = state;
         let n = bodies.len();

@@ -10,6 +10,13 @@
 //! and its filters, `api` the HTTP routes). Requests are counted per engine and per path, and
 //! engines can be made to hang or refuse connections (`engine`, `server`) through the plain-HTTP
 //! control port (`control`). Not part of flotilla's command set: a benchmark support binary.
+//!
+//! Its modules are internal to the tool (the library exists for its own tests and bench), so
+//! `missing_docs` is not asked of them item by item.
+#![allow(
+    missing_docs,
+    reason = "a benchmark support tool's internals, not a published API"
+)]
 
 pub mod api;
 pub mod control;

@@ -167,7 +167,7 @@ fn inspected_of(c: &Container, at: u64) -> Inspected {
 }
 
 /// A node's state in the classic sense.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Health {
     Healthy,
     Unhealthy,
@@ -274,6 +274,128 @@ impl Live {
     }
 }
 
+/// A [`Live`] as a document: what a running manager answers on `/_flotilla/view`, so `info`
+/// and `ps` show its model's health states without asking every engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ViewDoc {
+    pub discovery: String,
+    pub master: Option<String>,
+    pub strategy: Option<String>,
+    pub state: ClusterState,
+    pub views: Vec<ViewNode>,
+}
+
+/// One [`NodeView`] of a [`ViewDoc`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ViewNode {
+    pub name: String,
+    pub addr: String,
+    pub health: Health,
+    pub error: Option<String>,
+    pub server_version: String,
+    pub updated_at: String,
+    pub containers: Vec<ContainerSummary>,
+    pub images: usize,
+}
+
+impl ViewDoc {
+    pub fn of(live: &Live) -> ViewDoc {
+        ViewDoc {
+            discovery: live.swarm.discovery.clone(),
+            master: live.swarm.master.clone(),
+            strategy: live.swarm.strategy.clone(),
+            state: live.state.clone(),
+            views: live
+                .views
+                .iter()
+                .map(|v| ViewNode {
+                    name: v.name.clone(),
+                    addr: v.addr.to_string(),
+                    health: v.health,
+                    error: v.error.clone(),
+                    server_version: v.server_version.clone(),
+                    updated_at: v.updated_at.clone(),
+                    containers: v.containers.clone(),
+                    images: v.images,
+                })
+                .collect(),
+        }
+    }
+
+    /// Back to a [`Live`] (without connections); `None` when an address does not parse or the
+    /// nodes and views do not line up.
+    pub fn into_live(self) -> Option<Live> {
+        if self.state.nodes.len() != self.views.len() {
+            return None;
+        }
+        let mut views = Vec::with_capacity(self.views.len());
+        for v in self.views {
+            views.push(NodeView {
+                name: v.name,
+                addr: v.addr.parse().ok()?,
+                health: v.health,
+                error: v.error,
+                server_version: v.server_version,
+                updated_at: v.updated_at,
+                containers: v.containers,
+                images: v.images,
+            });
+        }
+        Some(Live::from_parts(
+            Swarm {
+                discovery: self.discovery,
+                master: self.master,
+                strategy: self.strategy,
+            },
+            self.state,
+            views,
+        ))
+    }
+}
+
+/// The view a running manager of `swarm` keeps (its model), or `None` when no manager runs or
+/// none answers within `timeout` (the caller fetches one-off then). Asked with the store's
+/// client certificate, as `env --swarm` points the docker CLI.
+pub async fn from_manager(store: &Store, swarm: &Swarm, timeout: Duration) -> Option<Live> {
+    use http_body_util::BodyExt;
+    for record in crate::cluster::swarm_dir::ManagerRecord::running(store, &swarm.discovery) {
+        let Ok(addr) = record.url.parse::<EngineAddr>() else {
+            continue;
+        };
+        let certs = crate::certs::StoreCerts::of(store);
+        let files = crate::store::TlsFiles {
+            ca: certs.ca,
+            cert: certs.cert,
+            key: certs.key,
+        };
+        let ask = async {
+            let tls = engine::client_tls_config(&files).ok()?;
+            let (io, host) = engine::dial(&addr, Some(tls)).await.ok()?;
+            let (mut sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+                    .await
+                    .ok()?;
+            tokio::spawn(conn);
+            let req = hyper::Request::get("/_flotilla/view")
+                .header(hyper::header::HOST, host)
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .ok()?;
+            let resp = sender.send_request(req).await.ok()?;
+            if !resp.status().is_success() {
+                return None;
+            }
+            let body = resp.into_body().collect().await.ok()?.to_bytes();
+            let doc: ViewDoc = serde_json::from_slice(&body).ok()?;
+            doc.into_live()
+        };
+        match tokio::time::timeout(timeout, ask).await {
+            Ok(Some(live)) => return Some(live),
+            _ => tracing::debug!("the manager at {} did not answer", record.url),
+        }
+    }
+    None
+}
+
 /// A client for a member: [`engine::client`] with the member's certificates.
 pub fn client(member: &Member, timeout: Duration) -> Result<Docker, ClientError> {
     engine::client(&member.addr, member.tls.as_ref(), timeout)
@@ -294,7 +416,7 @@ pub fn rfc3339_now() -> String {
 }
 
 /// One line of an error and its causes (bollard nests the useful part).
-fn error_text(e: &dyn std::error::Error) -> String {
+pub fn error_text(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut src = e.source();
     while let Some(s) = src {
@@ -347,7 +469,7 @@ fn pending(target: &Target, error: String) -> Fetched {
 }
 
 /// `host:port` as classic Swarm shows engine addresses.
-fn addr_text(addr: &EngineAddr) -> String {
+pub fn addr_text(addr: &EngineAddr) -> String {
     match addr {
         EngineAddr::Tcp { host, port } if host.contains(':') => format!("[{host}]:{port}"),
         EngineAddr::Tcp { host, port } => format!("{host}:{port}"),
@@ -732,7 +854,8 @@ async fn fetch_node(target: &Target, opts: &LiveOptions, cache: &InspectCache) -
     }
 }
 
-/// The one-off view of a swarm chosen by `selector` (`--swarm`): its members resolved from the
+/// The view of a swarm chosen by `selector` (`--swarm`): a running manager's model when one
+/// answers ([`from_manager`]), else the one-off view: its members resolved from the
 /// store and its discovery backend, then every member fetched concurrently. What `info`, `ps`
 /// and the manager's calls read when no long-lived model answers them.
 pub async fn view(
@@ -742,6 +865,11 @@ pub async fn view(
     detail: Detail,
 ) -> Result<(Live, Vec<Member>), ClusterError> {
     let (swarm, members) = members::resolve(store, selector).await?;
+    // A running manager's model knows each node's health history (Unhealthy, since when, why);
+    // a one-off fetch only knows this moment.
+    if let Some(live) = from_manager(store, &swarm, timeout).await {
+        return Ok((live, members));
+    }
     let live = fetch_members(store, swarm, members.clone(), timeout, detail).await;
     Ok((live, members))
 }

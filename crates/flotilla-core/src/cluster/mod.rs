@@ -5,6 +5,7 @@
 
 pub mod live;
 pub mod members;
+pub mod model;
 pub mod pending;
 pub mod summary;
 pub mod swarm_dir;

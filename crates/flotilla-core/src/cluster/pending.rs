@@ -17,6 +17,13 @@
 //! a live container is not added twice. An entry stops counting when it
 //! expires, or at once when the process that wrote it is gone (checked
 //! through `/proc`), so a crashed run never blocks a slot for long.
+//!
+//! A long-lived decider (the manager's model) learns of a new container from its engine's event
+//! a moment after the engine created it. So an entry is not dropped when its container is
+//! created: it is *settled* ([`settle`]) and keeps counting for a deciding model for
+//! [`SETTLED_GRACE`], or until that model holds the swarm ID, whichever comes first, whether or
+//! not its process still runs. A one-off decider lists the engines after taking the lock, which
+//! is after the settling, so it skips settled entries ([`apply`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -65,7 +72,15 @@ pub struct PendingEntry {
     pub pid: u32,
     /// Unix seconds after which the entry no longer counts.
     pub expires_at: u64,
+    /// The container was created ([`settle`]): the entry counts only for deciders whose view
+    /// may lag the engines (a model), and no longer needs its process.
+    #[serde(default)]
+    pub settled: bool,
 }
+
+/// How long a settled entry keeps counting for a model that has not seen its container yet
+/// (an engine's event reaches the model in milliseconds; this is a generous bound).
+pub const SETTLED_GRACE: Duration = Duration::from_secs(10);
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -82,15 +97,16 @@ pub fn live_entries(
 ) -> Vec<PendingEntry> {
     entries
         .into_iter()
-        .filter(|e| e.expires_at > now && alive(e.pid))
+        .filter(|e| e.expires_at > now && (e.settled || alive(e.pid)))
         .collect()
 }
 
 /// Adds pending containers to their nodes, unless a container with the same
 /// swarm ID already exists somewhere (it was created: counting it twice would
 /// make the swarm look fuller than it is). Entries for unknown nodes are
-/// ignored.
+/// ignored, and so are settled ones: `state` was listed after they settled.
 pub fn apply(state: &mut ClusterState, entries: &[PendingEntry]) {
+    let entries: Vec<&PendingEntry> = entries.iter().filter(|e| !e.settled).collect();
     let existing: std::collections::HashSet<String> = state
         .nodes
         .iter()
@@ -161,7 +177,7 @@ impl DecisionLock {
 
     fn write_all(&self, entries: &[PendingEntry]) -> Result<(), PendingError> {
         let path = self.path();
-        let bytes = serde_json::to_vec_pretty(entries).map_err(|e| PendingError::Write {
+        let bytes = serde_json::to_vec(entries).map_err(|e| PendingError::Write {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
@@ -188,7 +204,19 @@ impl DecisionLock {
             container,
             pid: std::process::id(),
             expires_at: now_secs() + ttl.as_secs().max(1),
+            settled: false,
         });
+        self.write_all(&entries)
+    }
+
+    /// Marks an entry's container as created: it counts for [`SETTLED_GRACE`] more for
+    /// deciders that may not have seen it yet.
+    pub fn settle(&self, swarm_id: &str) -> Result<(), PendingError> {
+        let mut entries = self.pending();
+        for e in entries.iter_mut().filter(|e| e.swarm_id == swarm_id) {
+            e.settled = true;
+            e.expires_at = now_secs() + SETTLED_GRACE.as_secs();
+        }
         self.write_all(&entries)
     }
 
@@ -207,6 +235,12 @@ impl DecisionLock {
 
     /// Unlocks (dropping does the same).
     pub fn release(self) {}
+}
+
+/// Takes the lock briefly to settle an entry (its container was created).
+pub async fn settle(store: &Store, discovery: &str, swarm_id: &str) -> Result<(), PendingError> {
+    let lock = DecisionLock::acquire(store, discovery).await?;
+    lock.settle(swarm_id)
 }
 
 /// Takes the lock briefly to remove an entry.
@@ -239,6 +273,7 @@ mod tests {
             container: c,
             pid,
             expires_at,
+            settled: false,
         }
     }
 
@@ -252,6 +287,22 @@ mod tests {
         let live = live_entries(es, 60, |pid| pid != 3);
         assert_eq!(live.len(), 1);
         assert_eq!(live[0].swarm_id, "a");
+        // A settled entry outlives its process until it expires.
+        let mut settled = entry("d", "n", 3, 100);
+        settled.settled = true;
+        assert_eq!(live_entries(vec![settled.clone()], 60, |_| false).len(), 1);
+        assert!(live_entries(vec![settled], 100, |_| true).is_empty());
+    }
+
+    #[test]
+    fn one_off_deciders_skip_settled_entries() {
+        let mut state = ClusterState::default();
+        state.nodes.push(Node::named("n1"));
+        let mut settled = entry("s", "n1", 1, 100);
+        settled.settled = true;
+        apply(&mut state, &[settled, entry("p", "n1", 1, 100)]);
+        assert_eq!(state.nodes[0].containers.len(), 1);
+        assert_eq!(state.nodes[0].containers[0].name, "c-p");
     }
 
     #[test]

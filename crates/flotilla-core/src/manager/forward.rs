@@ -1,7 +1,8 @@
 //! Passing a Docker API request through to the engine that owns its object.
 //!
 //! Container-scoped calls (`start`, `logs`, `attach`, `wait`, `exec`, `DELETE`, …) need no
-//! cluster logic: the manager finds the engine and relays the request as it came, streaming the
+//! cluster logic: the manager finds the engine and relays the request to a path it rebuilt
+//! (the resolved ID and an allowed sub-resource, never the client's raw path), streaming the
 //! response back. A hijacked connection (`attach`, `exec start`: `Upgrade: tcp`, answered with
 //! `101`) is relayed too: once both sides have switched, bytes are copied both ways until either
 //! closes.
@@ -65,10 +66,12 @@ fn wants_upgrade(req: &Request<Body>) -> bool {
     req.headers().contains_key(header::UPGRADE)
 }
 
-/// Relay `req` to `member`'s engine and its answer back, upgrades included.
+/// Relay `req` to `member`'s engine at `target` (origin form: path and query) and its answer
+/// back, upgrades included.
 pub async fn forward(
     member: &Member,
     mut req: Request<Body>,
+    target: &str,
 ) -> Result<Response<Body>, ForwardError> {
     let exchange = |message: String| ForwardError::Exchange {
         node: member.name.clone(),
@@ -85,11 +88,6 @@ pub async fn forward(
         }
     });
     // Origin-form target and the engine's own Host.
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_string();
     *req.uri_mut() = target.parse().map_err(|e| exchange(format!("{e}")))?;
     if let Ok(h) = HeaderValue::from_str(&host) {
         req.headers_mut().insert(header::HOST, h);

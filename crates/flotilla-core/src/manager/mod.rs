@@ -1,27 +1,39 @@
 //! The manager: a Docker Engine API server in front of a swarm, so the plain `docker` CLI drives
 //! the cluster (`eval "$(flotilla env --swarm MASTER)"`), as classic `swarm manage` did.
 //!
-//! What it answers itself:
+//! It runs on the swarm's long-lived model ([`crate::cluster::model`]): every answer that spans
+//! the swarm comes from memory, and no call asks every engine.
 //!
-//! * `/_ping`, `/version`;
-//! * `/info`: the swarm's totals, and classic Swarm's node block in `SystemStatus`;
-//! * `GET /containers/json`: every member's list, names as `/NODE/NAME`;
-//! * `GET /events`: every member's stream, merged, each event tagged with its node;
-//! * `GET /networks`, `GET /volumes`: local ones as `NODE/NAME`, the others once;
-//!   `GET /images/json`: the union grouped by image ID;
-//! * `POST /containers/create`: the scheduler picks the node ([`crate::ops::run`], the same
-//!   pipeline, lock and pending entries as `flotilla run`), the image is pulled there when missing.
+//! * `/_ping`, `/version` ([`system`]);
+//! * `/info`: the swarm's totals, and classic Swarm's node block (with each node's health) in
+//!   `SystemStatus`, from the model;
+//! * `GET /containers/json`, `GET /images/json`, `GET /networks`, `GET /volumes` ([`lists`]):
+//!   from the model, names as `/NODE/NAME`, an Unhealthy node's containers with their last
+//!   known state;
+//! * `GET /events` ([`events`]): the model's buffer and broadcast, each event tagged with its
+//!   node, plus classic's `engine_connect` / `engine_disconnect` / `engine_reconnect`;
+//! * `POST /containers/create` ([`create`]): decided on the model's kept scheduler snapshot
+//!   under the swarm's decision lock (so `flotilla run` processes and the manager never
+//!   double-book), created on the chosen node, the image pulled there when missing.
 //!
 //! Calls about one container (`/containers/{id}/…`, `DELETE /containers/{id}`) and about an exec
-//! instance (`/exec/{id}/…`) are relayed to the engine that holds it ([`forward`]), hijacked
-//! streams included, so `start`, `logs`, `attach`, `wait`, `exec`, `stop`, `rm`, `inspect` work
-//! as on one engine. Anything else answers 404 with a message naming the call.
+//! instance (`/exec/{id}/…`) are found in the model and relayed to the engine that holds it
+//! ([`containers`], [`forward`]) at a path rebuilt from the resolved ID and an allow-listed
+//! sub-resource, hijacked streams included, so `start`, `logs`, `attach`, `wait`, `exec`, `stop`,
+//! `rm`, `inspect` work as on one engine; a container on a node that is not Healthy is answered
+//! at once ("running on unhealthy node"). Anything else answers 404 with a message naming the
+//! call.
 //!
 //! Clients authenticate with a certificate of the store's CA (the one `env` points at); the
 //! manager's own certificate is issued from that CA when it starts.
 
-mod api;
+mod containers;
+mod create;
+mod events;
 pub mod forward;
+mod lists;
+mod system;
+mod view;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -35,6 +47,7 @@ use axum::http::{HeaderValue, Method, Response, StatusCode};
 
 use crate::certs::{self, StoreCerts};
 use crate::cluster::members::{self, ClusterError, Member};
+use crate::cluster::model::{Model, ModelOptions};
 use crate::cluster::swarm_dir::ManagerRecord;
 use crate::engine::EngineAddr;
 use crate::serve::Limits;
@@ -58,6 +71,8 @@ pub struct ManagerOptions {
     pub pending_ttl: Duration,
     /// What one client may cost ([`Limits::MANAGER`] by default).
     pub limits: Limits,
+    /// How the model follows the engines (refresh intervals, failure retry).
+    pub model: ModelOptions,
 }
 
 /// Why the manager could not start or stopped serving.
@@ -80,17 +95,21 @@ pub enum ManagerError {
     /// The server failed after it started.
     #[error("serving: {0}")]
     Serve(String),
+    /// The options contradict each other (such as a refresh minimum above the maximum).
+    #[error("{0}")]
+    Options(String),
 }
 
 /// What the handlers share.
 pub(crate) struct Manager {
     store: Store,
     opts: ManagerOptions,
+    /// The swarm, kept current by its engines' events.
+    model: Model,
     /// Exec instances created through the manager, and the member that holds them.
     execs: Mutex<HashMap<String, Member>>,
-    /// Containers created through the manager (full IDs), so the calls that follow a create
-    /// (`attach`, `start`, `wait`) need no lookup.
-    containers: Mutex<HashMap<String, Member>>,
+    /// `/info` as last derived, and the model generation it was derived at.
+    info: Mutex<Option<(u64, serde_json::Value)>>,
 }
 
 /// A bound manager, not yet serving.
@@ -164,6 +183,7 @@ fn tls_config(store: &Store, sans: &[String]) -> Result<Arc<rustls::ServerConfig
 
 /// Resolve the swarm, issue the certificate and bind the address.
 pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerError> {
+    opts.model.validate().map_err(ManagerError::Options)?;
     let (swarm, members) = members::resolve(store, opts.selector.as_deref()).await?;
     // The names a client may use: the master's address (what `env --swarm` prints), the listen
     // address when it is a specific one, loopback, and the user's.
@@ -189,6 +209,9 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
         addr: opts.listen,
         message: e.to_string(),
     })?;
+    // The model starts following the engines now; until a node's first listing it is Pending
+    // (and `docker info` says so).
+    let model = Model::for_swarm(store, opts.selector.as_deref(), opts.model.clone()).await?;
     let record = Recorded::write(store, &swarm.discovery, local);
     Ok(Bound {
         record,
@@ -197,8 +220,9 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
         manager: Arc::new(Manager {
             store: store.clone(),
             opts,
+            model,
             execs: Mutex::new(HashMap::new()),
-            containers: Mutex::new(HashMap::new()),
+            info: Mutex::new(None),
         }),
         swarm,
         local,
@@ -206,6 +230,11 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
 }
 
 impl Bound {
+    /// The model the manager answers from (tests and benchmarks wait on it).
+    pub fn model(&self) -> &Model {
+        &self.manager.model
+    }
+
     /// Serve until `shutdown` resolves. While serving, a [`ManagerRecord`] in the swarm's
     /// directory says where this manager is.
     pub async fn run(
@@ -219,7 +248,19 @@ impl Bound {
             record,
             ..
         } = self;
+        let model = manager.model.clone();
+        // Connections wait in the listener's backlog until every node answered once (or the
+        // timeout passed): a first `docker run` should not find the swarm empty.
+        let timeout = manager.opts.timeout;
+        model
+            .wait_for(timeout, |nodes| {
+                nodes
+                    .iter()
+                    .all(|n| n.health.health != crate::cluster::live::Health::Pending)
+            })
+            .await;
         let served = Bound::serve(listener, tls, manager, shutdown).await;
+        model.stop();
         drop(record);
         served
     }
@@ -239,6 +280,11 @@ impl Bound {
 
 /// `/v1.41/containers/json` → `/containers/json`.
 fn unversioned(path: &str) -> &str {
+    &path[version_prefix(path).len()..]
+}
+
+/// `/v1.41/containers/json` → `/v1.41` (empty without a version).
+fn version_prefix(path: &str) -> &str {
     if let Some(rest) = path.strip_prefix("/v")
         && let Some(slash) = rest.find('/')
         && rest[..slash]
@@ -246,9 +292,9 @@ fn unversioned(path: &str) -> &str {
             .all(|c| c.is_ascii_digit() || c == '.')
         && !rest[..slash].is_empty()
     {
-        return &rest[slash..];
+        return &path[..slash + 2];
     }
-    path
+    ""
 }
 
 /// A JSON answer with a status.
@@ -268,26 +314,31 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response<
 }
 
 async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body> {
-    let path = unversioned(req.uri().path()).to_string();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let full = req.uri().path().to_string();
+    let version = version_prefix(&full).to_string();
+    let path = unversioned(&full).to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method().clone();
     let mut resp = match (&method, segments.as_slice()) {
-        (&Method::GET | &Method::HEAD, ["_ping"]) => api::ping(),
-        (&Method::GET, ["version"]) => api::version(),
-        (&Method::GET, ["info"]) => api::info(&m).await,
-        (&Method::GET, ["containers", "json"]) => api::list(&m, req).await,
-        (&Method::GET, ["events"]) => api::events(&m, req).await,
-        (&Method::GET, ["networks"]) => api::networks(&m, req).await,
-        (&Method::GET, ["volumes"]) => api::volumes(&m, req).await,
-        (&Method::GET, ["images", "json"]) => api::images(&m, req).await,
-        (&Method::POST, ["containers", "create"]) => api::create(&m, req).await,
+        (&Method::GET | &Method::HEAD, ["_ping"]) => system::ping(),
+        (&Method::GET, ["version"]) => system::version(),
+        (&Method::GET, ["info"]) => system::info(&m),
+        (&Method::GET, ["containers", "json"]) => lists::containers(&m, &req),
+        (&Method::GET, ["events"]) => events::events(&m, &req),
+        (&Method::GET, ["networks"]) => lists::networks(&m),
+        (&Method::GET, ["volumes"]) => lists::volumes(&m),
+        (&Method::GET, ["images", "json"]) => lists::images(&m),
+        (&Method::GET, ["_flotilla", "view"]) => view::view(&m),
+        (&Method::POST, ["containers", "create"]) => create::create(&m, req).await,
         (_, ["containers", rest @ ..]) if !rest.is_empty() => {
             let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
-            api::container_call(&m, &rest, req).await
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            containers::call(&m, &version, &rest, req).await
         }
-        (_, ["exec", id, ..]) => {
-            let id = id.to_string();
-            api::relay_exec(&m, &id, req).await
+        (_, ["exec", rest @ ..]) => {
+            let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            containers::exec_call(&m, &version, &rest, req).await
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -307,10 +358,12 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
 
 #[cfg(test)]
 mod tests {
-    use super::unversioned;
+    use super::{unversioned, version_prefix};
 
     #[test]
     fn version_prefixes_are_stripped() {
+        assert_eq!(version_prefix("/v1.41/containers/json"), "/v1.41");
+        assert_eq!(version_prefix("/containers/json"), "");
         assert_eq!(unversioned("/v1.41/containers/json"), "/containers/json");
         assert_eq!(unversioned("/containers/json"), "/containers/json");
         assert_eq!(unversioned("/v1/x"), "/x");

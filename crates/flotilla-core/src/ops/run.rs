@@ -19,6 +19,7 @@ use rand::RngCore;
 
 use crate::cluster::live::{self, Detail, Live};
 use crate::cluster::members::{self, ClusterError};
+use crate::cluster::model::Model;
 use crate::cluster::pending::{self, DecisionLock, LABEL_SWARM_ID, PendingError};
 use crate::cluster::state::ClusterState;
 use crate::ops::run_spec::{Spec, SpecError};
@@ -245,8 +246,16 @@ pub async fn run(
     tracing::debug!(node = %decision.node, overhead_ms, "decided");
 
     let node = decision.node.clone();
+    let docker = live
+        .client(&node)
+        .cloned()
+        .ok_or_else(|| RunError::Engine {
+            node: node.to_string(),
+            step: "connect",
+            message: "no connection to the engine".into(),
+        })?;
     let result = create_and_start(
-        &live,
+        docker,
         &node,
         &spec,
         &prepared,
@@ -255,8 +264,12 @@ pub async fn run(
         progress,
     )
     .await;
-    // The container exists now (it carries the swarm ID) or never will.
-    let cleanup = pending::remove(store, &swarm.discovery, &swarm_id).await;
+    // The container exists now (it carries the swarm ID: settled, it keeps counting for a
+    // manager's model until that model sees it) or never will (removed).
+    let cleanup = match &result {
+        Ok(_) => pending::settle(store, &swarm.discovery, &swarm_id).await,
+        Err(_) => pending::remove(store, &swarm.discovery, &swarm_id).await,
+    };
     let (id, docker, attached) = result?;
     if let Err(e) = cleanup {
         tracing::warn!("cannot remove the pending entry: {e}");
@@ -271,6 +284,107 @@ pub async fn run(
         tty: spec.body.tty == Some(true),
         overhead_ms,
     })))
+}
+
+/// The manager's create: decided on the model's kept snapshot (no engine asked), under the same
+/// decision lock and pending entries as `flotilla run`, then created (not started) on the
+/// chosen engine through the model's connection. The new container is put in the model at once
+/// (one inspect), so the calls that follow (`start`, `attach`) and the next decision see it
+/// before its engine's event arrives.
+pub async fn create_on_model(
+    store: &Store,
+    model: &Model,
+    spec: &Spec,
+    pending_ttl: std::time::Duration,
+    progress: &(dyn RunProgress + Sync),
+) -> Result<(String, String), RunError> {
+    let started = Instant::now();
+    let mut spec = spec.clone();
+    let id = swarm_id();
+    spec.body
+        .labels
+        .get_or_insert_with(Default::default)
+        .entry(LABEL_SWARM_ID.to_string())
+        .or_insert_with(|| id.clone());
+    let request = spec.request()?;
+    let prepared = request.prepare().map_err(ScheduleError::from)?;
+    let swarm_id = prepared.labels.get(LABEL_SWARM_ID).cloned().unwrap_or(id);
+    let discovery = model.swarm().discovery.clone();
+    let lock = DecisionLock::acquire(store, &discovery).await?;
+    let entries = lock.pending();
+    let decision = model.with_snapshot(|snap| {
+        // Other deciders' containers that the model does not hold yet count while deciding,
+        // and are taken out again: the snapshot keeps only what the engines reported.
+        let mut touched = Vec::new();
+        let unseen: Vec<&pending::PendingEntry> = entries
+            .iter()
+            .filter(|e| !snap.has_id(&e.swarm_id))
+            .collect();
+        for e in unseen {
+            if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
+                let mut c = e.container.clone();
+                c.id.clear();
+                snap.upsert_container(i, c);
+                touched.push(i);
+            }
+        }
+        let result = if !prepared.name.is_empty() && snap.has_name(&prepared.name) {
+            Err(RunError::NameConflict(prepared.name.clone()))
+        } else {
+            snap.schedule_prepared(&prepared, &Options::from_state(snap.state()))
+                .map_err(RunError::from)
+        };
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            snap.remove_container(i, "");
+        }
+        result
+    })?;
+    lock.record(
+        &swarm_id,
+        &decision.node,
+        planned_container(&prepared),
+        pending_ttl,
+    )?;
+    lock.release();
+    tracing::debug!(node = %decision.node, overhead_ms = started.elapsed().as_millis() as u64, "decided on the model");
+    let node = decision.node;
+    let docker = model.client(&node).ok_or_else(|| RunError::Engine {
+        node: node.clone(),
+        step: "connect",
+        message: "no connection to the engine".into(),
+    })?;
+    let result = create_and_start(
+        docker.clone(),
+        &node,
+        &spec,
+        &prepared,
+        false,
+        None,
+        progress,
+    )
+    .await;
+    if let Ok((id, _, _)) = &result
+        && let Ok(inspect) = docker.inspect_container(id, None).await
+    {
+        model.put_container(&node, inspect);
+    }
+    // Settled (or removed) after the answer: until then the entry counts as pending, which is
+    // as safe, and the client does not wait for a second turn of the lock.
+    let (store, ok) = (store.clone(), result.is_ok());
+    tokio::spawn(async move {
+        let done = if ok {
+            pending::settle(&store, &discovery, &swarm_id).await
+        } else {
+            pending::remove(&store, &discovery, &swarm_id).await
+        };
+        if let Err(e) = done {
+            tracing::warn!("cannot settle the pending entry: {e}");
+        }
+    });
+    let (id, _, _) = result?;
+    Ok((id, node))
 }
 
 fn is_missing_image(e: &bollard::errors::Error) -> bool {
@@ -350,7 +464,7 @@ type Created = (
 );
 
 async fn create_and_start(
-    live: &Live,
+    docker: Docker,
     node: &str,
     spec: &Spec,
     prepared: &Prepared,
@@ -358,11 +472,6 @@ async fn create_and_start(
     console_size: Option<(u16, u16)>,
     progress: &(dyn RunProgress + Sync),
 ) -> Result<Created, RunError> {
-    let docker = live.client(node).cloned().ok_or_else(|| RunError::Engine {
-        node: node.to_string(),
-        step: "connect",
-        message: "no connection to the engine".into(),
-    })?;
     let mut body = spec.body.clone();
     // What the engine gets: env without the rules, labels with them.
     body.env = (!prepared.env.is_empty()).then(|| prepared.env.clone());

@@ -31,6 +31,7 @@
 pub mod apply;
 pub mod dataplane;
 pub mod engines;
+pub mod filter;
 
 pub mod status;
 pub mod watch;

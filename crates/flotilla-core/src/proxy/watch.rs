@@ -1,45 +1,47 @@
-//! The watcher (I/O): engine events → inventory → debounce → routes → render → apply.
+//! The watcher (I/O): the swarm's model → inventory → debounce → routes → render → apply.
 //!
 //! ```text
-//! engine task (one per engine)            coordinator (one)
-//!   connect, ping, read engine time         keeps every engine's inventory
-//!   subscribe to events since that time     debounces (min quiet, max delay)
+//! model (one session per engine)          coordinator (one)
+//!   connect, /info + engine clock           keeps every engine's inventory
+//!   subscribe to events since that clock    debounces (min quiet, max delay)
 //!   full resync: list + inspect             routes::build → nginx::render (pure)
 //!   per event: inspect that container       DataPlane::apply (validate, swap, reload)
 //!   on error: back off, reconnect, resync   writes status.json; logs skipped containers
 //! ```
 //!
-//! Each engine has its own reconnect loop with exponential backoff (200 ms doubling to 5 s),
-//! and every (re)connect is followed by a full resync, so an event lost while the stream was
-//! down cannot leave a stale route. The event subscription starts at the engine's own clock
-//! read *before* the listing, so an event that happens between the listing and the
-//! subscription is replayed rather than lost. A periodic resync (`--resync`) and SIGHUP also
-//! resync in full; a resync that fails (a dead TCP connection that never saw a FIN) triggers a
-//! reconnect.
+//! The engines are followed by the same model the manager runs on
+//! ([`crate::cluster::model`]): one event pipeline per engine in a process, not two
+//! implementations. Its sessions keep the guarantees the proxy needs: exponential backoff per
+//! engine, a full resync after every (re)connect so an event lost while the stream was down
+//! cannot leave a stale route, an event subscription from the engine's own clock read *before*
+//! the listing (an event between listing and subscription is replayed, never lost), a periodic
+//! refresh (`--resync`), and SIGHUP resyncing every engine. The coordinator turns the model's
+//! change notifications into each engine's inventory: running containers that ask for a route.
 //!
-//! While an engine is unreachable its last known containers stay routed: a network blip should
-//! not take sites down, and nginx fails over to the other servers of an upstream when one does
-//! not answer. The status file says which engines are disconnected and since when.
+//! While an engine is unreachable its last known containers stay routed (the model keeps them):
+//! a network blip should not take sites down, and nginx fails over to the other servers of an
+//! upstream when one does not answer. The status file says which engines are disconnected and
+//! since when.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use bollard::Docker;
-use bollard::models::{EventMessage, EventMessageTypeEnum};
-use bollard::query_parameters::{EventsOptionsBuilder, ListContainersOptionsBuilder};
-use futures_util::StreamExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::apply::Changed;
 use super::dataplane::DataPlane;
+use super::filter::ContainerFilter;
 use super::routes::{self, LABEL_HOST, RouteTable};
 use super::source::{EngineContext, ProxyContainer};
 use super::status::{self, ApplyStatus, EngineStatus, Status};
-use crate::engine::{self, EngineAddr};
+use crate::cluster::live::Target;
+use crate::cluster::members::{Member, Swarm};
+use crate::cluster::model::{Model, ModelChange, ModelOptions, NodeData};
+use crate::engine::EngineAddr;
 use crate::store::TlsFiles;
 
 /// The debounce window: apply once events pause for `min`, but at most `max` after the first.
@@ -117,10 +119,9 @@ pub struct WatchOptions {
     /// For the status file: where the configuration lives.
     pub config: String,
     pub default_host: Option<String>,
-    /// Docker `ps` filters (`label=KEY=VALUE`, …; docker-gen's `-container-filter`), ANDed by
-    /// the engine: only matching containers are routed, so one engine can carry containers for
-    /// several proxies. Empty: every container.
-    pub container_filters: HashMap<String, Vec<String>>,
+    /// Which containers this proxy routes (`--container-filter`), so one engine can carry
+    /// containers for several proxies. Empty: every container.
+    pub container_filter: ContainerFilter,
 }
 
 /// A message from an engine task to the coordinator.
@@ -145,316 +146,100 @@ fn opts_in(c: &ProxyContainer) -> bool {
     c.env_var(routes::ENV_HOST).is_some() || c.labels.contains_key(LABEL_HOST)
 }
 
-/// Actions that can change a container's routing.
-fn relevant(ev: &EventMessage) -> Option<String> {
-    let action = ev.action.as_deref().unwrap_or_default();
-    let actor = ev.actor.as_ref()?;
-    match ev.typ {
-        Some(EventMessageTypeEnum::CONTAINER) => {
-            let base = action.split(':').next().unwrap_or_default().trim();
-            matches!(
-                base,
-                "start"
-                    | "restart"
-                    | "die"
-                    | "stop"
-                    | "kill"
-                    | "pause"
-                    | "unpause"
-                    | "destroy"
-                    | "rename"
-                    | "update"
-                    | "health_status"
-            )
-            .then(|| actor.id.clone())
-            .flatten()
-        }
-        Some(EventMessageTypeEnum::NETWORK) if action == "connect" || action == "disconnect" => {
-            actor.attributes.as_ref()?.get("container").cloned()
-        }
-        _ => None,
-    }
-}
-
-/// Unix time (seconds, fraction) from Docker's `SystemTime` (RFC 3339 with nanoseconds).
-fn parse_rfc3339(s: &str) -> Option<f64> {
-    let (date, rest) = s.split_once('T')?;
-    let mut d = date.split('-');
-    let y: i64 = d.next()?.parse().ok()?;
-    let m: i64 = d.next()?.parse().ok()?;
-    let day: i64 = d.next()?.parse().ok()?;
-    // split the offset off: Z, +hh:mm or -hh:mm
-    let (time, offset) = if let Some(t) = rest.strip_suffix('Z') {
-        (t, 0i64)
-    } else {
-        let pos = rest.rfind(['+', '-'])?;
-        let (t, o) = rest.split_at(pos);
-        let sign = if o.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = o[1..].split_once(':')?;
-        (
-            t,
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-        )
+/// An engine's inventory as the model holds it: its running containers that ask for a route.
+fn inventory_of(
+    node: &NodeData,
+    spec: &WatchTarget,
+    filter: &ContainerFilter,
+) -> Vec<ProxyContainer> {
+    let ctx = EngineContext {
+        name: &spec.name,
+        ip: spec.ip,
+        is_data_plane: spec.data_plane,
+        network: spec.network.as_deref(),
     };
-    let mut t = time.split(':');
-    let hh: i64 = t.next()?.parse().ok()?;
-    let mm: i64 = t.next()?.parse().ok()?;
-    let ss: f64 = t.next()?.parse().ok()?;
-    // days from civil (Howard Hinnant)
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some((days * 86400 + hh * 3600 + mm * 60 - offset) as f64 + ss)
+    node.containers
+        .values()
+        .map(|c| ProxyContainer::from_inspect(&c.inspect, ctx))
+        .filter(|c| c.running && opts_in(c) && filter.selects(c))
+        .collect()
 }
 
-struct EngineTask {
-    idx: usize,
-    spec: WatchTarget,
-    timeout: Duration,
-    resync_every: Duration,
-    filters: HashMap<String, Vec<String>>,
+/// Feeds the coordinator from the model: connections, and an engine's inventory whenever its
+/// containers change. A receiver that fell behind re-reads every engine.
+async fn follow(
+    model: Model,
+    engines: Vec<WatchTarget>,
+    filter: ContainerFilter,
+    mut changes: broadcast::Receiver<ModelChange>,
     tx: mpsc::UnboundedSender<Update>,
-    resync_rx: watch::Receiver<u64>,
     shutdown: CancellationToken,
-    inventory: BTreeMap<String, ProxyContainer>,
-}
-
-#[derive(Debug, thiserror::Error)]
-enum SessionError {
-    #[error("{0}")]
-    Docker(String),
-    #[error("the event stream ended")]
-    Ended,
-}
-
-fn derr(what: &str) -> impl FnOnce(bollard::errors::Error) -> SessionError + '_ {
-    move |e| SessionError::Docker(format!("{what}: {e}"))
-}
-
-impl EngineTask {
-    fn ctx(&self) -> EngineContext<'_> {
-        EngineContext {
-            name: &self.spec.name,
-            ip: self.spec.ip,
-            is_data_plane: self.spec.data_plane,
-            network: self.spec.network.as_deref(),
-        }
-    }
-
-    async fn run(mut self) {
-        let mut backoff = Duration::from_millis(200);
-        loop {
-            let started = Instant::now();
-            let shutdown = self.shutdown.clone();
-            let result = tokio::select! {
-                r = self.session() => r,
-                () = shutdown.cancelled() => return,
-            };
-            let error = match result {
-                Ok(()) => return,
-                Err(e) => e.to_string(),
-            };
-            tracing::warn!("engine {}: {error}; reconnecting", self.spec.name);
-            let _ = self.tx.send(Update::Disconnected {
-                engine: self.idx,
-                error,
+) {
+    let index: HashMap<String, usize> = engines
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name.clone(), i))
+        .collect();
+    let send_inventory = |engine: usize, resync: bool| {
+        if let Some(node) = model.node(&engines[engine].name) {
+            let _ = tx.send(Update::Inventory {
+                engine,
+                containers: inventory_of(&node, &engines[engine], &filter),
+                resync,
             });
-            if started.elapsed() > Duration::from_secs(30) {
-                backoff = Duration::from_millis(200);
-            }
-            tokio::select! {
-                () = tokio::time::sleep(backoff) => {}
-                () = self.shutdown.cancelled() => return,
-            }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
-    }
-
-    async fn with_timeout<T>(
-        &self,
-        what: &str,
-        f: impl std::future::Future<Output = Result<T, bollard::errors::Error>>,
-    ) -> Result<T, SessionError> {
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(r) => r.map_err(derr(what)),
-            Err(_) => Err(SessionError::Docker(format!(
-                "{what}: no answer within {}s",
-                self.timeout.as_secs_f32()
-            ))),
-        }
-    }
-
-    /// One connection: returns Ok only on shutdown.
-    async fn session(&mut self) -> Result<(), SessionError> {
-        let docker = engine::client(&self.spec.addr, self.spec.tls.as_ref(), self.timeout)
-            .map_err(|e| SessionError::Docker(format!("cannot connect: {e}")))?;
-        let info = self
-            .with_timeout("cannot reach the engine", docker.info())
-            .await?;
-        let since = info
-            .system_time
-            .as_deref()
-            .and_then(parse_rfc3339)
-            .unwrap_or_else(|| status::now() as f64);
-        // Subscribe from the engine's own clock before listing: events between the listing and
-        // the subscription are replayed, never lost (replays are harmless: inspect is idempotent).
-        let filters: HashMap<String, Vec<String>> = [(
-            "type".to_string(),
-            vec!["container".into(), "network".into()],
-        )]
-        .into();
-        let opts = EventsOptionsBuilder::new()
-            .since(&format!("{:.9}", since - 1.0))
-            .filters(&filters)
-            .build();
-        let mut events = docker.events(Some(opts));
-        self.resync(&docker).await?;
-        let _ = self.tx.send(Update::Connected { engine: self.idx });
-        tracing::info!(
-            "engine {}: connected, {} containers with VIRTUAL_HOST",
-            self.spec.name,
-            self.inventory.len()
-        );
-        let mut ticker = tokio::time::interval(self.resync_every);
-        ticker.tick().await;
-        loop {
-            tokio::select! {
-                ev = events.next() => {
-                    let ev = match ev {
-                        None => return Err(SessionError::Ended),
-                        Some(Err(e)) => return Err(SessionError::Docker(format!("event stream: {e}"))),
-                        Some(Ok(ev)) => ev,
-                    };
-                    if let Some(id) = relevant(&ev) {
-                        tracing::debug!(
-                            "engine {}: {} {}",
-                            self.spec.name,
-                            ev.action.as_deref().unwrap_or_default(),
-                            id.chars().take(12).collect::<String>()
-                        );
-                        if self.refresh(&docker, &id).await? {
-                            self.send(false);
-                        }
-                    }
-                }
-                _ = ticker.tick() => {
-                    self.resync(&docker).await?;
-                }
-                r = self.resync_rx.changed() => {
-                    if r.is_ok() {
-                        self.resync(&docker).await?;
-                    }
-                }
-            }
-        }
-    }
-
-    fn send(&self, resync: bool) {
-        let _ = self.tx.send(Update::Inventory {
-            engine: self.idx,
-            containers: self.inventory.values().cloned().collect(),
-            resync,
-        });
-    }
-
-    /// Whether the engine counts `id` among the containers the filters select (the engine
-    /// evaluates them, so every `docker ps` filter means what it means there).
-    async fn selected(&self, docker: &Docker, id: &str) -> Result<bool, SessionError> {
-        if self.filters.is_empty() {
-            return Ok(true);
-        }
-        let mut filters = self.filters.clone();
-        filters.insert("id".into(), vec![id.to_string()]);
-        let opts = ListContainersOptionsBuilder::new()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let list = self
-            .with_timeout("list containers", docker.list_containers(Some(opts)))
-            .await?;
-        Ok(!list.is_empty())
-    }
-
-    /// Re-inspects one container; true when the inventory changed.
-    async fn refresh(&mut self, docker: &Docker, id: &str) -> Result<bool, SessionError> {
-        if !self.selected(docker, id).await? {
-            return Ok(self.inventory.remove(id).is_some());
-        }
-        let inspected = match tokio::time::timeout(self.timeout, docker.inspect_container(id, None))
-            .await
-        {
-            Ok(Ok(c)) => Some(c),
-            Ok(Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            })) => None,
-            Ok(Err(e)) => return Err(derr("inspect")(e)),
-            Err(_) => return Err(SessionError::Docker("inspect: no answer".into())),
-        };
-        let before = self.inventory.get(id).cloned();
-        let after = inspected
-            .map(|c| ProxyContainer::from_inspect(&c, self.ctx()))
-            .filter(|c| c.running && opts_in(c));
-        match &after {
-            Some(c) => {
-                self.inventory.insert(id.to_string(), c.clone());
-            }
-            None => {
-                self.inventory.remove(id);
-            }
-        }
-        Ok(before != after)
-    }
-
-    /// Lists and inspects every running container, replacing the inventory.
-    async fn resync(&mut self, docker: &Docker) -> Result<(), SessionError> {
-        let opts = ListContainersOptionsBuilder::new()
-            .all(false)
-            .filters(&self.filters)
-            .build();
-        let list = self
-            .with_timeout("list containers", docker.list_containers(Some(opts)))
-            .await?;
-        let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
-        let ctx = self.ctx();
-        let timeout = self.timeout;
-        let inspected: Vec<Result<Option<ProxyContainer>, SessionError>> =
-            futures_util::stream::iter(ids)
-                .map(|id| {
-                    let docker = docker.clone();
-                    async move {
-                        match tokio::time::timeout(timeout, docker.inspect_container(&id, None))
-                            .await
-                        {
-                            Ok(Ok(c)) => Ok(Some(ProxyContainer::from_inspect(&c, ctx))),
-                            // removed between the listing and the inspect
-                            Ok(Err(bollard::errors::Error::DockerResponseServerError {
-                                status_code: 404,
-                                ..
-                            })) => Ok(None),
-                            Ok(Err(e)) => Err(derr("inspect")(e)),
-                            Err(_) => Err(SessionError::Docker("inspect: no answer".into())),
-                        }
-                    }
-                })
-                .buffer_unordered(8)
-                .collect()
-                .await;
-        let mut inventory = BTreeMap::new();
-        for c in inspected {
-            if let Some(c) = c?
-                && c.running
-                && opts_in(&c)
+    };
+    let everything = || {
+        for (i, e) in engines.iter().enumerate() {
+            if let Some(node) = model.node(&e.name)
+                && node.connected
             {
-                inventory.insert(c.id.clone(), c);
+                let _ = tx.send(Update::Connected { engine: i });
+                send_inventory(i, true);
             }
         }
-        self.inventory = inventory;
-        self.send(true);
-        Ok(())
+    };
+    // Whatever happened before the subscription.
+    everything();
+    loop {
+        let change = tokio::select! {
+            c = changes.recv() => c,
+            () = shutdown.cancelled() => return,
+        };
+        match change {
+            Ok(ModelChange::Connection {
+                node,
+                connected,
+                error,
+            }) => {
+                let Some(&engine) = index.get(&node) else {
+                    continue;
+                };
+                let msg = if connected {
+                    Update::Connected { engine }
+                } else {
+                    let error = error.unwrap_or_else(|| "disconnected".into());
+                    tracing::warn!("engine {node}: {error}; reconnecting");
+                    Update::Disconnected { engine, error }
+                };
+                let _ = tx.send(msg);
+            }
+            Ok(ModelChange::Containers { node, ids, resync }) => {
+                let Some(&engine) = index.get(&node) else {
+                    continue;
+                };
+                if !resync {
+                    tracing::debug!("engine {node}: {} container(s) changed", ids.len());
+                }
+                send_inventory(engine, resync);
+            }
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::debug!("the watcher lagged {n} model changes; re-reading every engine");
+                everything();
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
     }
 }
 
@@ -467,22 +252,57 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut tasks = Vec::new();
-    for (idx, spec) in opts.engines.iter().enumerate() {
-        let task = EngineTask {
-            idx,
-            spec: spec.clone(),
-            timeout: opts.timeout,
-            resync_every: opts.resync,
-            filters: opts.container_filters.clone(),
-            tx: tx.clone(),
-            resync_rx: resync.clone(),
-            shutdown: shutdown.child_token(),
-            inventory: BTreeMap::new(),
-        };
-        tasks.push(tokio::spawn(task.run()));
-    }
-    drop(tx);
+    let targets = opts
+        .engines
+        .iter()
+        .map(|e| Target {
+            member: Member {
+                name: e.name.clone(),
+                addr: e.addr.clone(),
+                tls: e.tls.clone(),
+            },
+            record_labels: Default::default(),
+        })
+        .collect();
+    let model_opts = ModelOptions {
+        refresh_min: opts.resync,
+        refresh_max: opts.resync,
+        timeout: opts.timeout,
+        ..ModelOptions::default()
+    };
+    let swarm = Swarm {
+        discovery: "proxy".into(),
+        master: None,
+        strategy: None,
+    };
+    let model = Model::for_targets(swarm, targets, model_opts);
+    let changes = model.subscribe();
+    let follower = tokio::spawn(follow(
+        model.clone(),
+        opts.engines.clone(),
+        opts.container_filter.clone(),
+        changes,
+        tx,
+        shutdown.child_token(),
+    ));
+    let mut resync = resync;
+    let resyncer = {
+        let model = model.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    r = resync.changed() => {
+                        if r.is_err() {
+                            return;
+                        }
+                        model.resync();
+                    }
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        })
+    };
 
     let now = status::now();
     let mut st = Status {
@@ -661,9 +481,9 @@ pub async fn run(
             () = shutdown.cancelled() => break,
         }
     }
-    for t in tasks {
-        t.abort();
-    }
+    model.stop();
+    follower.abort();
+    resyncer.abort();
     plane.shutdown().await;
     st.stopped = true;
     write_status(&opts, &mut st);
@@ -707,49 +527,5 @@ mod tests {
         assert_eq!(w.min, Duration::ZERO);
         assert!("500ms:100ms".parse::<Wait>().is_err());
         assert!("x:1s".parse::<Wait>().is_err());
-    }
-
-    #[test]
-    fn rfc3339_to_unix() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
-        let t = parse_rfc3339("2024-02-29T12:34:56.5Z").expect("time");
-        assert!((t - 1_709_210_096.5).abs() < 1e-6, "{t}");
-        let t = parse_rfc3339("2024-02-29T14:34:56.5+02:00").expect("time");
-        assert!((t - 1_709_210_096.5).abs() < 1e-6, "{t}");
-        assert_eq!(parse_rfc3339("yesterday"), None);
-    }
-
-    #[test]
-    fn relevant_events() {
-        let ev = |typ, action: &str, id: &str, attrs: &[(&str, &str)]| EventMessage {
-            typ: Some(typ),
-            action: Some(action.into()),
-            actor: Some(bollard::models::EventActor {
-                id: Some(id.into()),
-                attributes: Some(
-                    attrs
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
-                ),
-            }),
-            ..Default::default()
-        };
-        use EventMessageTypeEnum::{CONTAINER, NETWORK};
-        assert_eq!(
-            relevant(&ev(CONTAINER, "start", "c1", &[])).as_deref(),
-            Some("c1")
-        );
-        assert_eq!(
-            relevant(&ev(CONTAINER, "health_status: healthy", "c1", &[])).as_deref(),
-            Some("c1")
-        );
-        assert_eq!(relevant(&ev(CONTAINER, "exec_start: sh", "c1", &[])), None);
-        assert_eq!(relevant(&ev(CONTAINER, "attach", "c1", &[])), None);
-        assert_eq!(
-            relevant(&ev(NETWORK, "connect", "n1", &[("container", "c2")])).as_deref(),
-            Some("c2")
-        );
-        assert_eq!(relevant(&ev(NETWORK, "create", "n1", &[])), None);
     }
 }

@@ -1,0 +1,223 @@
+//! Calls about one container or exec instance: found in the model (no engine asked), refused at
+//! once when the node is not Healthy (a hung engine delays only its own containers' calls), and
+//! relayed to a path rebuilt from the resolved ID and an allowed sub-resource.
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::forward::{ForwardError, forward};
+use super::{Manager, error, json_response};
+use crate::cluster::live::Health;
+use crate::cluster::members::Member;
+use crate::cluster::model::{Found, NodeData, lookup};
+
+/// Largest exec-create answer read (it is a few bytes).
+const MAX_BODY: usize = 1 << 20;
+
+fn relay_failed(e: ForwardError) -> Response<Body> {
+    error(StatusCode::BAD_GATEWAY, e.to_string())
+}
+
+/// The relayed target: `{version}/containers/{id}{/sub}?{query}`.
+fn target(version: &str, id: &str, sub: &str, req: &Request) -> String {
+    let mut t = format!("{version}/containers/{id}");
+    if !sub.is_empty() {
+        t.push('/');
+        t.push_str(sub);
+    }
+    if let Some(q) = req.uri().query() {
+        t.push('?');
+        t.push_str(q);
+    }
+    t
+}
+
+/// Why a node's container cannot be relayed to, when its node is not Healthy.
+fn unhealthy(n: &NodeData, key: &str) -> Option<Response<Body>> {
+    // Classic Swarm's answer: the container exists, its node does not answer.
+    (n.health.health != Health::Healthy).then(|| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "Container {key} running on unhealthy node {}{}",
+                n.name(),
+                n.health
+                    .error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+        )
+    })
+}
+
+/// Any call about one container: `segments` are the path's after `/containers/`.
+pub(super) async fn call(
+    m: &Manager,
+    version: &str,
+    segments: &[&str],
+    req: Request,
+) -> Response<Body> {
+    let nodes = m.model.nodes();
+    let Some(call) = lookup::container_call(&nodes, segments) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "flotilla manager: {} /containers/{} is not a container call",
+                req.method(),
+                segments.join("/")
+            ),
+        );
+    };
+    let (node, id) = match lookup::find(&nodes, &call.key) {
+        Found::One { node, id } => (node, id),
+        Found::None => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("No such container: {}", call.key),
+            );
+        }
+        Found::Many => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "multiple containers match {}; use NODE/NAME or a longer ID",
+                    call.key
+                ),
+            );
+        }
+    };
+    let Some(n) = nodes.iter().find(|n| n.name() == node) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("No such container: {}", call.key),
+        );
+    };
+    if let Some(r) = unhealthy(n, &call.key) {
+        return r;
+    }
+    let member = n.member.clone();
+    let to = target(version, &id, &call.sub, &req);
+    if req.method() == Method::POST && call.sub == "exec" {
+        return exec_create(m, member, req, &to).await;
+    }
+    if req.method() == Method::GET && call.sub == "json" {
+        return inspect(n, member, req, &to).await;
+    }
+    let changes = req.method() != Method::GET
+        && matches!(
+            call.sub.as_str(),
+            "" | "start" | "stop" | "restart" | "kill" | "pause" | "unpause" | "update" | "rename"
+        );
+    let resp = forward(&member, req, &to)
+        .await
+        .unwrap_or_else(relay_failed);
+    if changes && resp.status().is_success() {
+        m.model.refresh_container(&node, &id).await;
+    }
+    resp
+}
+
+/// `GET /containers/{id}/json`, relayed, with classic Swarm's additions: a `Node` object (`ID`,
+/// `IP`, `Addr`, `Name`, `Cpus`, `Memory`, `Labels`, so `docker inspect -f '{{.Node.Name}}'`
+/// works) and the engine's IP in place of an unspecified `HostIp` of published ports.
+async fn inspect(n: &NodeData, member: Member, req: Request, to: &str) -> Response<Body> {
+    let resp = match forward(&member, req, to).await {
+        Ok(r) => r,
+        Err(e) => return relay_failed(e),
+    };
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let Ok(mut v) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::new(Body::from(bytes));
+    };
+    let ip = n.ip();
+    if let Some(ports) = v
+        .pointer_mut("/NetworkSettings/Ports")
+        .and_then(Value::as_object_mut)
+    {
+        for binding in ports.values_mut().filter_map(Value::as_array_mut).flatten() {
+            if matches!(
+                binding.get("HostIp").and_then(Value::as_str),
+                Some("" | "0.0.0.0" | "::")
+            ) {
+                binding["HostIp"] = Value::String(ip.clone());
+            }
+        }
+    }
+    let node = n.scheduler_node();
+    v["Node"] = json!({
+        "ID": node.id,
+        "IP": ip,
+        "Addr": node.addr,
+        "Name": n.name(),
+        "Cpus": node.cpus.round() as i64,
+        "Memory": node.memory,
+        "Labels": node.labels,
+    });
+    json_response(status, &v)
+}
+
+/// `POST /containers/{id}/exec`, relayed, remembering which engine holds the exec instance.
+async fn exec_create(m: &Manager, member: Member, req: Request, to: &str) -> Response<Body> {
+    let resp = match forward(&member, req, to).await {
+        Ok(r) => r,
+        Err(e) => return relay_failed(e),
+    };
+    let (parts, body) = resp.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    if parts.status.is_success()
+        && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+        && let Some(exec) = v.get("Id").and_then(Value::as_str)
+        && let Ok(mut execs) = m.execs.lock()
+    {
+        execs.insert(exec.to_string(), member);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Any call about an exec instance created through the manager (`start`, `resize`, `json`).
+pub(super) async fn exec_call(
+    m: &Manager,
+    version: &str,
+    segments: &[&str],
+    req: Request,
+) -> Response<Body> {
+    let (id, sub) = match segments {
+        [id, sub @ ("start" | "resize" | "json")] => (*id, *sub),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "flotilla manager: {} /exec/{} is not an exec call",
+                    req.method(),
+                    segments.join("/")
+                ),
+            );
+        }
+    };
+    let member = m.execs.lock().ok().and_then(|e| e.get(id).cloned());
+    let Some(member) = member else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("No such exec instance: {id}"),
+        );
+    };
+    let mut to = format!("{version}/exec/{id}/{sub}");
+    if let Some(q) = req.uri().query() {
+        to.push('?');
+        to.push_str(q);
+    }
+    forward(&member, req, &to)
+        .await
+        .unwrap_or_else(relay_failed)
+}

@@ -1,0 +1,220 @@
+//! The lists that span the swarm (`containers/json`, `images/json`, `networks`, `volumes`),
+//! answered from the model: no engine is asked per call.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use axum::body::Body;
+use axum::extract::{Query, Request};
+use axum::http::{Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::{Manager, error, json_response};
+use crate::cluster::live::Health;
+use crate::cluster::model::{ContainerRecord, NodeData};
+
+type Params = HashMap<String, String>;
+
+fn params(req: &Request) -> Params {
+    Query::<Params>::try_from_uri(req.uri())
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+fn truthy(p: &Params, key: &str) -> bool {
+    p.get(key)
+        .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false" | "False"))
+}
+
+/// The `filters` parameter: `{"key": ["v", …]}` or the old `{"key": {"v": true}}`.
+fn filters(p: &Params, allowed: &[&str]) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let Some(text) = p.get("filters").filter(|t| !t.trim().is_empty()) else {
+        return Ok(BTreeMap::new());
+    };
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("invalid filters: {e}"))?;
+    let Value::Object(map) = v else {
+        return Err("invalid filters: not an object".into());
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        if !allowed.contains(&k.as_str()) {
+            return Err(format!(
+                "invalid filter '{k}' (the flotilla manager supports: {})",
+                allowed.join(", ")
+            ));
+        }
+        let vals = match v {
+            Value::Array(a) => a
+                .into_iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            Value::Object(o) => o
+                .into_iter()
+                .filter(|(_, b)| b.as_bool() == Some(true))
+                .map(|(k, _)| k)
+                .collect(),
+            _ => return Err(format!("invalid filter '{k}'")),
+        };
+        out.insert(k, vals);
+    }
+    Ok(out)
+}
+
+fn label_matches(labels: &BTreeMap<String, String>, want: &str) -> bool {
+    match want.split_once('=') {
+        Some((k, v)) => labels.get(k).is_some_and(|x| x == v),
+        None => labels.contains_key(want),
+    }
+}
+
+/// `GET /containers/json`: every node's containers from memory (an Unhealthy node's with their
+/// last known state and `Host Down`), names as `/NODE/NAME`, unspecified port IPs replaced by
+/// the engine's, newest first, `limit` applied to the merged list. Without `all`, only running
+/// containers of Healthy nodes, as classic Swarm.
+pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
+    let p = params(req);
+    let f = match filters(&p, &["id", "name", "label", "status", "node"]) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let limit = p
+        .get("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .filter(|l| *l > 0);
+    let all = truthy(&p, "all") || limit.is_some() || f.contains_key("status");
+    let now = crate::cluster::model::shared::now_nano() as f64 / 1e9;
+    let nodes = m.model.nodes();
+    let mut rows: Vec<(i64, &ContainerRecord, bool)> = Vec::new();
+    for n in &nodes {
+        let healthy = n.health.health == Health::Healthy;
+        if !all && !healthy {
+            continue;
+        }
+        if f.get("node")
+            .is_some_and(|v| !v.is_empty() && !v.iter().any(|x| x == n.name()))
+        {
+            continue;
+        }
+        for c in n.containers.values() {
+            let state = c.container.state.as_str();
+            if !all && state != "running" {
+                continue;
+            }
+            let ok = f.iter().all(|(k, vals)| {
+                vals.is_empty()
+                    || vals.iter().any(|v| match k.as_str() {
+                        "id" => c.id().starts_with(v.as_str()),
+                        "name" => c.name().contains(v.trim_start_matches('/')),
+                        "status" => state == v,
+                        "label" => label_matches(&c.container.labels, v),
+                        "node" => true,
+                        _ => false,
+                    })
+            });
+            if ok {
+                rows.push((c.row.created, c, healthy));
+            }
+        }
+    }
+    rows.sort_by_key(|(created, _, _)| std::cmp::Reverse(*created));
+    if let Some(l) = limit {
+        rows.truncate(l as usize);
+    }
+    // The rows were serialised when their containers changed; only the status is new.
+    let mut body: Vec<u8> = Vec::with_capacity(rows.len() * 1024 + 2);
+    body.push(b'[');
+    for (k, (_, c, healthy)) in rows.iter().enumerate() {
+        if k > 0 {
+            body.push(b',');
+        }
+        c.write_row(&mut body, now, *healthy);
+    }
+    body.push(b']');
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// `NAME` on `node` → `NODE/NAME`, as classic Swarm showed node-local objects.
+fn on_node(n: &NodeData, name: &str) -> String {
+    format!("{}/{}", n.name(), name)
+}
+
+/// `GET /images/json`: the union of every node's images grouped by image ID, tags and digests
+/// merged without repeats (what classic Swarm answered).
+pub(super) fn images(m: &Manager) -> Response<Body> {
+    let mut by_id: Vec<Value> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for n in m.model.nodes() {
+        for img in n.images.iter() {
+            let Ok(v) = serde_json::to_value(img) else {
+                continue;
+            };
+            match index.get(&img.id) {
+                None => {
+                    index.insert(img.id.clone(), by_id.len());
+                    by_id.push(v);
+                }
+                Some(&k) => {
+                    for key in ["RepoTags", "RepoDigests"] {
+                        let more: Vec<Value> = v
+                            .get(key)
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        if let Some(list) = by_id[k].get_mut(key).and_then(Value::as_array_mut) {
+                            for x in more {
+                                if !list.contains(&x) {
+                                    list.push(x);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    json_response(StatusCode::OK, &Value::Array(by_id))
+}
+
+/// `GET /networks`: local-scope networks once per node as `NODE/NAME`, the others once.
+pub(super) fn networks(m: &Manager) -> Response<Body> {
+    let mut seen = HashSet::new();
+    let mut all = Vec::new();
+    for n in m.model.nodes() {
+        for net in n.networks.iter() {
+            let Ok(mut v) = serde_json::to_value(net) else {
+                continue;
+            };
+            if net.scope.as_deref() == Some("local") {
+                v["Name"] = json!(on_node(&n, net.name.as_deref().unwrap_or_default()));
+                all.push(v);
+            } else if seen.insert(net.id.clone().unwrap_or_default()) {
+                all.push(v);
+            }
+        }
+    }
+    json_response(StatusCode::OK, &Value::Array(all))
+}
+
+/// `GET /volumes`: `local`-driver volumes once per node as `NODE/NAME`, the others once.
+pub(super) fn volumes(m: &Manager) -> Response<Body> {
+    let mut seen = HashSet::new();
+    let mut all = Vec::new();
+    for n in m.model.nodes() {
+        for vol in n.volumes.iter() {
+            let Ok(mut v) = serde_json::to_value(vol) else {
+                continue;
+            };
+            if vol.driver == "local" {
+                v["Name"] = json!(on_node(&n, &vol.name));
+                all.push(v);
+            } else if seen.insert(vol.name.clone()) {
+                all.push(v);
+            }
+        }
+    }
+    json_response(StatusCode::OK, &json!({"Volumes": all, "Warnings": []}))
+}
