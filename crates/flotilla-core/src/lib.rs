@@ -10,7 +10,8 @@
 //! - [`driver`] (and the machine handle), [`discovery`]: how machines and swarm members exist;
 //! - [`cluster`]: a swarm's members, live view and decisions in progress;
 //! - [`ops`]: one operation per command;
-//! - [`manager`], [`proxy`]: the long-running services.
+//! - [`manager`], [`proxy`]: the long-running services;
+//! - [`spec`]: cluster files (`flotilla up`): the pure planner and the apply through the ops.
 //!
 //! Placement ([`scheduler`]), env rendering ([`shellenv`]) and the proxy's routes and nginx
 //! configuration (`proxy::{routes, nginx}`) are pure crates re-exported here. Nothing in this
@@ -27,6 +28,7 @@ pub mod ops;
 pub mod provision;
 pub mod proxy;
 pub mod remote;
+pub mod spec;
 pub mod store;
 pub mod tls_listener;
 

@@ -120,6 +120,23 @@ pub fn local_binary() -> Result<PathBuf, String> {
     std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))
 }
 
+/// SHA-256 of a binary file, hex; computed once per process and path.
+pub fn binary_digest(path: &Path) -> Result<String, String> {
+    static CACHE: std::sync::Mutex<Option<(PathBuf, String)>> = std::sync::Mutex::new(None);
+    if let Ok(c) = CACHE.lock()
+        && let Some((p, d)) = c.as_ref()
+        && p == path
+    {
+        return Ok(d.clone());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let d = sha256_hex(&bytes);
+    if let Ok(mut c) = CACHE.lock() {
+        *c = Some((path.to_path_buf(), d.clone()));
+    }
+    Ok(d)
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, bytes);
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
