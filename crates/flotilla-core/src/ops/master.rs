@@ -554,11 +554,11 @@ pub async fn deploy(
             services.push(proxy_service(&m, p));
         }
         let step = "installing the services";
-        let mut files_changed = false;
+        let mut files_changed: Vec<&str> = Vec::new();
         for svc in &services {
             for (path, text, mode) in svc.files(init) {
                 if host.write(step, &path, text.as_bytes(), mode).await.map_err(prov(master))? {
-                    files_changed = true;
+                    files_changed.push(svc.name.as_str());
                     report.changed.push(path);
                 }
             }
@@ -582,7 +582,11 @@ pub async fn deploy(
                 .map_err(prov(master))?
                 .success();
             let certs_changed = report.changed.iter().any(|p| p.starts_with(&format!("{REMOTE_STORE}/manager")));
-            if !running || report.uploaded || files_changed || (svc.name == MANAGER_SERVICE && certs_changed) {
+            if !running
+                || report.uploaded
+                || files_changed.contains(&svc.name.as_str())
+                || (svc.name == MANAGER_SERVICE && certs_changed)
+            {
                 progress(&format!("Starting {}...", svc.name));
                 host.sh(step, &svc.restart_script(init)).await.map_err(prov(master))?;
                 report.restarted = true;

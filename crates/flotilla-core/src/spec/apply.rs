@@ -650,9 +650,13 @@ pub async fn up(
                 }
                 let o = obj(Kind::Manager, m);
                 let say = |msg: &str| p.step(&o, msg);
+                let proxy_node = proxy.clone().flatten().map(|x| x.node);
                 match master::deploy(store, m, proxy, &say).await {
                     Ok(r) => {
                         p.done(&o, &format!("answers at {}", r.url));
+                        if let Some(n) = proxy_node {
+                            p.done(&obj(Kind::Proxy, &n), &format!("watcher running on {m}"));
+                        }
                         Ok(())
                     }
                     Err(e) => Err(format!("manager on {m}: {e}")),
