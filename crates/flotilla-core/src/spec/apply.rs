@@ -749,6 +749,42 @@ pub async fn up(
         fail_if(std::mem::take(&mut errors))?;
     }
 
+    // Done means working: the proxy routes every vhost the file's containers ask for.
+    if let Some(px) = &want.proxy {
+        let hosts: BTreeSet<String> = want
+            .containers
+            .iter()
+            .flat_map(|c| c.options.env.iter())
+            .filter_map(|e| e.strip_prefix("VIRTUAL_HOST="))
+            .flat_map(|v| v.split(',').map(|h| h.trim().to_string()))
+            .filter(|h| !h.is_empty())
+            .collect();
+        let changed = of(Kind::Container).next().is_some() || of(Kind::Proxy).next().is_some();
+        if changed && !hosts.is_empty() {
+            let o = obj(Kind::Proxy, &px.node);
+            progress.step(&o, "waiting for nginx to route every VIRTUAL_HOST");
+            let ip = match handle::load(store, &px.node) {
+                Ok(h) => h.ip().await.ok(),
+                Err(_) => None,
+            };
+            match ip {
+                Some(ip) => {
+                    match wait_routes(&ip, px.http, &hosts, Duration::from_secs(60)).await {
+                        Ok(()) => progress.done(
+                            &o,
+                            &format!(
+                                "routes {}",
+                                hosts.iter().cloned().collect::<Vec<_>>().join(", ")
+                            ),
+                        ),
+                        Err(e) => progress.warn(&o, &e),
+                    }
+                }
+                None => progress.warn(&o, "cannot find its address to check the routes"),
+            }
+        }
+    }
+
     // Machines the file dropped (with --prune), last.
     let gone: Vec<String> = of(Kind::Machine)
         .filter(|s| s.action == Action::Remove)
@@ -767,6 +803,63 @@ pub async fn up(
     }
     state.write(store, &want.name)?;
     fail_if(errors)
+}
+
+/// The status code nginx gives a `HEAD /` for `host` (HEAD: the check must not count as a hit).
+async fn head_status(ip: &str, port: u16, host: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::TcpStream::connect((ip, port)),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let req = format!("HEAD / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    let line = String::from_utf8_lossy(&buf[..n]);
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Waits until nginx at `ip:port` routes every host (neither 503, unknown host, nor 502, no
+/// backend yet).
+async fn wait_routes(
+    ip: &str,
+    port: u16,
+    hosts: &BTreeSet<String>,
+    within: Duration,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let mut missing = Vec::new();
+        for h in hosts {
+            match head_status(ip, port, h).await {
+                Some(c) if c != 502 && c != 503 => {}
+                other => missing.push(format!(
+                    "{h} ({})",
+                    other
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "no answer".into())
+                )),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "nginx on {ip}:{port} does not route yet after {}s: {}",
+                within.as_secs(),
+                missing.join(", ")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The node a container of the cluster runs on.
