@@ -18,5 +18,6 @@ mod manager;
 mod proxy;
 mod proxy_kit;
 mod qemu;
+mod spec;
 mod untrusted_text;
 mod virtualbox;
