@@ -43,7 +43,17 @@ fn load(given: Option<&Path>) -> anyhow::Result<Expanded> {
         .unwrap_or("cluster")
         .to_string();
     let usage = |e: FileError| anyhow::Error::new(UsageError(e.to_string()));
-    let parsed = file::parse(&shown, &text).map_err(usage)?;
+    let mut parsed = file::parse(&shown, &text).map_err(usage)?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."));
+    file::resolve_paths(&mut parsed, &home, &dir);
     let expanded = file::expand(&shown, &parsed, &default_name).map_err(usage)?;
     file::waves(&expanded.containers).map_err(|e| UsageError(format!("{shown}: {e}")))?;
     Ok(expanded)

@@ -391,77 +391,67 @@ async fn remove_container(
     }
 }
 
-/// Copies `image` from the local engine into `targets`' engines.
-async fn load_image(
-    store: &Store,
-    image: &str,
-    targets: &[String],
-    timeout: Duration,
-    progress: &Arc<dyn Progress>,
-) -> Vec<String> {
-    let mut errors = Vec::new();
+/// Reads `images` from the local engine (`DOCKER_HOST`, else the local socket), once each.
+async fn export_images(images: &[String]) -> Result<Vec<(String, bytes::Bytes)>, String> {
+    if images.is_empty() {
+        return Ok(Vec::new());
+    }
     let local_host = std::env::var("DOCKER_HOST")
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| crate::driver::docker::DEFAULT_HOST.to_string());
-    let local =
-        match crate::remote::exec::connect_docker_host(&local_host, Duration::from_secs(120)) {
-            Ok(d) => d,
-            Err(e) => return vec![format!("image {image}: the local engine {local_host}: {e}")],
-        };
-    let mut bytes = Vec::new();
-    let mut s = local.export_image(image);
-    while let Some(chunk) = s.next().await {
-        match chunk {
-            Ok(c) => bytes.extend_from_slice(&c),
-            Err(e) => {
-                return vec![format!(
-                    "image {image}: cannot read it from the local engine ({local_host}): {e}"
-                )];
-            }
+    let local = crate::remote::exec::connect_docker_host(&local_host, Duration::from_secs(120))
+        .map_err(|e| format!("the local engine {local_host}: {e}"))?;
+    let mut out = Vec::new();
+    for image in images {
+        let mut bytes = Vec::new();
+        let mut s = local.export_image(image);
+        while let Some(chunk) = s.next().await {
+            let c = chunk.map_err(|e| {
+                format!("image {image}: cannot read it from the local engine ({local_host}): {e}")
+            })?;
+            bytes.extend_from_slice(&c);
         }
+        out.push((image.clone(), bytes::Bytes::from(bytes)));
     }
-    let bytes = bytes::Bytes::from(bytes);
-    let results = join_all(targets.iter().map(|t| {
-        let bytes = bytes.clone();
-        let p = progress.clone();
-        async move {
-            let o = obj(Kind::Image, &format!("{image} → {t}"));
-            p.step(&o, "copying");
-            let Some(docker) =
-                machine_client(store, t, timeout.max(Duration::from_secs(120))).await
-            else {
-                return Err(format!("image {image}: no connection to {t}"));
-            };
-            let mut s = docker.import_image(
-                ImportImageOptions {
-                    quiet: true,
-                    ..Default::default()
-                },
-                bollard::body_full(bytes),
-                None,
-            );
-            while let Some(item) = s.next().await {
-                match item {
-                    Ok(info) => {
-                        if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                            return Err(format!("image {image} onto {t}: {e}"));
-                        }
-                    }
-                    Err(e) => return Err(format!("image {image} onto {t}: {e}")),
+    Ok(out)
+}
+
+/// Loads an exported image into a machine's engine.
+async fn import_into(
+    store: &Store,
+    machine: &str,
+    image: &str,
+    bytes: bytes::Bytes,
+    timeout: Duration,
+    p: &Arc<dyn Progress>,
+) -> Result<(), String> {
+    let o = obj(Kind::Image, &format!("{image} → {machine}"));
+    p.step(&o, "copying");
+    let Some(docker) = machine_client(store, machine, timeout.max(Duration::from_secs(120))).await
+    else {
+        return Err(format!("image {image}: no connection to {machine}"));
+    };
+    let mut s = docker.import_image(
+        ImportImageOptions {
+            quiet: true,
+            ..Default::default()
+        },
+        bollard::body_full(bytes),
+        None,
+    );
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(e) = info.error_detail.and_then(|d| d.message) {
+                    return Err(format!("image {image} onto {machine}: {e}"));
                 }
             }
-            p.done(&o, "copied");
-            Ok(())
-        }
-    }))
-    .await;
-    for r in results {
-        if let Err(e) = r {
-            errors.push(e);
+            Err(e) => return Err(format!("image {image} onto {machine}: {e}")),
         }
     }
-    errors
+    p.done(&o, "copied");
+    Ok(())
 }
 
 fn fail_if(errors: Vec<String>) -> Result<(), ApplyError> {
@@ -525,8 +515,44 @@ pub async fn up(
     }
     fail_if(std::mem::take(&mut errors))?;
 
-    // Machines, all at once.
+    // Images to copy, read from the local engine once.
+    let mut images_for: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in of(Kind::Image) {
+        let target = s.detail.trim_start_matches("copy onto ").to_string();
+        images_for.entry(target).or_default().push(s.name.clone());
+    }
+    let wanted_images: Vec<String> = of(Kind::Image)
+        .map(|s| s.name.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let exported: Arc<Vec<(String, bytes::Bytes)>> = Arc::new(
+        export_images(&wanted_images)
+            .await
+            .map_err(ApplyError::Steps)?,
+    );
+    let copy_images = |machine: String| {
+        let exported = exported.clone();
+        let list = images_for.get(&machine).cloned().unwrap_or_default();
+        let store = store.clone();
+        let p = progress.clone();
+        let timeout = opts.timeout;
+        async move {
+            let jobs = exported
+                .iter()
+                .filter(|(i, _)| list.contains(i))
+                .map(|(i, b)| import_into(&store, &machine, i, b.clone(), timeout, &p));
+            join_all(jobs)
+                .await
+                .into_iter()
+                .filter_map(Result::err)
+                .collect::<Vec<String>>()
+        }
+    };
+
+    // Machines, all at once; each gets its images as soon as it exists.
     let mut set = tokio::task::JoinSet::new();
+    let mut image_jobs = Vec::new();
     for s in of(Kind::Machine) {
         let Some(w) = want.machines.iter().find(|m| m.name == s.name).cloned() else {
             // Pruned: after the containers.
@@ -536,6 +562,7 @@ pub async fn up(
         let p = progress.clone();
         let copts = create_options(&w, &discovery, want, opts);
         let action = s.action;
+        let images = copy_images(w.name.clone());
         set.spawn(async move {
             let o = obj(Kind::Machine, &w.name);
             let r: Result<String, String> = match action {
@@ -594,8 +621,25 @@ pub async fn up(
                 Ok(msg) => p.done(&o, msg),
                 Err(_) => p.done(&o, "failed"),
             }
+            let r = match r {
+                Ok(m) => {
+                    let errors = images.await;
+                    if errors.is_empty() {
+                        Ok(m)
+                    } else {
+                        Err(errors.join("; "))
+                    }
+                }
+                Err(e) => Err(e),
+            };
             (w, r)
         });
+    }
+    // Machines that stay as they are but lack an image.
+    for m in images_for.keys() {
+        if the_plan.has(Kind::Machine, m).is_none() {
+            image_jobs.push(copy_images(m.clone()));
+        }
     }
     while let Some(r) = set.join_next().await {
         match r {
@@ -617,137 +661,143 @@ pub async fn up(
             state.machines.insert(w.name.clone(), w.create_hash.clone());
         }
     }
+    for e in join_all(image_jobs).await {
+        errors.extend(e);
+    }
     state.write(store, &want.name)?;
     fail_if(std::mem::take(&mut errors))?;
 
-    // Images onto the machines that lack them.
-    let mut by_image: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in of(Kind::Image) {
-        let target = s.detail.trim_start_matches("copy onto ").to_string();
-        by_image.entry(s.name.clone()).or_default().push(target);
-    }
-    for (image, targets) in &by_image {
-        errors.extend(load_image(store, image, targets, opts.timeout, &progress).await);
-    }
-    fail_if(std::mem::take(&mut errors))?;
-
-    // The managers, and the proxy next to the first one.
-    if let Some(s) = &want.swarm {
-        let proxy_step = of(Kind::Proxy).next();
-        let first = s.masters.first().cloned().unwrap_or_default();
-        let old_proxy = Deployed::read(store, &first).and_then(|d| d.proxy);
-        let results = join_all(s.masters.iter().map(|m| {
-            let p = progress.clone();
-            let proxy = if *m == first && proxy_step.is_some() {
-                Some(want.proxy.as_ref().map(proxy_service))
-            } else {
-                None
-            };
-            let needed = proxy.is_some() || of(Kind::Manager).any(|x| &x.name == m);
-            async move {
-                if !needed {
-                    return Ok(());
-                }
-                let o = obj(Kind::Manager, m);
-                let say = |msg: &str| p.step(&o, msg);
-                let proxy_node = proxy.clone().flatten().map(|x| x.node);
-                match master::deploy(store, m, proxy, &say).await {
-                    Ok(r) => {
-                        p.done(&o, &format!("answers at {}", r.url));
-                        if let Some(n) = proxy_node {
-                            p.done(&obj(Kind::Proxy, &n), &format!("watcher running on {m}"));
-                        }
-                        Ok(())
+    // The managers and the proxy next to the first one, while the containers start (they are
+    // placed from here, not through the manager).
+    let deploys = async {
+        let mut errors: Vec<String> = Vec::new();
+        if let Some(s) = &want.swarm {
+            let proxy_step = of(Kind::Proxy).next();
+            let first = s.masters.first().cloned().unwrap_or_default();
+            let old_proxy = Deployed::read(store, &first).and_then(|d| d.proxy);
+            let results = join_all(s.masters.iter().map(|m| {
+                let p = progress.clone();
+                let proxy = if *m == first && proxy_step.is_some() {
+                    Some(want.proxy.as_ref().map(proxy_service))
+                } else {
+                    None
+                };
+                let needed = proxy.is_some() || of(Kind::Manager).any(|x| &x.name == m);
+                async move {
+                    if !needed {
+                        return Ok(());
                     }
-                    Err(e) => Err(format!("manager on {m}: {e}")),
+                    let o = obj(Kind::Manager, m);
+                    let say = |msg: &str| p.step(&o, msg);
+                    let proxy_node = proxy.clone().flatten().map(|x| x.node);
+                    match master::deploy(store, m, proxy, &say).await {
+                        Ok(r) => {
+                            p.done(&o, &format!("answers at {}", r.url));
+                            if let Some(n) = proxy_node {
+                                p.done(&obj(Kind::Proxy, &n), &format!("watcher running on {m}"));
+                            }
+                            Ok(())
+                        }
+                        Err(e) => Err(format!("manager on {m}: {e}")),
+                    }
                 }
+            }))
+            .await;
+            errors.extend(results.into_iter().filter_map(Result::err));
+            // A proxy that moved or went: its old nginx container goes too.
+            if proxy_step.is_some()
+                && let Some(old) = old_proxy
+                && want
+                    .proxy
+                    .as_ref()
+                    .is_none_or(|p| p.node != old.node || p.container != old.container)
+                && let Some(docker) = machine_client(store, &old.node, opts.timeout).await
+            {
+                let _ = docker
+                    .remove_container(
+                        &old.container,
+                        Some(RemoveContainerOptions {
+                            force: true,
+                            ..Default::default()
+                        }),
+                    )
+                    .await;
             }
-        }))
-        .await;
-        errors.extend(results.into_iter().filter_map(Result::err));
-        // A proxy that moved or went: its old nginx container goes too.
-        if proxy_step.is_some()
-            && let Some(old) = old_proxy
-            && want
-                .proxy
-                .as_ref()
-                .is_none_or(|p| p.node != old.node || p.container != old.container)
-            && let Some(docker) = machine_client(store, &old.node, opts.timeout).await
-        {
-            let _ = docker
-                .remove_container(
-                    &old.container,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
         }
-    }
-    fail_if(std::mem::take(&mut errors))?;
+        errors
+    };
 
     // Containers, wave after wave.
     let waves = super::file::waves(&want.containers).map_err(ApplyError::Steps)?;
     let selector = want.swarm.as_ref().and_then(|s| s.masters.first().cloned());
-    for wave in waves {
-        let todo: Vec<&WantContainer> = wave
-            .iter()
-            .filter_map(|n| want.containers.iter().find(|c| &c.name == n))
-            .filter(|c| the_plan.has(Kind::Container, &c.name).is_some())
-            .collect();
-        let results = join_all(todo.into_iter().map(|c| {
-            let p = progress.clone();
-            let selector = selector.clone();
-            let action = the_plan.has(Kind::Container, &c.name).map(|s| s.action);
-            let id = ids.get(&c.name).cloned();
-            let discovery = discovery.clone();
-            async move {
-                let o = obj(Kind::Container, &c.name);
-                if action == Some(Action::Start) {
-                    p.step(&o, "starting");
-                    let node = node_of(store, want, &discovery, &c.name, opts.timeout).await;
-                    let docker = match node {
-                        Some(n) => machine_client(store, &n, opts.timeout).await,
-                        None => None,
-                    };
-                    let Some(docker) = docker else {
-                        return Err(format!("container {}: cannot reach its node", c.name));
-                    };
-                    return docker
-                        .start_container(id.as_deref().unwrap_or(&c.name), None)
-                        .await
-                        .map(|()| p.done(&o, "started"))
-                        .map_err(|e| format!("container {}: {e}", c.name));
-                }
-                p.step(&o, "placing");
-                let mut spec = run_spec::build(&c.options, &c.image, &c.command, &[], &|_| None)
-                    .map_err(|e| format!("container {}: {e}", c.name))?;
-                let labels = spec.body.labels.get_or_insert_with(Default::default);
-                labels.insert(LABEL_CLUSTER.into(), want.name.clone());
-                labels.insert(LABEL_HASH.into(), c.hash.clone());
-                let ropts = RunOptions {
-                    selector,
-                    timeout: opts.timeout,
-                    pending_ttl: Duration::from_secs(300),
-                    mode: Mode::Create,
-                    start: true,
-                    console_size: None,
-                };
-                match run::run(store, &spec, &ropts, &Quiet).await {
-                    Ok(RunOutcome::Started(s)) => {
-                        p.done(&o, &format!("running on {}", s.node));
-                        Ok(())
+    let containers = async {
+        let mut errors: Vec<String> = Vec::new();
+        for wave in waves {
+            let todo: Vec<&WantContainer> = wave
+                .iter()
+                .filter_map(|n| want.containers.iter().find(|c| &c.name == n))
+                .filter(|c| the_plan.has(Kind::Container, &c.name).is_some())
+                .collect();
+            let results = join_all(todo.into_iter().map(|c| {
+                let p = progress.clone();
+                let selector = selector.clone();
+                let action = the_plan.has(Kind::Container, &c.name).map(|s| s.action);
+                let id = ids.get(&c.name).cloned();
+                let discovery = discovery.clone();
+                async move {
+                    let o = obj(Kind::Container, &c.name);
+                    if action == Some(Action::Start) {
+                        p.step(&o, "starting");
+                        let node = node_of(store, want, &discovery, &c.name, opts.timeout).await;
+                        let docker = match node {
+                            Some(n) => machine_client(store, &n, opts.timeout).await,
+                            None => None,
+                        };
+                        let Some(docker) = docker else {
+                            return Err(format!("container {}: cannot reach its node", c.name));
+                        };
+                        return docker
+                            .start_container(id.as_deref().unwrap_or(&c.name), None)
+                            .await
+                            .map(|()| p.done(&o, "started"))
+                            .map_err(|e| format!("container {}: {e}", c.name));
                     }
-                    Ok(_) => Ok(()),
-                    Err(e) => Err(format!("container {}: {e}", c.name)),
+                    p.step(&o, "placing");
+                    let mut spec =
+                        run_spec::build(&c.options, &c.image, &c.command, &[], &|_| None)
+                            .map_err(|e| format!("container {}: {e}", c.name))?;
+                    let labels = spec.body.labels.get_or_insert_with(Default::default);
+                    labels.insert(LABEL_CLUSTER.into(), want.name.clone());
+                    labels.insert(LABEL_HASH.into(), c.hash.clone());
+                    let ropts = RunOptions {
+                        selector,
+                        timeout: opts.timeout,
+                        pending_ttl: Duration::from_secs(300),
+                        mode: Mode::Create,
+                        start: true,
+                        console_size: None,
+                    };
+                    match run::run(store, &spec, &ropts, &Quiet).await {
+                        Ok(RunOutcome::Started(s)) => {
+                            p.done(&o, &format!("running on {}", s.node));
+                            Ok(())
+                        }
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(format!("container {}: {e}", c.name)),
+                    }
                 }
+            }))
+            .await;
+            errors.extend(results.into_iter().filter_map(Result::err));
+            if !errors.is_empty() {
+                break;
             }
-        }))
-        .await;
-        errors.extend(results.into_iter().filter_map(Result::err));
-        fail_if(std::mem::take(&mut errors))?;
-    }
+        }
+        errors
+    };
+    let (mut e1, e2) = tokio::join!(deploys, containers);
+    e1.extend(e2);
+    fail_if(e1)?;
 
     // Done means working: the proxy routes every vhost the file's containers ask for.
     if let Some(px) = &want.proxy {

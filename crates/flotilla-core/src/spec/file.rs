@@ -341,6 +341,23 @@ pub fn parse(file: &str, text: &str) -> Result<ClusterFile, FileError> {
     })
 }
 
+/// Makes the file's key paths absolute: `~/…` against `home`, relative ones against `dir` (the
+/// file's directory), so `up` works from any directory.
+pub fn resolve_paths(f: &mut ClusterFile, home: &std::path::Path, dir: &std::path::Path) {
+    let fix = |p: &mut PathBuf| {
+        if let Ok(rest) = p.strip_prefix("~") {
+            *p = home.join(rest);
+        } else if p.is_relative() {
+            *p = dir.join(&*p);
+        }
+    };
+    for m in f.machines.values_mut().chain(f.defaults.iter_mut()) {
+        if let Some(k) = m.generic.as_mut().and_then(|g| g.ssh_key.as_mut()) {
+            fix(k);
+        }
+    }
+}
+
 /// The JSON schema of the cluster file, from the types.
 pub fn schema() -> serde_json::Value {
     let s = schemars::schema_for!(ClusterFile);
@@ -1049,6 +1066,50 @@ containers:
         .unwrap();
         let e = expand("f", &f, "c").unwrap();
         assert!(waves(&e.containers).unwrap_err().contains("x1, y1"));
+    }
+
+    #[test]
+    fn the_shipped_examples_expand() {
+        for (name, text) in [
+            ("seed.yaml", include_str!("../../../../examples/seed.yaml")),
+            (
+                "seed-generic.yaml",
+                include_str!("../../../../examples/seed-generic.yaml"),
+            ),
+        ] {
+            let f = parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+            let e = expand(name, &f, "x").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(e.machines.len(), 4, "{name}");
+            assert_eq!(e.containers.len(), 4, "{name}");
+            let waves = waves(&e.containers).unwrap();
+            assert_eq!(waves.len(), 2, "{name}: stores first, then the counters");
+        }
+    }
+
+    /// `~/` and relative key paths, resolved against a home and the file's directory.
+    #[test]
+    fn key_paths_are_resolved() {
+        let mut f = parse(
+            "f",
+            "machines: {a: {driver: generic, generic: {ip_address: h, ssh_key: ~/.ssh/k}}, b: {driver: generic, generic: {ip_address: h, ssh_key: keys/k}}}\n",
+        )
+        .unwrap();
+        resolve_paths(
+            &mut f,
+            std::path::Path::new("/home/u"),
+            std::path::Path::new("/work"),
+        );
+        let key = |n: &str| {
+            f.machines[n]
+                .generic
+                .as_ref()
+                .unwrap()
+                .ssh_key
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(key("a"), PathBuf::from("/home/u/.ssh/k"));
+        assert_eq!(key("b"), PathBuf::from("/work/keys/k"));
     }
 
     #[test]
