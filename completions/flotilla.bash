@@ -34,6 +34,9 @@ _flotilla() {
             flotilla,discovery)
                 cmd="flotilla__subcmd__discovery"
                 ;;
+            flotilla,down)
+                cmd="flotilla__subcmd__down"
+                ;;
             flotilla,env)
                 cmd="flotilla__subcmd__env"
                 ;;
@@ -109,6 +112,9 @@ _flotilla() {
             flotilla,token)
                 cmd="flotilla__subcmd__token"
                 ;;
+            flotilla,up)
+                cmd="flotilla__subcmd__up"
+                ;;
             flotilla,upgrade)
                 cmd="flotilla__subcmd__upgrade"
                 ;;
@@ -159,6 +165,9 @@ _flotilla() {
                 ;;
             flotilla__subcmd__help,discovery)
                 cmd="flotilla__subcmd__help__subcmd__discovery"
+                ;;
+            flotilla__subcmd__help,down)
+                cmd="flotilla__subcmd__help__subcmd__down"
                 ;;
             flotilla__subcmd__help,env)
                 cmd="flotilla__subcmd__help__subcmd__env"
@@ -235,6 +244,9 @@ _flotilla() {
             flotilla__subcmd__help,token)
                 cmd="flotilla__subcmd__help__subcmd__token"
                 ;;
+            flotilla__subcmd__help,up)
+                cmd="flotilla__subcmd__help__subcmd__up"
+                ;;
             flotilla__subcmd__help,upgrade)
                 cmd="flotilla__subcmd__help__subcmd__upgrade"
                 ;;
@@ -250,6 +262,9 @@ _flotilla() {
             flotilla__subcmd__help__subcmd__discovery,serve)
                 cmd="flotilla__subcmd__help__subcmd__discovery__subcmd__serve"
                 ;;
+            flotilla__subcmd__help__subcmd__manage,status)
+                cmd="flotilla__subcmd__help__subcmd__manage__subcmd__status"
+                ;;
             flotilla__subcmd__help__subcmd__proxy,status)
                 cmd="flotilla__subcmd__help__subcmd__proxy__subcmd__status"
                 ;;
@@ -258,6 +273,18 @@ _flotilla() {
                 ;;
             flotilla__subcmd__help__subcmd__token,rm)
                 cmd="flotilla__subcmd__help__subcmd__token__subcmd__rm"
+                ;;
+            flotilla__subcmd__manage,help)
+                cmd="flotilla__subcmd__manage__subcmd__help"
+                ;;
+            flotilla__subcmd__manage,status)
+                cmd="flotilla__subcmd__manage__subcmd__status"
+                ;;
+            flotilla__subcmd__manage__subcmd__help,help)
+                cmd="flotilla__subcmd__manage__subcmd__help__subcmd__help"
+                ;;
+            flotilla__subcmd__manage__subcmd__help,status)
+                cmd="flotilla__subcmd__manage__subcmd__help__subcmd__status"
                 ;;
             flotilla__subcmd__proxy,help)
                 cmd="flotilla__subcmd__proxy__subcmd__help"
@@ -296,7 +323,7 @@ _flotilla() {
 
     case "${cmd}" in
         flotilla)
-            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage certs completions generate-docs help"
+            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage up down certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,6 +944,44 @@ _flotilla() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flotilla__subcmd__down)
+            opts="-f -s -D -h -V --file --timeout --keep-machines --storage-path --debug --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flotilla__subcmd__env)
             opts="-u -t -s -D -h -V --swarm --shell --unset --no-proxy --timeout --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -986,7 +1051,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__help)
-            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage certs completions generate-docs help"
+            opts="active config create env inspect ip kill provision regenerate-certs restart scp ssh start stop upgrade ls rm status url version token discovery join list proxy info ps run plan manage up down certs completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1100,6 +1165,20 @@ _flotilla() {
         flotilla__subcmd__help__subcmd__discovery__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1252,8 +1331,22 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__help__subcmd__manage)
-            opts=""
+            opts="status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__manage__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1492,6 +1585,20 @@ _flotilla() {
         flotilla__subcmd__help__subcmd__token__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1836,7 +1943,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__manage)
-            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --engine-refresh-min-interval --engine-refresh-max-interval --engine-failure-retry --heartbeat --storage-path --debug --no-progress --color --help --version"
+            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --engine-refresh-min-interval --engine-refresh-max-interval --engine-failure-retry --heartbeat --tls-cert --tls-key --storage-path --debug --no-progress --color --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1908,6 +2015,94 @@ _flotilla() {
                     ;;
                 --heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__manage__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__manage__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__manage__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__manage__subcmd__status)
+            opts="-s -D -h -V --swarm --timeout --format --storage-path --debug --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --swarm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json table" -- "${cur}"))
                     return 0
                     ;;
                 --storage-path)
@@ -2600,12 +2795,28 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__status)
-            opts="-s -D -h -V --storage-path --debug --no-progress --color --help --version"
+            opts="-f -s -D -h -V --file --timeout --format --storage-path --debug --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json table" -- "${cur}"))
+                    return 0
+                    ;;
                 --storage-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2795,6 +3006,44 @@ _flotilla() {
                     return 0
                     ;;
                 --discovery-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flotilla__subcmd__up)
+            opts="-f -s -D -h -V --file --timeout --dry-run --prune --schema --storage-path --debug --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -395,6 +395,10 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (status)
 _arguments "${_arguments_options[@]}" : \
+'-f+[The cluster file whose objects to show]:FILE:_files' \
+'--file=[The cluster file whose objects to show]:FILE:_files' \
+'--timeout=[How long each engine may take to answer]:DURATION:_default' \
+'--format=[\`json\` prints the rows as a JSON array (with a cluster file)]:FORMAT:(json table)' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
@@ -405,7 +409,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'::name -- Machine name \[default\: "default" when it exists\]:_default' \
+'::name -- Machine name \[default\: "default" when it exists\]; without a name and with a cluster file (-f, or ./flotilla.yaml), each object of the file against what exists:_default' \
 && ret=0
 ;;
 (url)
@@ -905,9 +909,102 @@ _arguments "${_arguments_options[@]}" : \
 '--engine-refresh-max-interval=[Longest time between two refreshes of an engine]:DURATION:_default' \
 '--engine-failure-retry=[Failed attempts before a Healthy node is Unhealthy]:N:_default' \
 '--heartbeat=[How often the discovery backend is read again when it cannot be watched]:DURATION:_default' \
+'--tls-cert=[The manager'\''s certificate (PEM) instead of one issued from the store'\''s CA (what a manager deployed on a master uses\: its store has the CA'\''s certificate, not its key)]:FILE:_files' \
+'--tls-key=[The key of --tls-cert]:FILE:_files' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_flotilla__subcmd__manage_commands" \
+"*::: :->manage" \
+&& ret=0
+
+    case $state in
+    (manage)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-manage-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+'--swarm=[The swarm master \[default\: the master of the only swarm\]]:MASTER-NAME:_default' \
+'--timeout=[How long the manager may take to answer]:DURATION:_default' \
+'--format=[\`json\` prints the status as a JSON object]:FORMAT:(json table)' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__manage__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-manage-help-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(up)
+_arguments "${_arguments_options[@]}" : \
+'-f+[The cluster file \[default\: flotilla.yaml, else flotilla.yml, in this directory\]]:FILE:_files' \
+'--file=[The cluster file \[default\: flotilla.yaml, else flotilla.yml, in this directory\]]:FILE:_files' \
+'--timeout=[How long each engine may take to answer]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--dry-run[Print the plan (create / change / recreate / start / remove, per object) and touch nothing]' \
+'--prune[Also remove what an earlier \`up\` made that the file no longer has]' \
+'--schema[Print the cluster file'\''s JSON schema and exit]' \
+'-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
+'--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(down)
+_arguments "${_arguments_options[@]}" : \
+'-f+[The cluster file \[default\: flotilla.yaml, else flotilla.yml, in this directory\]]:FILE:_files' \
+'--file=[The cluster file \[default\: flotilla.yaml, else flotilla.yml, in this directory\]]:FILE:_files' \
+'--timeout=[How long each engine may take to answer]:DURATION:_default' \
+'-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
+'--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--keep-machines[Remove the containers and the proxy but keep the machines (and their swarm)]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
@@ -1195,6 +1292,30 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (manage)
 _arguments "${_arguments_options[@]}" : \
+":: :_flotilla__subcmd__help__subcmd__manage_commands" \
+"*::: :->manage" \
+&& ret=0
+
+    case $state in
+    (manage)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:flotilla-help-manage-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(up)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(down)
+_arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (certs)
@@ -1258,7 +1379,7 @@ _flotilla_commands() {
 'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
-'status:Print the state of a machine' \
+'status:Print the state of a machine, or (with a cluster file) of each object of the file' \
 'url:Print the engine URL of a machine' \
 'version:Print flotilla'\''s version, or a machine'\''s engine version' \
 'token:Cluster tokens\: create one (in the store, or on a token service), delete one' \
@@ -1271,6 +1392,8 @@ _flotilla_commands() {
 'run:Place a container on a swarm'\''s best node, create and start it' \
 'plan:Decide placements from a state document, without any engine' \
 'manage:Serve the Docker Engine API for a swarm, so the plain \`docker\` CLI drives it' \
+'up:Make the cluster a file describes exist\: machines, swarm, proxy and containers' \
+'down:Remove what \`up\` made for a cluster file' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1360,6 +1483,11 @@ _flotilla__subcmd__discovery__subcmd__serve_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla discovery serve commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__down_commands] )) ||
+_flotilla__subcmd__down_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla down commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__env_commands] )) ||
 _flotilla__subcmd__env_commands() {
     local commands; commands=()
@@ -1390,7 +1518,7 @@ _flotilla__subcmd__help_commands() {
 'upgrade:Upgrade the engine of machines with the host'\''s package manager' \
 'ls:List machines' \
 'rm:Remove machines' \
-'status:Print the state of a machine' \
+'status:Print the state of a machine, or (with a cluster file) of each object of the file' \
 'url:Print the engine URL of a machine' \
 'version:Print flotilla'\''s version, or a machine'\''s engine version' \
 'token:Cluster tokens\: create one (in the store, or on a token service), delete one' \
@@ -1403,6 +1531,8 @@ _flotilla__subcmd__help_commands() {
 'run:Place a container on a swarm'\''s best node, create and start it' \
 'plan:Decide placements from a state document, without any engine' \
 'manage:Serve the Docker Engine API for a swarm, so the plain \`docker\` CLI drives it' \
+'up:Make the cluster a file describes exist\: machines, swarm, proxy and containers' \
+'down:Remove what \`up\` made for a cluster file' \
 'certs:Certificates of the store' \
 'completions:Print a shell completion script' \
 'generate-docs:Write completions and man pages (for packagers and the repository)' \
@@ -1453,6 +1583,11 @@ _flotilla__subcmd__help__subcmd__discovery_commands() {
 _flotilla__subcmd__help__subcmd__discovery__subcmd__serve_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help discovery serve commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__down_commands] )) ||
+_flotilla__subcmd__help__subcmd__down_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help down commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__env_commands] )) ||
 _flotilla__subcmd__help__subcmd__env_commands() {
@@ -1506,8 +1641,15 @@ _flotilla__subcmd__help__subcmd__ls_commands() {
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__manage_commands] )) ||
 _flotilla__subcmd__help__subcmd__manage_commands() {
-    local commands; commands=()
+    local commands; commands=(
+'status:Say whether the manager of a swarm master answers (the one \`create --swarm-master\` installed on the master, or one started by hand); exit 1 when it does not' \
+    )
     _describe -t commands 'flotilla help manage commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__help__subcmd__manage__subcmd__status_commands] )) ||
+_flotilla__subcmd__help__subcmd__manage__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help manage status commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__help__subcmd__plan_commands] )) ||
 _flotilla__subcmd__help__subcmd__plan_commands() {
@@ -1599,6 +1741,11 @@ _flotilla__subcmd__help__subcmd__token__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla help token rm commands' commands "$@"
 }
+(( $+functions[_flotilla__subcmd__help__subcmd__up_commands] )) ||
+_flotilla__subcmd__help__subcmd__up_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla help up commands' commands "$@"
+}
 (( $+functions[_flotilla__subcmd__help__subcmd__upgrade_commands] )) ||
 _flotilla__subcmd__help__subcmd__upgrade_commands() {
     local commands; commands=()
@@ -1651,8 +1798,34 @@ _flotilla__subcmd__ls_commands() {
 }
 (( $+functions[_flotilla__subcmd__manage_commands] )) ||
 _flotilla__subcmd__manage_commands() {
-    local commands; commands=()
+    local commands; commands=(
+'status:Say whether the manager of a swarm master answers (the one \`create --swarm-master\` installed on the master, or one started by hand); exit 1 when it does not' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
     _describe -t commands 'flotilla manage commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__manage__subcmd__help_commands] )) ||
+_flotilla__subcmd__manage__subcmd__help_commands() {
+    local commands; commands=(
+'status:Say whether the manager of a swarm master answers (the one \`create --swarm-master\` installed on the master, or one started by hand); exit 1 when it does not' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'flotilla manage help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__manage__subcmd__help__subcmd__help_commands] )) ||
+_flotilla__subcmd__manage__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla manage help help commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__manage__subcmd__help__subcmd__status_commands] )) ||
+_flotilla__subcmd__manage__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla manage help status commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__manage__subcmd__status_commands] )) ||
+_flotilla__subcmd__manage__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla manage status commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__plan_commands] )) ||
 _flotilla__subcmd__plan_commands() {
@@ -1787,6 +1960,11 @@ _flotilla__subcmd__token__subcmd__help__subcmd__rm_commands() {
 _flotilla__subcmd__token__subcmd__rm_commands() {
     local commands; commands=()
     _describe -t commands 'flotilla token rm commands' commands "$@"
+}
+(( $+functions[_flotilla__subcmd__up_commands] )) ||
+_flotilla__subcmd__up_commands() {
+    local commands; commands=()
+    _describe -t commands 'flotilla up commands' commands "$@"
 }
 (( $+functions[_flotilla__subcmd__upgrade_commands] )) ||
 _flotilla__subcmd__upgrade_commands() {

@@ -212,7 +212,10 @@ The docker CLI reaches the manager with the swarm master's certificates:
   flotilla manage --swarm swarm-master &          # on the master host (listens on :3376)
   eval \"$(flotilla env --swarm swarm-master)\"
   docker info; docker run -d -e constraint:region==eu redis; docker ps")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ManageArgs {
+    #[command(subcommand)]
+    pub command: Option<ManageCommand>,
     #[command(flatten)]
     pub select: SwarmSelect,
     /// Where to listen [default: the master's swarm host, tcp://0.0.0.0:3376]
@@ -240,4 +243,31 @@ pub struct ManageArgs {
     /// How often the discovery backend is read again when it cannot be watched
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub heartbeat: Duration,
+    /// The manager's certificate (PEM) instead of one issued from the store's CA (what a
+    /// manager deployed on a master uses: its store has the CA's certificate, not its key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ManageCommand {
+    /// Say whether the manager of a swarm master answers (the one `create --swarm-master`
+    /// installed on the master, or one started by hand); exit 1 when it does not
+    Status(ManageStatusArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ManageStatusArgs {
+    /// The swarm master [default: the master of the only swarm]
+    #[arg(long, env = "FLOTILLA_SWARM", value_name = "MASTER-NAME")]
+    pub swarm: Option<String>,
+    /// How long the manager may take to answer
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+    /// `json` prints the status as a JSON object
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "table"], default_value = "table")]
+    pub format: String,
 }

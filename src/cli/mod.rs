@@ -10,6 +10,7 @@ mod machine;
 pub mod plugin;
 mod proxy;
 mod qemu;
+mod spec;
 
 pub use cluster::*;
 pub use discovery::*;
@@ -17,6 +18,7 @@ pub use lifecycle::*;
 pub use limits::*;
 pub use machine::*;
 pub use proxy::*;
+pub use spec::*;
 
 use std::path::PathBuf;
 
@@ -102,8 +104,8 @@ pub enum Commands {
     Ls(LsArgs),
     /// Remove machines
     Rm(RmArgs),
-    /// Print the state of a machine
-    Status(NameArg),
+    /// Print the state of a machine, or (with a cluster file) of each object of the file
+    Status(StatusArgs),
     /// Print the engine URL of a machine
     Url(NameArg),
     /// Print flotilla's version, or a machine's engine version
@@ -130,6 +132,10 @@ pub enum Commands {
     Plan(Box<PlanArgs>),
     /// Serve the Docker Engine API for a swarm, so the plain `docker` CLI drives it
     Manage(ManageArgs),
+    /// Make the cluster a file describes exist: machines, swarm, proxy and containers
+    Up(Box<UpArgs>),
+    /// Remove what `up` made for a cluster file
+    Down(Box<DownArgs>),
     /// Certificates of the store
     #[command(subcommand)]
     Certs(CertsCommand),

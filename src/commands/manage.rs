@@ -4,13 +4,14 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 
-use super::Ctx;
-use crate::cli::ManageArgs;
+use super::{AlreadyReported, Ctx, hinted};
+use crate::cli::{ManageArgs, ManageCommand, ManageStatusArgs};
 use flotilla_core::cluster::members;
 use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::discovery::server::shutdown_signal;
 use flotilla_core::engine::EngineAddr;
 use flotilla_core::manager::{self, ManagerOptions};
+use flotilla_core::ops::master;
 
 /// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).
 fn listen_addr(url: &str) -> anyhow::Result<SocketAddr> {
@@ -27,7 +28,61 @@ fn listen_addr(url: &str) -> anyhow::Result<SocketAddr> {
     }
 }
 
+/// The master a `manage status` is about: the one named, or the only swarm's.
+fn master_name(ctx: &Ctx, given: Option<&str>) -> anyhow::Result<String> {
+    let machines: Vec<_> = ctx
+        .store
+        .list_names()?
+        .iter()
+        .filter_map(|n| ctx.store.load(n).ok())
+        .collect();
+    let swarm = members::choose(&machines, given)?;
+    swarm.master.ok_or_else(|| {
+        hinted(
+            anyhow::anyhow!("swarm {} has no master in the store", swarm.discovery),
+            "create one with `flotilla create --swarm-master --swarm-discovery URL NAME`",
+        )
+    })
+}
+
+async fn status(ctx: &Ctx, a: ManageStatusArgs) -> anyhow::Result<()> {
+    let master = master_name(ctx, a.swarm.as_deref())?;
+    let st = master::status(&ctx.store, &master, a.timeout).await?;
+    if a.format == "json" {
+        ctx.printer.data(&serde_json::to_string_pretty(&st)?);
+    } else {
+        let state = match (&st.version, &st.error) {
+            (Some(v), _) => format!("answers ({v})"),
+            (None, Some(e)) => format!("does not answer: {e}"),
+            (None, None) => "does not answer".into(),
+        };
+        let by = if st.deployed {
+            "installed on the master by flotilla"
+        } else {
+            "not installed by flotilla (started by hand, or not at all)"
+        };
+        let mut text = format!(
+            "MASTER\t{}\nURL\t{}\nMANAGER\t{state}\nSERVICE\t{by}\n",
+            st.master, st.url
+        );
+        if let Some(p) = &st.proxy {
+            text.push_str(&format!(
+                "PROXY\twatcher next to the manager, nginx on {} port {}\n",
+                p.node, p.http_port
+            ));
+        }
+        ctx.printer.data_raw(&text);
+    }
+    if st.error.is_some() {
+        return Err(AlreadyReported.into());
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
+    if let Some(ManageCommand::Status(s)) = a.command {
+        return status(ctx, s).await;
+    }
     let host = match &a.host {
         Some(h) => h.clone(),
         None => {
@@ -56,6 +111,7 @@ pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
             timeout: a.select.timeout,
             discovery_poll: a.heartbeat,
         },
+        server_cert: a.tls_cert.clone().zip(a.tls_key.clone()),
     };
     opts.model.validate().map_err(super::UsageError)?;
     let bound = manager::bind(&ctx.store, opts).await?;

@@ -15,6 +15,7 @@ mod ps;
 mod rm;
 mod run;
 mod run_session;
+mod spec;
 mod ssh;
 mod swarm_info;
 
@@ -149,7 +150,9 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Ls(a) => ls::run(&ctx, a).await,
         Commands::Proxy(a) => proxy::run(&ctx, *a).await,
         Commands::Rm(a) => rm::run(&ctx, a).await,
-        Commands::Status(a) => machine_info::status(&ctx, a).await,
+        Commands::Status(a) => spec::status_or_machine(&ctx, a).await,
+        Commands::Up(a) => spec::up(&ctx, *a).await,
+        Commands::Down(a) => spec::down(&ctx, *a).await,
         Commands::Url(a) => machine_info::url(&ctx, a).await,
         Commands::Version(a) => machine_info::version(&ctx, a).await,
         Commands::Info(a) => swarm_info::run(&ctx, a).await,

@@ -29,6 +29,7 @@ mod proxy;
 mod proxy_kit;
 mod qemu;
 mod snapshots;
+mod spec;
 mod trust;
 mod untrusted_text;
 mod virtualbox;

@@ -11,7 +11,8 @@
 //! - [`driver`] (and the machine handle), [`discovery`]: how machines and swarm members exist;
 //! - [`cluster`]: a swarm's members, live view and decisions in progress;
 //! - [`ops`]: one operation per command;
-//! - [`manager`], [`proxy`]: the long-running services.
+//! - [`manager`], [`proxy`]: the long-running services;
+//! - [`spec`]: cluster files (`flotilla up`): the pure planner and the apply through the ops.
 //!
 //! Placement ([`scheduler`]), env rendering ([`shellenv`]) and the proxy's routes and nginx
 //! configuration (`proxy::{routes, nginx}`) are pure crates re-exported here. Nothing in this
@@ -68,6 +69,11 @@ pub mod remote;
     reason = "not yet documented item by item (issue 14, item 6)"
 )]
 pub mod serve;
+#[allow(
+    missing_docs,
+    reason = "not yet documented item by item (issue 14, item 6)"
+)]
+pub mod spec;
 #[allow(
     missing_docs,
     reason = "not yet documented item by item (issue 14, item 6)"

@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["cluster"],
     &["ops"],
     &["proxy", "manager"],
+    &["spec"],
 ];
 
 /// Re-exported pure crates: any layer may use them.

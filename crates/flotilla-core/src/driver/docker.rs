@@ -81,8 +81,10 @@ fn boot_script() -> String {
         "trap 'if [ -f /var/run/docker.pid ]; then kill $(cat /var/run/docker.pid); fi; exit 0' TERM INT; \
          rm -f /var/run/docker.pid; \
          if [ -x {s} ]; then setsid {s} </dev/null >/dev/null 2>&1 & fi; \
+         for h in {boot}/*.start; do if [ -x \"$h\" ]; then \"$h\"; fi; done; \
          while :; do sleep 3600 & wait $!; done",
-        s = daemon::DIRECT_SCRIPT
+        s = daemon::DIRECT_SCRIPT,
+        boot = crate::provision::service::BOOT_DIR
     )
 }
 

@@ -73,6 +73,9 @@ pub struct ManagerOptions {
     pub limits: Limits,
     /// How the model follows the engines (refresh intervals, failure retry).
     pub model: ModelOptions,
+    /// The manager's certificate and key as files (a manager deployed on a master, whose small
+    /// store holds the CA certificate but not its key); `None`: issued from the store's CA.
+    pub server_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// Why the manager could not start or stopped serving.
@@ -167,9 +170,25 @@ impl Drop for Recorded {
 
 /// TLS for the manager: a certificate from the store's CA for `sans`, and client certificates
 /// required and checked against that CA.
-fn tls_config(store: &Store, sans: &[String]) -> Result<Arc<rustls::ServerConfig>, ManagerError> {
-    let issued = certs::issue_server(store, "manager", sans, false)
-        .map_err(|e| ManagerError::Certs(e.to_string()))?;
+fn tls_config(
+    store: &Store,
+    sans: &[String],
+    files: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+) -> Result<Arc<rustls::ServerConfig>, ManagerError> {
+    let issued = match files {
+        Some((cert, key)) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| ManagerError::Certs(format!("{}: {e}", p.display())))
+            };
+            certs::ServerCert {
+                cert_pem: read(cert)?,
+                key_pem: read(key)?,
+            }
+        }
+        None => certs::issue_server(store, "manager", sans, false)
+            .map_err(|e| ManagerError::Certs(e.to_string()))?,
+    };
     let ca_path = StoreCerts::of(store).ca;
     let ca = std::fs::read(&ca_path)
         .map_err(|e| ManagerError::Certs(format!("{}: {e}", ca_path.display())))?;
@@ -198,7 +217,7 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
         sans.push(opts.listen.ip().to_string());
     }
     sans.extend(opts.sans.iter().cloned());
-    let tls = tls_config(store, &sans)?;
+    let tls = tls_config(store, &sans, opts.server_cert.as_ref())?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| ManagerError::Listen {

@@ -96,6 +96,47 @@ pub async fn create(
             message,
         });
     }
+    let swarm = m.host_options.swarm_options.clone();
+    if swarm.master {
+        let provisions = handle::load(store, &m.name).is_ok_and(|h| h.driver.provisions());
+        if !provisions {
+            progress.warn(
+                &m.name,
+                &format!(
+                    "an adopted engine is not changed: run the manager yourself (`flotilla manage --swarm {}`)",
+                    m.name
+                ),
+            );
+        } else {
+            let say = |msg: &str| progress.step(&m.name, msg);
+            if let Err(e) = super::master::deploy(store, &m.name, None, &say).await {
+                let step = "starting the swarm manager";
+                let message = match e {
+                    super::master::MasterError::Other { message, .. } => message,
+                    e => e.to_string(),
+                };
+                m.error = Some(format!("{step}: {message}"));
+                let _ = store.save(&m);
+                return Err(CreateError::Step {
+                    machine: m.name.clone(),
+                    step,
+                    message,
+                });
+            }
+        }
+    } else if swarm.is_swarm {
+        // The master's manager learns of the new member.
+        match super::master::sync_members(store, &swarm.discovery).await {
+            Ok(Some(master)) => {
+                progress.step(&m.name, &format!("Added to the manager on {master}"))
+            }
+            Ok(None) => {}
+            Err(e) => progress.warn(
+                &m.name,
+                &format!("the manager on the master does not know this member yet: {e}"),
+            ),
+        }
+    }
     Ok(m)
 }
 

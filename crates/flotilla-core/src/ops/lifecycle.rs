@@ -203,6 +203,20 @@ async fn one(
             .await
             .map_err(|e| from_provision(name, e))?;
             loaded.machine.error = None;
+            let mut report = report;
+            if loaded.machine.swarm().master {
+                // The manager on the master follows the local binary's version.
+                let d = super::master::deploy(store, name, None, &say)
+                    .await
+                    .map_err(|e| MachineError::Other {
+                        machine: name.to_string(),
+                        message: format!("starting the swarm manager: {e}"),
+                    })?;
+                if d.uploaded {
+                    report.changed.push("the manager's binary".into());
+                }
+                report.changed.extend(d.changed);
+            }
             if report.changed.is_empty() {
                 format!("Provisioned {name:?} (no configuration changed; engine restarted)")
             } else {

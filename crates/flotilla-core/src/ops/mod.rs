@@ -9,6 +9,7 @@ pub mod env;
 pub mod filter;
 pub mod lifecycle;
 pub mod ls;
+pub mod master;
 pub mod rm;
 pub mod run;
 pub mod run_spec;

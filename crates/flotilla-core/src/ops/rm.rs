@@ -67,6 +67,25 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
                 });
             }
         }
+        let record = store.load(name).ok();
+        let swarm = record.as_ref().map(|m| m.swarm().clone()).unwrap_or_default();
+        if swarm.master {
+            // The manager installed on the master goes first (its host may outlive the machine).
+            match super::master::remove(store, name).await {
+                Ok(_) => {}
+                Err(e) if force => {
+                    warning = Some(format!("{e}; the manager may still run on the host (--force)"))
+                }
+                Err(e) => {
+                    return Err(MachineError::Other {
+                        machine: name.to_string(),
+                        message: format!(
+                            "cannot stop the swarm manager on it: {e} (rm --force removes the machine anyway)"
+                        ),
+                    });
+                }
+            }
+        }
         match handle::load(store, name) {
             Ok(mut loaded) => {
                 if cleanup
@@ -95,8 +114,16 @@ async fn remove_one(store: &Store, name: &str, force: bool, cleanup: bool) -> Rm
                 warning = Some(format!("{e}; removed the local record only"));
             }
         }
-        let _lock = store.lock()?;
-        store.remove(name)?;
+        {
+            let _lock = store.lock()?;
+            store.remove(name)?;
+        }
+        if swarm.is_swarm && !swarm.master {
+            // The manager on the master forgets the member.
+            if let Err(e) = super::master::sync_members(store, &swarm.discovery).await {
+                warning = Some(format!("the manager on the master still lists it: {e}"));
+            }
+        }
         Ok(())
     }
     .await;

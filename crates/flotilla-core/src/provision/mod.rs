@@ -11,6 +11,7 @@
 pub mod boot2docker;
 pub mod daemon;
 pub mod os;
+pub mod service;
 pub mod tls;
 
 use std::time::{Duration, Instant};
@@ -246,6 +247,57 @@ impl<'a> Host<'a> {
             });
         }
         Ok(true)
+    }
+
+    /// Writes a file of any size (a binary): by the runner's own means when it has one, else
+    /// through a command's stdin; always to a temp file first, renamed over `path` as root.
+    /// Unlike [`Host::write`] it does not read the file back to compare (the caller compares
+    /// a digest).
+    pub async fn upload(
+        &self,
+        step: &'static str,
+        path: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Result<(), ProvisionError> {
+        let tmp = format!("{path}.flotilla-tmp");
+        let (p, t) = (sh_quote(path), sh_quote(&tmp));
+        let dir = sh_quote(
+            std::path::Path::new(path)
+                .parent()
+                .and_then(|d| d.to_str())
+                .unwrap_or("/"),
+        );
+        // A container runner's own upload runs as root, so only the rename needs the shell.
+        let direct = if self.sudo {
+            None
+        } else {
+            self.remote.put_file(&tmp, contents, mode).await
+        };
+        match direct {
+            Some(r) => {
+                r.map_err(|source| ProvisionError::Remote { step, source })?;
+                self.sh(step, &format!("chmod {mode:o} {t} && mv -f {t} {p}"))
+                    .await?;
+            }
+            None => {
+                let script = format!(
+                    "umask 077 && mkdir -p {dir} && cat > {t} && chmod {mode:o} {t} && mv -f {t} {p}"
+                );
+                let out = self
+                    .remote
+                    .run_with_input(&self.wrap(&script), contents)
+                    .await
+                    .map_err(|source| ProvisionError::Remote { step, source })?;
+                if !out.success() {
+                    return Err(ProvisionError::Step {
+                        step,
+                        message: format!("cannot write {path}: {}", out.error_text()),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     pub async fn remove(&self, step: &'static str, path: &str) -> Result<bool, ProvisionError> {

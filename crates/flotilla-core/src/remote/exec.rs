@@ -156,4 +156,72 @@ impl Remote for ExecRemote {
             }),
         }
     }
+
+    async fn put_file(
+        &self,
+        path: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Option<Result<(), RemoteError>> {
+        let p = std::path::Path::new(path);
+        let (Some(dir), Some(name)) = (p.parent(), p.file_name()) else {
+            return Some(Err(RemoteError::Transport {
+                target: self.describe(),
+                message: format!("{path}: not a file path"),
+            }));
+        };
+        let fail = |message: String| RemoteError::Transport {
+            target: self.describe(),
+            message,
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(mode);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        let mut archive = tar::Builder::new(Vec::with_capacity(contents.len() + 1024));
+        if let Err(e) = archive.append_data(&mut header, name, contents) {
+            return Some(Err(fail(format!("packing {path}: {e}"))));
+        }
+        let bytes = match archive.into_inner() {
+            Ok(b) => b,
+            Err(e) => return Some(Err(fail(format!("packing {path}: {e}")))),
+        };
+        let mkdir = self
+            .run(&format!(
+                "mkdir -p {}",
+                super::sh_quote(&dir.to_string_lossy())
+            ))
+            .await;
+        match mkdir {
+            Ok(o) if o.success() => {}
+            Ok(o) => {
+                return Some(Err(fail(format!(
+                    "mkdir {}: {}",
+                    dir.display(),
+                    o.error_text()
+                ))));
+            }
+            Err(e) => return Some(Err(e)),
+        }
+        let opts = bollard::query_parameters::UploadToContainerOptions {
+            path: dir.to_string_lossy().into_owned(),
+            ..Default::default()
+        };
+        let up = self.docker.upload_to_container(
+            &self.container,
+            Some(opts),
+            bollard::body_full(bytes.into()),
+        );
+        Some(match tokio::time::timeout(self.command_timeout, up).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(fail(format!("uploading {path}: {e}"))),
+            Err(_) => Err(RemoteError::Timeout {
+                target: self.describe(),
+                after: self.command_timeout,
+            }),
+        })
+    }
 }

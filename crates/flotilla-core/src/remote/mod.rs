@@ -93,6 +93,20 @@ pub trait Remote: Send + Sync {
         self.run_with_input(script, &[]).await
     }
 
+    /// Writes a file of any size by the runner's own means, as the user the runner's commands
+    /// run as (root in a container node): the container runner uses the Engine API's archive
+    /// upload, because its commands take their input through the environment, which caps a
+    /// value at 128 KiB. `None`: this runner has no such means, stream the bytes through a
+    /// command's stdin instead.
+    async fn put_file(
+        &self,
+        _path: &str,
+        _contents: &[u8],
+        _mode: u32,
+    ) -> Option<Result<(), RemoteError>> {
+        None
+    }
+
     /// Closes the connection (the SSH control master).
     async fn close(self: Box<Self>) {}
 }
