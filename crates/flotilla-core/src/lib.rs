@@ -16,6 +16,7 @@
 //! configuration (`proxy::{routes, nginx}`) are pure crates re-exported here. Nothing in this
 //! crate parses a command line or touches a terminal: that is the `flotilla` binary's.
 
+pub mod acme;
 pub mod certs;
 pub mod cluster;
 pub mod discovery;
