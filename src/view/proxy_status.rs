@@ -120,7 +120,9 @@ pub fn render_text(s: &Status, live: Liveness, now: u64) -> String {
         ]];
         for c in &s.certificates {
             let source = match &c.name {
-                Some(n) if *n != c.host => format!("{} ({n})", c.source),
+                Some(n) if c.source == "parent" || c.source == "cert-name" => {
+                    format!("{} ({n})", c.source)
+                }
                 _ => c.source.clone(),
             };
             let expires = c.not_after.map_or_else(String::new, |t| until(t, now));

@@ -278,8 +278,10 @@ impl Serving {
         let opts = self.render_options(self.acme_store.is_some());
         let mut out = Vec::new();
         for v in &table.vhosts {
+            let method = v.settings.https_method.unwrap_or(opts.https_method);
             let chosen = opts
                 .https_port
+                .filter(|_| method != HttpsMethod::Nohttps)
                 .and_then(|_| nginx::certificate_for(v, &opts));
             if chosen.is_none() && !v.settings.acme {
                 continue;
