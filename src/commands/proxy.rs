@@ -190,6 +190,7 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
                     name: a.proxy_name.clone(),
                     http_port: listen.1,
                     https_port: a.listen_https.unwrap_or(443),
+                    node_ip: engines::host_ip(&member.addr).await.ok().flatten(),
                     conf_dir: dir.clone(),
                     timeout: a.timeout,
                 },

@@ -556,6 +556,14 @@ pub fn render(table: &RouteTable, opts: &RenderOptions) -> String {
         "    server_names_hash_max_size {};",
         (names * 4).next_power_of_two().max(512)
     );
+    // set before the first map (nginx fixes it there); sized for ACME challenge paths
+    let longest_key = opts
+        .acme_challenges
+        .keys()
+        .map(|t| ACME_CHALLENGE_PREFIX.len() + t.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(o, "    map_hash_bucket_size {};", bucket_size(longest_key));
     o.push_str(
         "    log_format vhost '$host $remote_addr - $remote_user [$time_local] \"$request\" '\n\
          \x20                    '$status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$upstream_addr\"';\n",

@@ -369,6 +369,11 @@ mod tests {
         ropts
             .acme_challenges
             .insert("tok_1".into(), "tok_1.thumbprint".into());
+        // a real token's length: the challenge path is longer than nginx's default map bucket
+        let long = "t".repeat(43);
+        ropts
+            .acme_challenges
+            .insert(long.clone(), format!("{long}.{}", "k".repeat(43)));
         let snippet = dir.path().join("snippet");
         std::fs::write(&snippet, "add_header X-Snippet 1;\n").expect("snippet");
         let htpasswd = dir.path().join("htpasswd");

@@ -39,6 +39,7 @@ pub struct HostState {
 pub enum AcmeMsg {
     /// Serve `key_auth` at `/.well-known/acme-challenge/TOKEN`; answer once nginx does.
     Publish {
+        host: String,
         token: String,
         key_auth: String,
         done: oneshot::Sender<Result<(), String>>,
@@ -70,10 +71,11 @@ struct Sink {
 
 #[async_trait::async_trait]
 impl ChallengeSink for Sink {
-    async fn publish(&self, _host: &str, token: &str, key_auth: &str) -> Result<(), String> {
+    async fn publish(&self, host: &str, token: &str, key_auth: &str) -> Result<(), String> {
         let (done, rx) = oneshot::channel();
         self.tx
             .send(AcmeMsg::Publish {
+                host: host.to_string(),
                 token: token.to_string(),
                 key_auth: key_auth.to_string(),
                 done,

@@ -12,7 +12,7 @@
 //!   reload when nothing changed. Stopping the watcher leaves the container serving the last
 //!   good configuration.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -91,6 +91,21 @@ impl DataPlane {
                 Ok(())
             }
             DataPlane::Node(n) => n.validate(conf).await,
+        }
+    }
+
+    /// Where this host reaches the data plane's HTTP listener (to check that a challenge
+    /// answer is served); `None`: unknown.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        match self {
+            DataPlane::Local(l) => {
+                let ip = match l.render.listen_addr {
+                    Some(ip) if !ip.is_unspecified() => ip,
+                    _ => IpAddr::from([127, 0, 0, 1]),
+                };
+                Some(SocketAddr::new(ip, l.render.listen_port))
+            }
+            DataPlane::Node(n) => n.http_addr,
         }
     }
 
@@ -299,6 +314,8 @@ pub struct NginxContainer {
     timeout: Duration,
     /// Digest of the files last copied in (None: none yet).
     files: Option<String>,
+    /// The node's published HTTP port, as this host reaches it.
+    pub http_addr: Option<SocketAddr>,
 }
 
 /// Options for [`Node::setup`].
@@ -311,6 +328,8 @@ pub struct NodeOptions {
     pub http_port: u16,
     /// Host port published for 443; 0: none.
     pub https_port: u16,
+    /// The node's address as this host reaches it (to check what the data plane answers).
+    pub node_ip: Option<IpAddr>,
     pub conf_dir: PathBuf,
     pub timeout: Duration,
 }
@@ -346,6 +365,7 @@ impl NginxContainer {
             copy: o.conf_dir.join("nginx.conf"),
             timeout: o.timeout,
             files: None,
+            http_addr: o.node_ip.map(|ip| SocketAddr::new(ip, o.http_port)),
         };
         let existing = match node.docker.inspect_container(&o.name, None).await {
             Ok(c) => Some(c),

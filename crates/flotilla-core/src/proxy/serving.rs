@@ -4,6 +4,9 @@
 //! left out so every other vhost is still updated.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::apply::{Changed, ProxyError};
 use super::dataplane::{DataPlane, DataPlaneError};
@@ -268,6 +271,40 @@ impl Serving {
         }
     }
 
+    /// Waits until the data plane answers `token` with `key_auth` for `host` three times in a
+    /// row (at most 10 s): a reload leaves the old workers accepting for a moment.
+    pub async fn wait_served(&self, host: &str, token: &str, key_auth: &str) -> Result<(), String> {
+        let Some(addr) = self.plane.http_addr() else {
+            return Ok(());
+        };
+        let path = format!("{}{token}", nginx::ACME_CHALLENGE_PREFIX);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut streak = 0;
+        let mut last = String::new();
+        while streak < 3 {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "http://{host}{path} is not answered through {addr} (last answer: {last})"
+                ));
+            }
+            match http_get(addr, host, &path).await {
+                Ok(body) if body.ends_with(key_auth) => streak += 1,
+                Ok(body) => {
+                    streak = 0;
+                    last = body.lines().next().unwrap_or_default().to_string();
+                }
+                Err(e) => {
+                    streak = 0;
+                    last = e.to_string();
+                }
+            }
+            if streak < 3 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+        Ok(())
+    }
+
     /// The certificate of every vhost of `table` that is served over HTTPS or asks for ACME,
     /// merged with the ACME manager's per-host state.
     pub fn certificates(
@@ -306,4 +343,19 @@ impl Serving {
         }
         out
     }
+}
+
+/// One HTTP/1.0 GET; the whole response (status line, headers and body), at most 64 KiB.
+async fn http_get(addr: SocketAddr, host: &str, path: &str) -> std::io::Result<String> {
+    let io = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await?;
+        s.write_all(format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+            .await?;
+        let mut buf = Vec::new();
+        s.take(64 * 1024).read_to_end(&mut buf).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&buf).into_owned())
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(2), io)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 2s"))?
 }

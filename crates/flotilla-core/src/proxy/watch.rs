@@ -646,13 +646,15 @@ pub async fn run(
                 }
             }
             Some(msg) = acme_rx.recv() => match msg {
-                AcmeMsg::Publish { token, key_auth, done } => {
-                    serving.challenges.insert(token, key_auth);
+                AcmeMsg::Publish { host, token, key_auth, done } => {
+                    serving.challenges.insert(token.clone(), key_auth.clone());
                     let reply = match &served {
                         Some(table) => {
                             let out = serving.apply(table).await;
                             match &out.result {
-                                Ok(_) => Ok(()),
+                                // nginx's old workers may answer for a moment after a reload:
+                                // reply once the new configuration serves the answer
+                                Ok(_) => serving.wait_served(&host, &token, &key_auth).await,
                                 Err(e) => Err(e.to_string()),
                             }
                         }
