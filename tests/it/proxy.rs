@@ -1356,7 +1356,8 @@ fn proxy_node_mode_terminates_tls_with_the_certificates_directory() {
     std::fs::write(&ca_file, &ca.pem).expect("ca");
     ca.write(&certs, &host, &[&host], 1);
     let base = 20000 + (std::process::id() % 9000) as u16;
-    let (http, https) = (base, base + 1);
+    // clear of the other node test's port (base), which may still be draining
+    let (http, https) = (base + 2, base + 3);
     let w = Watcher::start(
         &bin(),
         &store,
