@@ -335,6 +335,10 @@ mod tests {
     /// it, and a live nginx answers an ACME challenge from the configuration and refuses an
     /// unknown name at the handshake.
     #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
     fn real_nginx_accepts_tls_and_every_setting() {
         let Some((dir, target, opts, mut ropts)) = setup(Reload::None) else {
             return;
