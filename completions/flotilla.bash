@@ -2293,7 +2293,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__proxy)
-            opts="-s -D -h -V --swarm --machine --docker-host --engine-ip --wait --resync --timeout --conf-dir --listen --container-filter --default-host --nginx --reload-cmd --node --proxy-image --proxy-name --listen-https --storage-path --debug --no-progress --color --help --version status help"
+            opts="-s -D -h -V --swarm --machine --docker-host --engine-ip --wait --resync --timeout --conf-dir --listen --container-filter --default-host --nginx --reload-cmd --node --proxy-image --proxy-name --listen-https --certs --https-method --hsts --non-get-redirect --trust-default-cert --http2 --default-root --trust-downstream-proxy --access-log --acme-email --acme-directory --acme-staging --acme-ca-file --storage-path --debug --no-progress --color --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2364,6 +2364,54 @@ _flotilla() {
                     return 0
                     ;;
                 --listen-https)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --https-method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hsts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --non-get-redirect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-default-cert)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --http2)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --default-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-downstream-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --access-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acme-email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acme-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acme-ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -445,11 +445,27 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l node -d 'Run the nginx data plane as a container on this machine (typically the public one)' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l proxy-image -d 'With --node: the image of the data plane container' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l proxy-name -d 'With --node: the data plane container\'s name; an existing one is adopted' -r
-complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l listen-https -d 'With --node: host port published for 443 (nothing is rendered for TLS yet); 0: none' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l listen-https -d 'Where nginx terminates TLS: a port on --listen\'s address (with --node: the port the node publishes for the container\'s 443; 0: none) [default: none locally, 443 with --node]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l certs -d 'The certificates directory: HOST.crt + HOST.key, default.crt + default.key, as nginx-proxy reads them (watched: a renewed file is served after a reload) [default: <conf-dir>/certs]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l https-method -d 'How vhosts with a certificate treat HTTP unless they set HTTPS_METHOD: redirect, noredirect, nohttp or nohttps' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l hsts -d 'Strict-Transport-Security value for vhosts that do not set HSTS (`off`: none)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l non-get-redirect -d 'Redirect code for methods other than GET and HEAD: 301, 307 or 308' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l trust-default-cert -d 'Whether vhosts without a certificate of their own may be served with certs/default.crt' -r -f -a "true\t''
+false\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l http2 -d 'HTTP/2 on the HTTPS listener' -r -f -a "true\t''
+false\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l default-root -d 'What `/` answers on vhosts that have no `/` path (`return`\'s argument, e.g. 404, 418, "301 https://example.com"); `none`: no such location' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l trust-downstream-proxy -d 'Keep the client\'s X-Forwarded-Proto/Host/Port (and append to X-Forwarded-For): true when another proxy in front of this one sets them; false overwrites them with this proxy\'s view' -r -f -a "true\t''
+false\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l access-log -d 'Write an access log (nginx-proxy\'s `vhost` format) to this file [default: off]' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l acme-email -d 'Built-in ACME: the account\'s contact address (turns ACME on, for vhosts that set LETSENCRYPT_HOST or the flotilla.proxy.acme label)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l acme-directory -d 'Built-in ACME: the directory URL (turns ACME on) [default: Let\'s Encrypt\'s production directory]' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l acme-ca-file -d 'Built-in ACME: trust this PEM CA for the directory\'s HTTPS instead of the system\'s roots (a test CA such as pebble\'s)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l acme-staging -d 'Built-in ACME against Let\'s Encrypt\'s staging directory'
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand proxy; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help'

@@ -676,10 +676,23 @@ _arguments "${_arguments_options[@]}" : \
 '--node=[Run the nginx data plane as a container on this machine (typically the public one)]:MACHINE:_default' \
 '--proxy-image=[With --node\: the image of the data plane container]:IMAGE:_default' \
 '--proxy-name=[With --node\: the data plane container'\''s name; an existing one is adopted]:NAME:_default' \
-'--listen-https=[With --node\: host port published for 443 (nothing is rendered for TLS yet); 0\: none]:PORT:_default' \
+'--listen-https=[Where nginx terminates TLS\: a port on --listen'\''s address (with --node\: the port the node publishes for the container'\''s 443; 0\: none) \[default\: none locally, 443 with --node\]]:PORT:_default' \
+'--certs=[The certificates directory\: HOST.crt + HOST.key, default.crt + default.key, as nginx-proxy reads them (watched\: a renewed file is served after a reload) \[default\: <conf-dir>/certs\]]:DIR:_files' \
+'--https-method=[How vhosts with a certificate treat HTTP unless they set HTTPS_METHOD\: redirect, noredirect, nohttp or nohttps]:METHOD:_default' \
+'--hsts=[Strict-Transport-Security value for vhosts that do not set HSTS (\`off\`\: none)]:VALUE:_default' \
+'--non-get-redirect=[Redirect code for methods other than GET and HEAD\: 301, 307 or 308]:CODE:_default' \
+'--trust-default-cert=[Whether vhosts without a certificate of their own may be served with certs/default.crt]:BOOL:(true false)' \
+'--http2=[HTTP/2 on the HTTPS listener]:BOOL:(true false)' \
+'--default-root=[What \`/\` answers on vhosts that have no \`/\` path (\`return\`'\''s argument, e.g. 404, 418, "301 https\://example.com"); \`none\`\: no such location]:RETURN:_default' \
+'--trust-downstream-proxy=[Keep the client'\''s X-Forwarded-Proto/Host/Port (and append to X-Forwarded-For)\: true when another proxy in front of this one sets them; false overwrites them with this proxy'\''s view]:BOOL:(true false)' \
+'--access-log=[Write an access log (nginx-proxy'\''s \`vhost\` format) to this file \[default\: off\]]:PATH:_files' \
+'--acme-email=[Built-in ACME\: the account'\''s contact address (turns ACME on, for vhosts that set LETSENCRYPT_HOST or the flotilla.proxy.acme label)]:EMAIL:_default' \
+'(--acme-staging)--acme-directory=[Built-in ACME\: the directory URL (turns ACME on) \[default\: Let'\''s Encrypt'\''s production directory\]]:URL:_default' \
+'--acme-ca-file=[Built-in ACME\: trust this PEM CA for the directory'\''s HTTPS instead of the system'\''s roots (a test CA such as pebble'\''s)]:PEM:_files' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--acme-staging[Built-in ACME against Let'\''s Encrypt'\''s staging directory]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use crate::cli::parse_duration;
 use flotilla_core::proxy::filter::ContainerFilter;
+use flotilla_core::proxy::routes::HttpsMethod;
 use flotilla_core::proxy::watch::Wait;
 
 #[derive(Debug, Clone, Args)]
@@ -109,9 +110,80 @@ pub struct ProxyRunArgs {
     )]
     pub proxy_name: String,
 
-    /// With --node: host port published for 443 (nothing is rendered for TLS yet); 0: none
-    #[arg(long, value_name = "PORT", default_value_t = 443, requires = "node")]
-    pub listen_https: u16,
+    /// Where nginx terminates TLS: a port on --listen's address (with --node: the port the
+    /// node publishes for the container's 443; 0: none) [default: none locally, 443 with --node]
+    #[arg(long, value_name = "PORT")]
+    pub listen_https: Option<u16>,
+
+    /// The certificates directory: HOST.crt + HOST.key, default.crt + default.key, as
+    /// nginx-proxy reads them (watched: a renewed file is served after a reload)
+    /// [default: <conf-dir>/certs]
+    #[arg(long, value_name = "DIR")]
+    pub certs: Option<PathBuf>,
+
+    /// How vhosts with a certificate treat HTTP unless they set HTTPS_METHOD: redirect,
+    /// noredirect, nohttp or nohttps
+    #[arg(long, value_name = "METHOD", env = "HTTPS_METHOD", default_value = "redirect", value_parser = parse_https_method)]
+    pub https_method: HttpsMethod,
+
+    /// Strict-Transport-Security value for vhosts that do not set HSTS (`off`: none)
+    #[arg(
+        long,
+        value_name = "VALUE",
+        env = "HSTS",
+        default_value = "max-age=31536000"
+    )]
+    pub hsts: String,
+
+    /// Redirect code for methods other than GET and HEAD: 301, 307 or 308
+    #[arg(long, value_name = "CODE", env = "NON_GET_REDIRECT", default_value_t = 301, value_parser = parse_redirect)]
+    pub non_get_redirect: u16,
+
+    /// Whether vhosts without a certificate of their own may be served with certs/default.crt
+    #[arg(long, value_name = "BOOL", env = "TRUST_DEFAULT_CERT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub trust_default_cert: bool,
+
+    /// HTTP/2 on the HTTPS listener
+    #[arg(long, value_name = "BOOL", env = "ENABLE_HTTP2", default_value_t = true, action = clap::ArgAction::Set)]
+    pub http2: bool,
+
+    /// What `/` answers on vhosts that have no `/` path (`return`'s argument, e.g. 404, 418,
+    /// "301 https://example.com"); `none`: no such location
+    #[arg(
+        long,
+        value_name = "RETURN",
+        env = "DEFAULT_ROOT",
+        default_value = "404"
+    )]
+    pub default_root: String,
+
+    /// Keep the client's X-Forwarded-Proto/Host/Port (and append to X-Forwarded-For): true when
+    /// another proxy in front of this one sets them; false overwrites them with this proxy's view
+    #[arg(long, value_name = "BOOL", env = "TRUST_DOWNSTREAM_PROXY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub trust_downstream_proxy: bool,
+
+    /// Write an access log (nginx-proxy's `vhost` format) to this file [default: off]
+    #[arg(long, value_name = "PATH")]
+    pub access_log: Option<PathBuf>,
+
+    /// Built-in ACME: the account's contact address (turns ACME on, for vhosts that set
+    /// LETSENCRYPT_HOST or the flotilla.proxy.acme label)
+    #[arg(long, value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+
+    /// Built-in ACME: the directory URL (turns ACME on) [default: Let's Encrypt's production
+    /// directory]
+    #[arg(long, value_name = "URL", conflicts_with = "acme_staging")]
+    pub acme_directory: Option<String>,
+
+    /// Built-in ACME against Let's Encrypt's staging directory
+    #[arg(long)]
+    pub acme_staging: bool,
+
+    /// Built-in ACME: trust this PEM CA for the directory's HTTPS instead of the system's roots
+    /// (a test CA such as pebble's)
+    #[arg(long, value_name = "PEM")]
+    pub acme_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -141,4 +213,17 @@ fn parse_container_filter(s: &str) -> Result<(String, String), String> {
 
 fn parse_wait(s: &str) -> Result<Wait, String> {
     s.parse()
+}
+
+fn parse_https_method(s: &str) -> Result<HttpsMethod, String> {
+    s.parse()
+}
+
+fn parse_redirect(s: &str) -> Result<u16, String> {
+    match s {
+        "301" => Ok(301),
+        "307" => Ok(307),
+        "308" => Ok(308),
+        _ => Err(format!("invalid redirect code {s:?}: use 301, 307 or 308")),
+    }
 }

@@ -7,11 +7,14 @@ use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use super::{Ctx, hinted};
+use super::{Ctx, UsageError, hinted};
 use crate::cli::{ProxyArgs, ProxyCommand, ProxyRunArgs, ProxyStatusArgs};
+use flotilla_core::acme::{self, AcmeConfig};
 use flotilla_core::proxy::dataplane::{DataPlane, Local, NODE_PREFIX, NginxContainer, NodeOptions};
 use flotilla_core::proxy::engines::{self, Member, Placement};
+use flotilla_core::proxy::files::FileDirs;
 use flotilla_core::proxy::filter::ContainerFilter;
+use flotilla_core::proxy::serving::ProxySettings;
 use flotilla_core::proxy::status::{self, Status};
 use flotilla_core::proxy::watch::{self, WatchOptions};
 
@@ -61,6 +64,70 @@ fn parse_listen(s: &str) -> anyhow::Result<(Option<IpAddr>, u16)> {
         return Err(bad());
     }
     Ok((Some(sock.ip()), sock.port()))
+}
+
+/// The operator's settings for every vhost, checked as the renderer will write them.
+fn settings(a: &ProxyRunArgs) -> anyhow::Result<ProxySettings> {
+    let hsts = a.hsts.trim();
+    if !hsts.eq_ignore_ascii_case("off")
+        && (hsts.is_empty()
+            || hsts
+                .chars()
+                .any(|c| !(' '..='~').contains(&c) || matches!(c, '"' | '\\' | '$')))
+    {
+        return Err(UsageError(format!(
+            "invalid --hsts {hsts:?}: printable ASCII without quotes, '\\' or '$' (or off)"
+        ))
+        .into());
+    }
+    let root = a.default_root.trim();
+    let default_root = if root.eq_ignore_ascii_case("none") {
+        None
+    } else if root.is_empty()
+        || root
+            .chars()
+            .any(|c| c.is_control() || matches!(c, ';' | '{' | '}' | '"' | '\''))
+    {
+        return Err(UsageError(format!(
+            "invalid --default-root {root:?}: a `return` argument such as 404 or \"301 https://example.com\" (or none)"
+        ))
+        .into());
+    } else {
+        Some(root.to_string())
+    };
+    Ok(ProxySettings {
+        default_host: a.default_host.clone(),
+        default_root,
+        trust_downstream_proxy: a.trust_downstream_proxy,
+        access_log: a
+            .access_log
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned()),
+        https_method: a.https_method,
+        hsts: hsts.to_string(),
+        non_get_redirect: a.non_get_redirect,
+        trust_default_cert: a.trust_default_cert,
+        http2: a.http2,
+    })
+}
+
+/// The ACME settings when any ACME flag is given.
+fn acme(ctx: &Ctx, a: &ProxyRunArgs) -> Option<AcmeConfig> {
+    if a.acme_email.is_none() && a.acme_directory.is_none() && !a.acme_staging {
+        return None;
+    }
+    let directory = match (&a.acme_directory, a.acme_staging) {
+        (Some(d), _) => d.clone(),
+        (None, true) => acme::LETS_ENCRYPT_STAGING.to_string(),
+        (None, false) => acme::LETS_ENCRYPT.to_string(),
+    };
+    Some(AcmeConfig {
+        directory,
+        email: a.acme_email.clone(),
+        ca_file: a.acme_ca_file.clone(),
+        store_root: ctx.store.root().to_path_buf(),
+        timeout: a.timeout.max(std::time::Duration::from_secs(30)),
+    })
 }
 
 async fn members(ctx: &Ctx, a: &ProxyRunArgs) -> anyhow::Result<Vec<Member>> {
@@ -123,7 +190,8 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
                     image: a.proxy_image.clone(),
                     name: a.proxy_name.clone(),
                     http_port: listen.1,
-                    https_port: a.listen_https,
+                    https_port: a.listen_https.unwrap_or(443),
+                    node_ip: engines::host_ip(&member.addr).await.ok().flatten(),
                     conf_dir: dir.clone(),
                     timeout: a.timeout,
                 },
@@ -148,6 +216,7 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
                 &dir,
                 a.nginx.clone(),
                 listen,
+                a.listen_https.filter(|p| *p != 0),
                 a.reload_cmd.clone(),
                 a.timeout,
             );
@@ -200,6 +269,15 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
         }
         stop.cancel();
     });
+    let settings = settings(&a)?;
+    let acme = acme(ctx, &a);
+    if let Some(acme) = &acme {
+        ctx.printer.info(&format!(
+            "ACME: certificates from {} for vhosts that ask (LETSENCRYPT_HOST or the flotilla.proxy.acme label)",
+            acme.directory
+        ));
+    }
+    let files = FileDirs::under(&dir, a.certs.clone());
     watch::run(
         WatchOptions {
             engines: specs,
@@ -210,8 +288,10 @@ async fn watch(ctx: &Ctx, a: ProxyRunArgs) -> anyhow::Result<()> {
             mode: mode.to_string(),
             node: a.node.clone(),
             config,
-            default_host: a.default_host.clone(),
             container_filter,
+            settings,
+            files,
+            acme,
         },
         plane,
         resync_rx,

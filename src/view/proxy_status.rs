@@ -15,6 +15,21 @@ fn ago(then: u64, now: u64) -> String {
     }
 }
 
+/// `in 5m` or `5m ago`.
+fn until(then: u64, now: u64) -> String {
+    if then >= now {
+        let s = then - now;
+        match s {
+            0..=59 => format!("in {s}s"),
+            60..=3599 => format!("in {}m", s / 60),
+            3600..=86399 => format!("in {}h", s / 3600),
+            _ => format!("in {}d", s / 86400),
+        }
+    } else {
+        ago(then, now)
+    }
+}
+
 /// The human view of a status (pure; `now` in unix seconds).
 pub fn render_text(s: &Status, live: Liveness, now: u64) -> String {
     let mut out = String::new();
@@ -95,6 +110,52 @@ pub fn render_text(s: &Status, live: Liveness, now: u64) -> String {
     }
     out.push_str(&table::render(&rows));
 
+    if !s.certificates.is_empty() {
+        out.push('\n');
+        let mut rows = vec![vec![
+            "CERTIFICATE".to_string(),
+            "SOURCE".into(),
+            "EXPIRES".into(),
+            "ACME".into(),
+        ]];
+        for c in &s.certificates {
+            let source = match &c.name {
+                Some(n) if c.source == "parent" || c.source == "cert-name" => {
+                    format!("{} ({n})", c.source)
+                }
+                _ => c.source.clone(),
+            };
+            let expires = c.not_after.map_or_else(String::new, |t| until(t, now));
+            let acme = if !c.acme {
+                String::new()
+            } else {
+                match (&c.acme_error, c.acme_next) {
+                    (Some(e), Some(n)) => format!("failed, retry {}: {e}", until(n, now)),
+                    (Some(e), None) => format!("failed: {e}"),
+                    (None, Some(n)) if c.source == "none" => {
+                        format!("ordering ({})", until(n, now))
+                    }
+                    (None, Some(n)) => format!("renews {}", until(n, now)),
+                    (None, None) => "ordering".to_string(),
+                }
+            };
+            rows.push(vec![c.host.clone(), source, expires, acme]);
+        }
+        out.push_str(&table::render(&rows));
+    }
+    if !s.rejected.is_empty() {
+        out.push_str("\nrejected vhosts (nginx refused them; every other vhost is served):\n");
+        for r in &s.rejected {
+            out.push_str(&format!(
+                "  {} (from {}):\n",
+                r.host,
+                r.containers.join(", ")
+            ));
+            for line in r.error.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+    }
     if !s.table.skipped.is_empty() {
         out.push_str("\nskipped containers:\n");
         for k in &s.table.skipped {
@@ -114,7 +175,9 @@ pub fn render_text(s: &Status, live: Liveness, now: u64) -> String {
 mod tests {
     use super::*;
     use flotilla_core::proxy::routes::build;
-    use flotilla_core::proxy::status::{ApplyStatus, EngineStatus, STATUS_VERSION};
+    use flotilla_core::proxy::status::{
+        ApplyStatus, CertStatus, EngineStatus, RejectedVhost, STATUS_VERSION,
+    };
     use flotilla_routes::fixtures::{local, remote};
 
     fn sample() -> Status {
@@ -157,6 +220,40 @@ mod tests {
                 millis: 12,
             }),
             table,
+            rejected: vec![RejectedVhost {
+                host: "~^(?<host>.+)\\.dup\\.test$".into(),
+                containers: vec!["node-1/dup".into()],
+                error: "nginx: [emerg] duplicate variable \"host\"".into(),
+            }],
+            certificates: vec![
+                CertStatus {
+                    host: "app.test".into(),
+                    source: "acme".into(),
+                    name: Some("app.test".into()),
+                    not_after: Some(160 + 90 * 86400),
+                    acme: true,
+                    acme_error: None,
+                    acme_next: Some(160 + 60 * 86400),
+                },
+                CertStatus {
+                    host: "new.test".into(),
+                    source: "none".into(),
+                    name: None,
+                    not_after: None,
+                    acme: true,
+                    acme_error: Some("validation of new.test: connection refused".into()),
+                    acme_next: Some(170),
+                },
+                CertStatus {
+                    host: "www.app.test".into(),
+                    source: "parent".into(),
+                    name: Some("app.test".into()),
+                    not_after: Some(100),
+                    acme: false,
+                    acme_error: None,
+                    acme_next: None,
+                },
+            ],
         }
     }
 
@@ -177,6 +274,21 @@ mod tests {
         assert!(text.contains("hidden.test   /      (none: 502)"), "{text}");
         assert!(
             text.contains("node-2/hidden: not reachable on the data plane network and port 80/tcp is not published"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn text_shows_certificates_and_rejected_vhosts() {
+        let text = render_text(&sample(), Liveness::Running, 160);
+        let certs = text
+            .split("CERTIFICATE")
+            .nth(1)
+            .and_then(|t| t.split("\n\n").next())
+            .unwrap_or_default();
+        insta::assert_snapshot!("certificates", format!("CERTIFICATE{certs}"));
+        assert!(
+            text.contains("rejected vhosts (nginx refused them; every other vhost is served):\n  ~^(?<host>.+)\\.dup\\.test$ (from node-1/dup):\n    nginx: [emerg] duplicate variable \"host\""),
             "{text}"
         );
     }

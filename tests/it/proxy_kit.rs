@@ -456,3 +456,328 @@ pub fn adopt(bin: &Path, store: &Path, names: &[&str]) {
         );
     }
 }
+
+/// A certificate authority for TLS tests: issues leaf certificates for host names, written as
+/// nginx-proxy's `HOST.crt` + `HOST.key`.
+pub struct TestCa {
+    key: rcgen::KeyPair,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    pub pem: String,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> TestCa {
+        let key = rcgen::KeyPair::generate().expect("ca key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let cert = params.self_signed(&key).expect("ca cert");
+        let pem = cert.pem();
+        let issuer_key = rcgen::KeyPair::from_pem(&key.serialize_pem()).expect("ca key copy");
+        let issuer = rcgen::Issuer::new(params, issuer_key);
+        TestCa { key, issuer, pem }
+    }
+
+    /// A leaf for `names` (DNS names or IP addresses): (certificate PEM, key PEM).
+    pub fn leaf(&self, names: &[&str], serial: u64) -> (String, String) {
+        let _ = &self.key;
+        let key = rcgen::KeyPair::generate().expect("leaf key");
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .expect("leaf params");
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params.signed_by(&key, &self.issuer).expect("leaf cert");
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// Writes `dir/STEM.crt` and `dir/STEM.key` for `names`.
+    pub fn write(&self, dir: &Path, stem: &str, names: &[&str], serial: u64) {
+        std::fs::create_dir_all(dir).expect("certs dir");
+        let (crt, key) = self.leaf(names, serial);
+        // key first, as a renewal tool would; the watcher reads both
+        std::fs::write(dir.join(format!("{stem}.key")), key).expect("write key");
+        std::fs::write(dir.join(format!("{stem}.crt")), crt).expect("write crt");
+    }
+}
+
+/// What curl saw: its exit code (0 ok, 35 handshake failure, 60 untrusted certificate), the
+/// status, the response headers (lower-cased names) and the body.
+#[derive(Debug, Clone, Default)]
+pub struct Curl {
+    pub exit: i32,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub http_version: String,
+}
+
+impl Curl {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `curl` to `scheme://host:port/path` with `host` resolved to 127.0.0.1, trusting `ca`
+/// (none for plain HTTP). `extra`: more curl arguments (`-X POST`, `--http2`).
+pub fn curl(
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path: &str,
+    ca: Option<&Path>,
+    extra: &[&str],
+) -> Curl {
+    curl_at("127.0.0.1", scheme, host, port, path, ca, extra)
+}
+
+/// [`curl`] with `host` resolved to `ip`.
+pub fn curl_at(
+    ip: &str,
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path: &str,
+    ca: Option<&Path>,
+    extra: &[&str],
+) -> Curl {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let headers = dir.path().join("headers");
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--max-time", "10", "--noproxy", "*"])
+        .arg("--resolve")
+        .arg(format!("{host}:{port}:{ip}"))
+        .arg("-D")
+        .arg(&headers)
+        .args(["-o", "-", "-w", "\n%{http_code} %{http_version}"]);
+    if let Some(ca) = ca {
+        cmd.arg("--cacert").arg(ca);
+    }
+    cmd.args(extra);
+    cmd.arg(format!("{scheme}://{host}:{port}{path}"));
+    let out = cmd.output().expect("run curl (apt-get install curl)");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, tail) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let mut tail = tail.split_whitespace();
+    let status = tail.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let http_version = tail.next().unwrap_or_default().to_string();
+    let headers = std::fs::read_to_string(&headers)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Curl {
+        exit: out.status.code().unwrap_or(-1),
+        status,
+        headers,
+        body: body.trim().to_string(),
+        http_version,
+    }
+}
+
+/// The serial number (hex, as openssl prints it) of the certificate served for `host`, or
+/// `None` when the handshake fails.
+pub fn served_serial(port: u16, host: &str) -> Option<String> {
+    served_serial_at("127.0.0.1", port, host)
+}
+
+/// [`served_serial`] of `ip:port`.
+pub fn served_serial_at(ip: &str, port: u16, host: &str) -> Option<String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect {ip}:{port} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -serial -issuer"
+        ))
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("serial="))
+        .map(|s| s.trim().to_string())
+}
+
+/// The issuer line of the certificate served for `host`.
+pub fn served_issuer(port: u16, host: &str) -> Option<String> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.1:{port} -servername {host} </dev/null 2>/dev/null | openssl x509 -noout -issuer"
+        ))
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("issuer="))
+        .map(|s| s.trim().to_string())
+}
+
+impl Containers {
+    /// A busybox web server whose `/cgi-bin/env` prints the CGI environment (the request
+    /// headers as `HTTP_*`), on port 80.
+    pub fn run_echo(&self, sock: &Path, name: &str, env: &[&str], publish: &[u16]) -> String {
+        let script = "mkdir -p /w/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\nenv | sort\\n' > /w/cgi-bin/env && chmod +x /w/cgi-bin/env && echo \"$NAME\" > /w/index.html && httpd -p 80 -h /w; exec sleep 2147483647";
+        let mut cmd = docker(sock);
+        cmd.args(["create", "--name", name, "--label", "flotilla-testbed=1"])
+            .args(["-e", &format!("NAME={name}")]);
+        if let Some(id) = &self.label {
+            cmd.args(["--label", &format!("{TEST_LABEL}={id}")]);
+        }
+        for e in env {
+            cmd.args(["-e", e]);
+        }
+        for p in publish {
+            cmd.args(["-p", &p.to_string()]);
+        }
+        cmd.args(["flotilla-busybox:latest", "sh", "-c", script]);
+        self.track(sock, name);
+        let out = cmd.output().expect("run docker create");
+        assert!(
+            out.status.success(),
+            "docker create {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.start_existing(sock, name);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// pebble (Let's Encrypt's test ACME server) with pebble-challtestsrv as its DNS, which
+/// resolves every name to 127.0.0.1: HTTP-01 validation reaches the proxy on `http_port`.
+/// Killed on drop.
+pub struct Pebble {
+    children: Vec<Child>,
+    pub directory: String,
+    /// The CA that signed pebble's own HTTPS certificate (for `--acme-ca-file`).
+    pub https_ca: PathBuf,
+    pub management: u16,
+    pub log: PathBuf,
+}
+
+impl Pebble {
+    /// `validity`: the lifetime of the certificates pebble issues, in seconds. `blocked`:
+    /// domains pebble refuses to issue for.
+    pub fn start(dir: &Path, http_port: u16, validity: u64, blocked: &[&str]) -> Pebble {
+        std::fs::create_dir_all(dir).expect("pebble dir");
+        let ca = TestCa::new("pebble https test CA");
+        let (crt, key) = ca.leaf(&["localhost", "127.0.0.1"], 1);
+        let https_ca = dir.join("https-ca.pem");
+        std::fs::write(&https_ca, &ca.pem).expect("ca");
+        std::fs::write(dir.join("cert.pem"), crt).expect("cert");
+        std::fs::write(dir.join("key.pem"), key).expect("key");
+        let (listen, management, dns, tls) = (free_port(), free_port(), free_port(), free_port());
+        let config = serde_json::json!({
+            "pebble": {
+                "listenAddress": format!("127.0.0.1:{listen}"),
+                "managementListenAddress": format!("127.0.0.1:{management}"),
+                "certificate": dir.join("cert.pem"),
+                "privateKey": dir.join("key.pem"),
+                "httpPort": http_port,
+                "tlsPort": tls,
+                "ocspResponderURL": "",
+                "externalAccountBindingRequired": false,
+                "domainBlocklist": blocked,
+                "certificateValidityPeriod": validity,
+            }
+        });
+        std::fs::write(dir.join("pebble.json"), config.to_string()).expect("config");
+        let log = dir.join("pebble.log");
+        let logfile = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .expect("log")
+        };
+        let dns_child = Command::new("pebble-challtestsrv")
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .arg("-dns01")
+            .arg(format!("127.0.0.1:{dns}"))
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .arg("-management")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .stdout(logfile())
+            .stderr(logfile())
+            .spawn()
+            .expect("start pebble-challtestsrv (apt-get install pebble)");
+        let pebble = Command::new("pebble")
+            .arg("-config")
+            .arg(dir.join("pebble.json"))
+            .arg("-dnsserver")
+            .arg(format!("127.0.0.1:{dns}"))
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .env("PEBBLE_AUTHZREUSE", "0")
+            .stdout(logfile())
+            .stderr(logfile())
+            .spawn()
+            .expect("start pebble (apt-get install pebble)");
+        let p = Pebble {
+            children: vec![dns_child, pebble],
+            directory: format!("https://127.0.0.1:{listen}/dir"),
+            https_ca,
+            management,
+            log,
+        };
+        let up = wait_until(Duration::from_secs(20), || {
+            let out = Command::new("curl")
+                .args([
+                    "-sS",
+                    "--noproxy",
+                    "*",
+                    "--max-time",
+                    "2",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                ])
+                .arg("--cacert")
+                .arg(&p.https_ca)
+                .arg(&p.directory)
+                .output();
+            out.is_ok_and(|o| o.stdout == b"200")
+        });
+        assert!(up, "pebble did not answer; log:\n{}", p.log());
+        p
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// pebble's root CA for the certificates it issues (PEM), from its management interface.
+    pub fn root(&self, to: &Path) {
+        let out = Command::new("curl")
+            .args(["-sS", "--noproxy", "*", "--max-time", "5", "-o"])
+            .arg(to)
+            .arg("--cacert")
+            .arg(&self.https_ca)
+            .arg(format!("https://127.0.0.1:{}/roots/0", self.management))
+            .output()
+            .expect("curl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// the layers before its own.
 const LAYERS: &[&[&str]] = &[
     &["store", "duration", "tls_listener", "serve"],
-    &["engine", "certs"],
+    &["engine", "certs", "acme"],
     &["remote"],
     &["provision"],
     &["driver", "discovery"],

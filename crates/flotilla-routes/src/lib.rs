@@ -8,5 +8,6 @@
 #[doc(hidden)]
 pub mod fixtures;
 pub mod nginx;
+pub mod regex_check;
 pub mod routes;
 pub mod source;

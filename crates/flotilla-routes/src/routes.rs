@@ -3,15 +3,31 @@
 //! # Container contract
 //!
 //! A container opts in by setting `VIRTUAL_HOST` (or the label `flotilla.proxy.host`). Each
-//! setting can come from an environment variable or from a label:
+//! setting can come from an environment variable or from a label; a few of nginx-proxy's
+//! label-only settings also answer to nginx-proxy's own label name
+//! (`com.github.nginx-proxy.nginx-proxy.*`). The full table, with defaults, is in
+//! `docs/proxy.md`; in short:
 //!
-//! | env var         | label                  | meaning                                               |
-//! |-----------------|------------------------|-------------------------------------------------------|
-//! | `VIRTUAL_HOST`  | `flotilla.proxy.host`  | comma list of host names; `*.x` / `x.*` wildcards; `~regex` |
-//! | `VIRTUAL_PORT`  | `flotilla.proxy.port`  | backend port; default: the single exposed TCP port, else 80 |
-//! | `VIRTUAL_PROTO` | `flotilla.proxy.proto` | `http` (default) or `https` towards the backend       |
-//! | `VIRTUAL_PATH`  | `flotilla.proxy.path`  | location prefix, default `/`                          |
-//! | `VIRTUAL_DEST`  | `flotilla.proxy.dest`  | URI that replaces the matched prefix (`proxy_pass …/dest`) |
+//! | env var | label | scope | meaning |
+//! |---|---|---|---|
+//! | `VIRTUAL_HOST` | `flotilla.proxy.host` | container | comma list of host names; `*.x` / `x.*` wildcards; `~regex` |
+//! | `VIRTUAL_PORT` | `flotilla.proxy.port` | container | backend port; default: the single exposed TCP port, else 80 |
+//! | `VIRTUAL_PROTO` | `flotilla.proxy.proto` | path | `http` (default), `https`, `uwsgi`, `fastcgi`, `grpc`, `grpcs` |
+//! | `VIRTUAL_ROOT` | `flotilla.proxy.root` | path | document root for `fastcgi` (default `/var/www/public`) |
+//! | `VIRTUAL_PATH` | `flotilla.proxy.path` | container | location, default `/`; `~ REGEX` / `~* REGEX` for a regex location |
+//! | `VIRTUAL_DEST` | `flotilla.proxy.dest` | path | URI that replaces the matched prefix (`proxy_pass …/dest`) |
+//! | `NETWORK_ACCESS` | `flotilla.proxy.network_access` | path | `external` (default) or `internal` (private addresses only, else 403) |
+//! | `HTTPS_METHOD` | `flotilla.proxy.https_method` | vhost | `redirect`, `noredirect`, `nohttp`, `nohttps` (default: the proxy's) |
+//! | `HSTS` | `flotilla.proxy.hsts` | vhost | `Strict-Transport-Security` value or `off` (default: the proxy's) |
+//! | `CERT_NAME` | `flotilla.proxy.cert_name` | vhost | use `certs/NAME.crt`/`.key`, skipping the selection |
+//! | `LETSENCRYPT_HOST` | `flotilla.proxy.acme` | vhost | hosts to get an ACME certificate for (label: a list, `true` or `false`) |
+//! | `EXTERNAL_HTTP_PORT` | `flotilla.proxy.external_http_port` | vhost | this vhost's HTTP port instead of the proxy's |
+//! | `EXTERNAL_HTTPS_PORT` | `flotilla.proxy.external_https_port` | vhost | this vhost's HTTPS port instead of the proxy's |
+//! | `NON_GET_REDIRECT` | `flotilla.proxy.non_get_redirect` | vhost | 301 (default), 307 or 308 for non-GET requests redirected to HTTPS |
+//! | `TRUST_DEFAULT_CERT` | `flotilla.proxy.trust_default_cert` | vhost | whether `certs/default.crt` may serve this vhost (default true) |
+//! | `CLIENT_MAX_BODY_SIZE` | `flotilla.proxy.client_max_body_size` | vhost | nginx's `client_max_body_size` (e.g. `50m`) |
+//! | — | `flotilla.proxy.loadbalance` | path | `least_conn`, `ip_hash`, `random [two [least_conn]]`, `hash KEY [consistent]` |
+//! | — | `flotilla.proxy.keepalive` | path | `auto` (default: 2 × servers), a number, or `disabled` (`Connection: close`) |
 //!
 //! When a container sets both the label and the env var, **the label wins** and a warning is
 //! recorded if the two differ. Empty values count as unset. Host names are trimmed, empty items
@@ -21,10 +37,11 @@
 //!
 //! * Not running (stopped, exited, paused): ignored, as if it did not exist. If it was the only
 //!   container of a vhost the vhost disappears (the fallback server answers 503).
-//! * Invalid setting (host name, regex that does not compile, port outside 1..65535, a path or
-//!   dest that does not start with `/` or contains whitespace, `;`, `{`, `}`, quotes, `\`, `#`, `$`,
-//!   unsupported proto): the whole container is dropped and listed in [`RouteTable::skipped`];
-//!   the other containers are not affected.
+//! * Invalid setting (host name, regex that does not compile or breaks [`crate::regex_check`]'s
+//!   rules, port outside 1..65535, a path or dest that does not start with `/` or contains
+//!   whitespace, `;`, `{`, `}`, quotes, `\`, `#`, `$`, an unknown value of an enumerated
+//!   setting): the whole container is dropped and listed in [`RouteTable::skipped`]; the other
+//!   containers are not affected.
 //! * Health `unhealthy`: listed in `skipped` and not used as a server until it is healthy again
 //!   (`starting` and `healthy` are used). Its vhost and path stay declared, so a vhost whose only
 //!   backend is unhealthy answers 502 instead of disappearing.
@@ -34,17 +51,20 @@
 //!   container with no usable address is listed in `skipped` with the reason; its vhost stays
 //!   declared (502).
 //!
-//! Regex hosts are checked with Rust's `regex` crate, nginx uses PCRE: a pattern using PCRE-only
-//! syntax (look-around, back-references) is rejected here, and the rare pattern that one accepts
-//! and the other does not is still caught by `nginx -t` in `flotilla_core::proxy::apply`.
+//! Regex hosts and paths are checked with Rust's `regex` crate, nginx uses PCRE: a pattern using
+//! PCRE-only syntax (look-around, back-references) is rejected here, named captures that would
+//! redefine an nginx variable and nested repetitions are refused ([`crate::regex_check`]), and
+//! the rare pattern that one accepts and the other does not is isolated by
+//! `flotilla_core::proxy`, which validates vhosts one by one when the whole configuration fails.
 //!
 //! # Conflict rule
 //!
 //! All running, valid containers with the same host and path share one location and one upstream.
-//! The per-location settings `VIRTUAL_PROTO` and `VIRTUAL_DEST` are taken from the containers that
-//! set them explicitly; when those disagree, **the value of the container with the lowest
-//! `(engine, name, id)` wins** (byte-wise string order) and a warning names the losers. Each
-//! container keeps its own port. The result does not depend on the input order.
+//! Per-path settings (`VIRTUAL_PROTO`, `VIRTUAL_DEST`, …) and per-vhost settings (`HTTPS_METHOD`,
+//! `HSTS`, …) are taken from the containers that set them explicitly; when those disagree, **the
+//! value of the container with the lowest `(engine, name, id)` wins** (byte-wise string order)
+//! and a warning names the losers. Each container keeps its own port. The result does not
+//! depend on the input order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -52,6 +72,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use super::regex_check;
 use super::source::ProxyContainer;
 
 /// nginx-proxy's opt-in variable: the container wants these host names routed to it. Its
@@ -76,6 +97,86 @@ pub const LABEL_PROTO: &str = "flotilla.proxy.proto";
 pub const LABEL_PATH: &str = "flotilla.proxy.path";
 /// Label form of `VIRTUAL_DEST`.
 pub const LABEL_DEST: &str = "flotilla.proxy.dest";
+/// nginx-proxy's label prefix, accepted for its label-only settings.
+pub const NGINX_PROXY_LABEL: &str = "com.github.nginx-proxy.nginx-proxy.";
+
+/// One setting: its env var (if it has one), its flotilla label, and nginx-proxy's label name
+/// for the label-only ones.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    /// The environment variable, as nginx-proxy reads it (`None`: label only).
+    pub env: Option<&'static str>,
+    /// flotilla's label.
+    pub label: &'static str,
+    /// nginx-proxy's label suffix after [`NGINX_PROXY_LABEL`], for its label-only settings.
+    pub nginx_proxy_label: Option<&'static str>,
+}
+
+const fn both(env: &'static str, label: &'static str) -> Setting {
+    Setting {
+        env: Some(env),
+        label,
+        nginx_proxy_label: None,
+    }
+}
+
+/// `VIRTUAL_HOST`: the vhosts a container serves.
+pub const HOST: Setting = both(ENV_HOST, LABEL_HOST);
+/// `VIRTUAL_PORT`: the backend port when the container exposes several.
+pub const PORT: Setting = both(ENV_PORT, LABEL_PORT);
+/// `VIRTUAL_PROTO`: how nginx talks to the backend.
+pub const PROTO: Setting = both(ENV_PROTO, LABEL_PROTO);
+/// `VIRTUAL_ROOT`: the document root for fastcgi.
+pub const ROOT: Setting = both("VIRTUAL_ROOT", "flotilla.proxy.root");
+/// `VIRTUAL_PATH`: the location a container serves.
+pub const PATH: Setting = both(ENV_PATH, LABEL_PATH);
+/// `VIRTUAL_DEST`: the URI `proxy_pass` rewrites the path to.
+pub const DEST: Setting = both(ENV_DEST, LABEL_DEST);
+/// `NETWORK_ACCESS`: `internal` limits a vhost to private addresses.
+pub const NETWORK_ACCESS: Setting = both("NETWORK_ACCESS", "flotilla.proxy.network_access");
+/// `HTTPS_METHOD`: redirect, noredirect, nohttp or nohttps.
+pub const HTTPS_METHOD: Setting = both("HTTPS_METHOD", "flotilla.proxy.https_method");
+/// `HSTS`: the Strict-Transport-Security header, or `off`.
+pub const HSTS: Setting = both("HSTS", "flotilla.proxy.hsts");
+/// `CERT_NAME`: the certificate stem to use instead of the host.
+pub const CERT_NAME: Setting = both("CERT_NAME", "flotilla.proxy.cert_name");
+/// `LETSENCRYPT_HOST`: the hosts the built-in ACME client orders certificates for.
+pub const ACME: Setting = both("LETSENCRYPT_HOST", "flotilla.proxy.acme");
+/// `EXTERNAL_HTTP_PORT`: the port clients reach HTTP on (for redirects).
+pub const EXTERNAL_HTTP_PORT: Setting =
+    both("EXTERNAL_HTTP_PORT", "flotilla.proxy.external_http_port");
+/// `EXTERNAL_HTTPS_PORT`: the port clients reach HTTPS on (for redirects).
+pub const EXTERNAL_HTTPS_PORT: Setting =
+    both("EXTERNAL_HTTPS_PORT", "flotilla.proxy.external_https_port");
+/// `NON_GET_REDIRECT`: the status of HTTPS redirects for methods other than GET.
+pub const NON_GET_REDIRECT: Setting = Setting {
+    env: Some("NON_GET_REDIRECT"),
+    label: "flotilla.proxy.non_get_redirect",
+    nginx_proxy_label: Some("non-get-redirect"),
+};
+/// `TRUST_DEFAULT_CERT`: whether `certs/default.crt` may serve a vhost.
+pub const TRUST_DEFAULT_CERT: Setting = Setting {
+    env: Some("TRUST_DEFAULT_CERT"),
+    label: "flotilla.proxy.trust_default_cert",
+    nginx_proxy_label: Some("trust-default-cert"),
+};
+/// `CLIENT_MAX_BODY_SIZE`: nginx's request body limit for the vhost.
+pub const CLIENT_MAX_BODY_SIZE: Setting = both(
+    "CLIENT_MAX_BODY_SIZE",
+    "flotilla.proxy.client_max_body_size",
+);
+/// The upstream's balancing directive (label only).
+pub const LOADBALANCE: Setting = Setting {
+    env: None,
+    label: "flotilla.proxy.loadbalance",
+    nginx_proxy_label: Some("loadbalance"),
+};
+/// Upstream keepalive connections (label only).
+pub const KEEPALIVE: Setting = Setting {
+    env: None,
+    label: "flotilla.proxy.keepalive",
+    nginx_proxy_label: Some("keepalive"),
+};
 
 /// How nginx matches a `server_name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,6 +202,14 @@ pub enum Proto {
     /// TLS to the backend (`proxy_pass https://…`); nginx does not verify its certificate, as
     /// in nginx-proxy.
     Https,
+    /// `uwsgi_pass`.
+    Uwsgi,
+    /// `fastcgi_pass`.
+    Fastcgi,
+    /// `grpc_pass` over plain HTTP/2.
+    Grpc,
+    /// `grpc_pass` over TLS.
+    Grpcs,
 }
 
 impl Proto {
@@ -109,6 +218,10 @@ impl Proto {
         match self {
             Proto::Http => "http",
             Proto::Https => "https",
+            Proto::Uwsgi => "uwsgi",
+            Proto::Fastcgi => "fastcgi",
+            Proto::Grpc => "grpc",
+            Proto::Grpcs => "grpcs",
         }
     }
 }
@@ -116,6 +229,101 @@ impl Proto {
 impl fmt::Display for Proto {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// `HTTPS_METHOD`: how a vhost with a certificate treats plain HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpsMethod {
+    /// HTTP answers 301 to HTTPS; HSTS on.
+    Redirect,
+    /// Both served; no HSTS.
+    Noredirect,
+    /// HTTPS only; HTTP reaches the fallback (503).
+    Nohttp,
+    /// HTTP only, even with a certificate.
+    Nohttps,
+}
+
+impl HttpsMethod {
+    /// The value as `HTTPS_METHOD` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpsMethod::Redirect => "redirect",
+            HttpsMethod::Noredirect => "noredirect",
+            HttpsMethod::Nohttp => "nohttp",
+            HttpsMethod::Nohttps => "nohttps",
+        }
+    }
+}
+
+impl fmt::Display for HttpsMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for HttpsMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "redirect" => Ok(HttpsMethod::Redirect),
+            "noredirect" => Ok(HttpsMethod::Noredirect),
+            "nohttp" => Ok(HttpsMethod::Nohttp),
+            "nohttps" => Ok(HttpsMethod::Nohttps),
+            _ => Err(format!(
+                "invalid HTTPS_METHOD \"{}\": use redirect, noredirect, nohttp or nohttps",
+                sanitize(s)
+            )),
+        }
+    }
+}
+
+/// `NETWORK_ACCESS`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkAccess {
+    /// Every client (the default).
+    #[default]
+    External,
+    /// Only loopback and private addresses; others get 403.
+    Internal,
+}
+
+impl fmt::Display for NetworkAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NetworkAccess::External => "external",
+            NetworkAccess::Internal => "internal",
+        })
+    }
+}
+
+/// Upstream keepalive (nginx-proxy's `keepalive` label).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Keepalive {
+    /// Twice the number of servers.
+    #[default]
+    Auto,
+    /// `Connection: close` to the backend, no idle connections kept.
+    Disabled,
+    /// This many idle connections per worker.
+    Connections(u32),
+}
+
+impl fmt::Display for Keepalive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Keepalive::Auto => f.write_str("auto"),
+            Keepalive::Disabled => f.write_str("disabled"),
+            Keepalive::Connections(n) => write!(f, "{n}"),
+        }
     }
 }
 
@@ -139,12 +347,50 @@ pub struct VHost {
     pub kind: HostKind,
     /// Sorted by path.
     pub locations: Vec<Location>,
+    /// Per-vhost settings; `None`: the proxy's default.
+    #[serde(default)]
+    pub settings: VHostSettings,
+    /// The containers that declared this vhost, as `engine/name`, sorted.
+    #[serde(default)]
+    pub containers: Vec<String>,
+}
+
+/// A vhost's own settings (each `None` when no container set it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct VHostSettings {
+    /// `HTTPS_METHOD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_method: Option<HttpsMethod>,
+    /// `off` or the header value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsts: Option<String>,
+    /// `CERT_NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_name: Option<String>,
+    /// A container asked for an ACME certificate for this (exact) host.
+    #[serde(default)]
+    pub acme: bool,
+    /// `NON_GET_REDIRECT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_get_redirect: Option<u16>,
+    /// `TRUST_DEFAULT_CERT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_default_cert: Option<bool>,
+    /// `EXTERNAL_HTTP_PORT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_http_port: Option<u16>,
+    /// `EXTERNAL_HTTPS_PORT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_https_port: Option<u16>,
+    /// `CLIENT_MAX_BODY_SIZE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_max_body_size: Option<String>,
 }
 
 /// One `location` of a vhost: its upstream and how requests are passed to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
-    /// Location prefix, starts with `/`.
+    /// The location: a prefix starting with `/`, or `~ REGEX` / `~* REGEX`.
     pub path: String,
     /// Replacement URI for `proxy_pass` (empty: none).
     pub dest: String,
@@ -152,6 +398,25 @@ pub struct Location {
     pub proto: Proto,
     /// Sorted by (address, engine, container), no duplicates. May be empty (→ 502).
     pub servers: Vec<Server>,
+    /// `NETWORK_ACCESS`.
+    #[serde(default)]
+    pub network_access: NetworkAccess,
+    /// An upstream balancing directive (`least_conn`, `hash $remote_addr`, …), without `;`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loadbalance: Option<String>,
+    /// Upstream keepalive connections.
+    #[serde(default)]
+    pub keepalive: Keepalive,
+    /// `VIRTUAL_ROOT` for fastcgi.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+}
+
+impl Location {
+    /// True for a regex location (`~ …` or `~* …`).
+    pub fn is_regex(&self) -> bool {
+        self.path.starts_with('~')
+    }
 }
 
 /// One upstream server: where nginx connects, and which container that is (for the comment
@@ -184,14 +449,50 @@ impl fmt::Display for Skipped {
     }
 }
 
+/// Per-path settings one container declares (each `None`: not set by it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+struct LocDecl {
+    proto: Option<Proto>,
+    dest: Option<String>,
+    network_access: Option<NetworkAccess>,
+    loadbalance: Option<String>,
+    keepalive: Option<Keepalive>,
+    root: Option<String>,
+}
+
+/// Per-vhost settings one container declares.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+struct VhDecl {
+    https_method: Option<HttpsMethod>,
+    hsts: Option<String>,
+    cert_name: Option<String>,
+    non_get_redirect: Option<u16>,
+    trust_default_cert: Option<bool>,
+    external_http_port: Option<u16>,
+    external_https_port: Option<u16>,
+    client_max_body_size: Option<String>,
+}
+
+/// What the container's ACME setting asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AcmeAsk {
+    /// Every exact host of the container.
+    All,
+    /// These hosts (lower-cased).
+    Hosts(BTreeSet<String>),
+    /// Explicitly none (`flotilla.proxy.acme=false`).
+    Off,
+}
+
 /// A container's settings after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Settings {
     hosts: Vec<(String, HostKind)>,
     port: u16,
-    proto: Option<Proto>,
     path: String,
-    dest: Option<String>,
+    loc: LocDecl,
+    vh: VhDecl,
+    acme: Option<AcmeAsk>,
 }
 
 /// The ordering key that decides conflicts: lowest wins.
@@ -211,9 +512,18 @@ fn display_name(c: &ProxyContainer) -> String {
 
 #[derive(Default)]
 struct Group {
-    /// (key, explicit proto, explicit dest) of every container that declared this location.
-    decls: Vec<(Key, Option<Proto>, Option<String>)>,
+    /// (key, declared settings) of every container that declared this location.
+    decls: Vec<(Key, LocDecl)>,
     servers: BTreeSet<Server>,
+}
+
+#[derive(Default)]
+struct HostEntry {
+    kind: Option<HostKind>,
+    paths: BTreeMap<String, Group>,
+    decls: Vec<(Key, VhDecl)>,
+    acme: bool,
+    containers: BTreeSet<String>,
 }
 
 /// Builds the route table. Pure and deterministic: any permutation of `containers` gives an
@@ -221,7 +531,7 @@ struct Group {
 pub fn build(containers: &[ProxyContainer]) -> RouteTable {
     let mut skipped: BTreeSet<Skipped> = BTreeSet::new();
     let mut warnings: BTreeSet<String> = BTreeSet::new();
-    let mut hosts: BTreeMap<String, (HostKind, BTreeMap<String, Group>)> = BTreeMap::new();
+    let mut hosts: BTreeMap<String, HostEntry> = BTreeMap::new();
     // Replicas repeat the same VIRTUAL_HOST items; compiling a regex is the costly part.
     let mut host_cache: HostCache = BTreeMap::new();
 
@@ -259,55 +569,111 @@ pub fn build(containers: &[ProxyContainer]) -> RouteTable {
                 }
             }
         };
+        if let Some(AcmeAsk::Hosts(asked)) = &settings.acme {
+            for h in asked {
+                if !settings
+                    .hosts
+                    .iter()
+                    .any(|(x, k)| x == h && *k == HostKind::Exact)
+                {
+                    warnings.insert(format!(
+                        "{who}: LETSENCRYPT_HOST {} is not an exact host of its VIRTUAL_HOST; ignored",
+                        sanitize(h)
+                    ));
+                }
+            }
+        }
         for (host, kind) in &settings.hosts {
-            let entry = hosts
-                .entry(host.clone())
-                .or_insert_with(|| (*kind, BTreeMap::new()));
-            let group = entry.1.entry(settings.path.clone()).or_default();
-            group
-                .decls
-                .push((key(c), settings.proto, settings.dest.clone()));
+            let entry = hosts.entry(host.clone()).or_default();
+            entry.kind.get_or_insert(*kind);
+            entry.containers.insert(who.clone());
+            let group = entry.paths.entry(settings.path.clone()).or_default();
+            group.decls.push((key(c), settings.loc.clone()));
             if let Some(s) = &server {
                 group.servers.insert(s.clone());
+            }
+            entry.decls.push((key(c), settings.vh.clone()));
+            let acme = match &settings.acme {
+                Some(AcmeAsk::All) => true,
+                Some(AcmeAsk::Hosts(h)) => h.contains(host),
+                Some(AcmeAsk::Off) | None => false,
+            };
+            if acme && *kind == HostKind::Exact && !is_ip_host(host) {
+                entry.acme = true;
             }
         }
     }
 
     let mut vhosts = Vec::with_capacity(hosts.len());
-    for (host, (kind, paths)) in hosts {
-        let mut locations = Vec::with_capacity(paths.len());
-        for (path, mut group) in paths {
+    for (host, entry) in hosts {
+        let mut locations = Vec::with_capacity(entry.paths.len());
+        for (path, mut group) in entry.paths {
             group.decls.sort();
             group.decls.dedup();
-            let proto = resolve(
-                &group.decls,
-                |d| d.1,
-                &host,
-                &path,
-                "VIRTUAL_PROTO",
-                &mut warnings,
-            )
-            .unwrap_or_default();
-            let dest = resolve(
-                &group.decls,
-                |d| d.2.clone(),
-                &host,
-                &path,
-                "VIRTUAL_DEST",
-                &mut warnings,
-            )
-            .unwrap_or_default();
+            let mut pick = Picker {
+                host: &host,
+                path: Some(&path),
+                warnings: &mut warnings,
+            };
+            let d = &group.decls;
+            let proto = pick
+                .pick(d, |x| x.proto, "VIRTUAL_PROTO")
+                .unwrap_or_default();
+            let dest = pick
+                .pick(d, |x| x.dest.clone(), "VIRTUAL_DEST")
+                .unwrap_or_default();
+            let network_access = pick
+                .pick(d, |x| x.network_access, "NETWORK_ACCESS")
+                .unwrap_or_default();
+            let loadbalance = pick.pick(d, |x| x.loadbalance.clone(), "loadbalance");
+            let keepalive = pick
+                .pick(d, |x| x.keepalive, "keepalive")
+                .unwrap_or_default();
+            let root = pick.pick(d, |x| x.root.clone(), "VIRTUAL_ROOT");
             locations.push(Location {
                 path,
                 dest,
                 proto,
                 servers: group.servers.into_iter().collect(),
+                network_access,
+                loadbalance,
+                keepalive,
+                root,
             });
         }
+        let mut decls = entry.decls;
+        decls.sort();
+        decls.dedup();
+        let mut pick = Picker {
+            host: &host,
+            path: None,
+            warnings: &mut warnings,
+        };
+        let settings = VHostSettings {
+            https_method: pick.pick(&decls, |x| x.https_method, "HTTPS_METHOD"),
+            hsts: pick.pick(&decls, |x| x.hsts.clone(), "HSTS"),
+            cert_name: pick.pick(&decls, |x| x.cert_name.clone(), "CERT_NAME"),
+            acme: entry.acme,
+            non_get_redirect: pick.pick(&decls, |x| x.non_get_redirect, "NON_GET_REDIRECT"),
+            trust_default_cert: pick.pick(&decls, |x| x.trust_default_cert, "TRUST_DEFAULT_CERT"),
+            external_http_port: pick.pick(&decls, |x| x.external_http_port, "EXTERNAL_HTTP_PORT"),
+            external_https_port: pick.pick(
+                &decls,
+                |x| x.external_https_port,
+                "EXTERNAL_HTTPS_PORT",
+            ),
+            client_max_body_size: pick.pick(
+                &decls,
+                |x| x.client_max_body_size.clone(),
+                "CLIENT_MAX_BODY_SIZE",
+            ),
+        };
         vhosts.push(VHost {
             host,
-            kind,
+            kind: entry.kind.unwrap_or(HostKind::Exact),
             locations,
+            settings,
+            containers: entry.containers.into_iter().collect(),
         });
     }
     RouteTable {
@@ -317,56 +683,86 @@ pub fn build(containers: &[ProxyContainer]) -> RouteTable {
     }
 }
 
-/// Applies the conflict rule: the first (lowest key) explicit value wins.
-fn resolve<T: PartialEq + fmt::Display>(
-    decls: &[(Key, Option<Proto>, Option<String>)],
-    get: impl Fn(&(Key, Option<Proto>, Option<String>)) -> Option<T>,
-    host: &str,
-    path: &str,
-    what: &str,
-    warnings: &mut BTreeSet<String>,
-) -> Option<T> {
-    let mut explicit = decls.iter().filter_map(|d| get(d).map(|v| (&d.0, v)));
-    let (wkey, winner) = explicit.next()?;
-    let losers: Vec<String> = explicit
-        .filter(|(_, v)| *v != winner)
-        .map(|(k, v)| format!("{}/{}={}", k.0, k.1, v))
-        .collect();
-    if !losers.is_empty() {
-        warnings.insert(format!(
-            "vhost {host} path {path}: containers disagree on {what}; using {winner} from {}/{} (lowest engine/name), ignoring {}",
-            wkey.0,
-            wkey.1,
-            losers.join(", ")
-        ));
-    }
-    Some(winner)
+/// True for an IPv4 address or a bracketed IPv6 address (no ACME certificate for those).
+fn is_ip_host(host: &str) -> bool {
+    host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
-/// Reads one setting: the label wins over the env var. Empty (after trim) counts as unset.
+/// Applies the conflict rule to one setting of a vhost or a path.
+struct Picker<'a> {
+    host: &'a str,
+    path: Option<&'a str>,
+    warnings: &'a mut BTreeSet<String>,
+}
+
+impl Picker<'_> {
+    /// The first (lowest key) explicit value wins; a warning names the disagreeing others.
+    fn pick<D, T: PartialEq + fmt::Display>(
+        &mut self,
+        decls: &[(Key, D)],
+        get: impl Fn(&D) -> Option<T>,
+        what: &str,
+    ) -> Option<T> {
+        let mut explicit = decls.iter().filter_map(|d| get(&d.1).map(|v| (&d.0, v)));
+        let (wkey, winner) = explicit.next()?;
+        let losers: Vec<String> = explicit
+            .filter(|(_, v)| *v != winner)
+            .map(|(k, v)| format!("{}/{}={}", k.0, k.1, sanitize(&v.to_string())))
+            .collect();
+        if !losers.is_empty() {
+            let place = match self.path {
+                Some(p) => format!("vhost {} path {}", self.host, p),
+                None => format!("vhost {}", self.host),
+            };
+            self.warnings.insert(format!(
+                "{place}: containers disagree on {what}; using {} from {}/{} (lowest engine/name), ignoring {}",
+                sanitize(&winner.to_string()),
+                wkey.0,
+                wkey.1,
+                losers.join(", ")
+            ));
+        }
+        Some(winner)
+    }
+}
+
+/// Reads one setting: the flotilla label wins over nginx-proxy's label, which wins over the env
+/// var. Empty (after trim) counts as unset.
 fn setting<'a>(
     c: &'a ProxyContainer,
-    env: &str,
-    label: &str,
+    s: Setting,
     who: &str,
     warnings: &mut BTreeSet<String>,
 ) -> Option<&'a str> {
-    let from_label = c
-        .labels
-        .get(label)
-        .map(|s| s.trim())
+    let label_value = |name: &str| {
+        c.labels
+            .get(name)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    };
+    let mut from_label = label_value(s.label).map(|v| (s.label.to_string(), v));
+    if from_label.is_none()
+        && let Some(n) = s.nginx_proxy_label
+    {
+        let full = format!("{NGINX_PROXY_LABEL}{n}");
+        from_label = label_value(&full).map(|v| (full, v));
+    }
+    let from_env = s
+        .env
+        .and_then(|e| c.env_var(e))
+        .map(str::trim)
         .filter(|s| !s.is_empty());
-    let from_env = c.env_var(env).map(str::trim).filter(|s| !s.is_empty());
     match (from_label, from_env) {
-        (Some(l), Some(e)) if l != e => {
+        (Some((label, l)), Some(e)) if l != e => {
             warnings.insert(format!(
-                "{who}: label {label}={} overrides {env}={}",
+                "{who}: label {label}={} overrides {}={}",
                 sanitize(l),
+                s.env.unwrap_or_default(),
                 sanitize(e)
             ));
             Some(l)
         }
-        (Some(l), _) => Some(l),
+        (Some((_, l)), _) => Some(l),
         (None, e) => e,
     }
 }
@@ -380,7 +776,7 @@ fn settings(
     warnings: &mut BTreeSet<String>,
     cache: &mut HostCache,
 ) -> Result<Option<Settings>, String> {
-    let Some(raw_hosts) = setting(c, ENV_HOST, LABEL_HOST, who, warnings) else {
+    let Some(raw_hosts) = setting(c, HOST, who, warnings) else {
         return Ok(None);
     };
     let mut hosts: Vec<(String, HostKind)> = Vec::new();
@@ -404,7 +800,8 @@ fn settings(
     if hosts.is_empty() {
         return Ok(None);
     }
-    let port = match setting(c, ENV_PORT, LABEL_PORT, who, warnings) {
+    let mut get = |s: Setting| setting(c, s, who, warnings);
+    let port = match get(PORT) {
         Some(p) => parse_port(p)?,
         None => {
             let tcp: BTreeSet<u16> = c
@@ -425,31 +822,62 @@ fn settings(
             }
         }
     };
-    let proto = setting(c, ENV_PROTO, LABEL_PROTO, who, warnings)
-        .map(parse_proto)
-        .transpose()?;
-    let path = match setting(c, ENV_PATH, LABEL_PATH, who, warnings) {
-        Some(p) => {
-            validate_uri(p, "VIRTUAL_PATH")?;
-            p.to_string()
-        }
+    let mut get = |s: Setting| setting(c, s, who, warnings);
+    let path = match get(PATH) {
+        Some(p) => parse_path(p)?,
         None => "/".to_string(),
     };
-    let dest = setting(c, ENV_DEST, LABEL_DEST, who, warnings)
+    let dest = get(DEST)
         .map(|d| validate_uri(d, "VIRTUAL_DEST").map(|()| d.to_string()))
         .transpose()?;
+    if dest.is_some() && path.starts_with('~') {
+        return Err(format!(
+            "invalid VIRTUAL_DEST with the regex VIRTUAL_PATH \"{}\": nginx cannot replace a regex match",
+            sanitize(&path)
+        ));
+    }
+    let loc = LocDecl {
+        proto: get(PROTO).map(parse_proto).transpose()?,
+        dest,
+        network_access: get(NETWORK_ACCESS).map(parse_network_access).transpose()?,
+        loadbalance: get(LOADBALANCE).map(parse_loadbalance).transpose()?,
+        keepalive: get(KEEPALIVE).map(parse_keepalive).transpose()?,
+        root: get(ROOT)
+            .map(|d| validate_uri(d, "VIRTUAL_ROOT").map(|()| d.to_string()))
+            .transpose()?,
+    };
+    let vh = VhDecl {
+        https_method: get(HTTPS_METHOD).map(str::parse).transpose()?,
+        hsts: get(HSTS).map(parse_hsts).transpose()?,
+        cert_name: get(CERT_NAME).map(parse_cert_name).transpose()?,
+        non_get_redirect: get(NON_GET_REDIRECT)
+            .map(parse_non_get_redirect)
+            .transpose()?,
+        trust_default_cert: get(TRUST_DEFAULT_CERT)
+            .map(|v| parse_bool(v, "TRUST_DEFAULT_CERT"))
+            .transpose()?,
+        external_http_port: get(EXTERNAL_HTTP_PORT)
+            .map(|p| parse_port_named(p, "EXTERNAL_HTTP_PORT"))
+            .transpose()?,
+        external_https_port: get(EXTERNAL_HTTPS_PORT)
+            .map(|p| parse_port_named(p, "EXTERNAL_HTTPS_PORT"))
+            .transpose()?,
+        client_max_body_size: get(CLIENT_MAX_BODY_SIZE).map(parse_body_size).transpose()?,
+    };
+    let acme = get(ACME).map(parse_acme);
     Ok(Some(Settings {
         hosts,
         port,
-        proto,
         path,
-        dest,
+        loc,
+        vh,
+        acme,
     }))
 }
 
 /// Replaces control characters (and shortens) so container-supplied text is safe in logs and
 /// in nginx comments (a newline would end a comment).
-pub(crate) fn sanitize(s: &str) -> String {
+pub fn sanitize(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(200)
@@ -479,13 +907,8 @@ pub fn parse_host(item: &str) -> Result<(String, HostKind), String> {
         {
             return Err(format!("{}: whitespace and quotes are not allowed", bad()));
         }
-        if let Err(e) = regex::Regex::new(re) {
-            let first = e.to_string().lines().last().unwrap_or_default().to_string();
-            return Err(format!(
-                "{}: regex does not compile: {}",
-                bad(),
-                sanitize(&first)
-            ));
+        if let Err(e) = regex_check::check(re) {
+            return Err(format!("{}: {}", bad(), sanitize(&e)));
         }
         return Ok((item.to_string(), HostKind::Regex));
     }
@@ -534,10 +957,14 @@ pub fn parse_host(item: &str) -> Result<(String, HostKind), String> {
 
 /// Validates a port setting: an integer in 1..=65535.
 pub fn parse_port(s: &str) -> Result<u16, String> {
+    parse_port_named(s, "VIRTUAL_PORT")
+}
+
+fn parse_port_named(s: &str, what: &str) -> Result<u16, String> {
     match s.parse::<u16>() {
         Ok(p) if p != 0 => Ok(p),
         _ => Err(format!(
-            "invalid VIRTUAL_PORT \"{}\": must be a number from 1 to 65535",
+            "invalid {what} \"{}\": must be a number from 1 to 65535",
             sanitize(s)
         )),
     }
@@ -547,14 +974,188 @@ fn parse_proto(s: &str) -> Result<Proto, String> {
     match s.to_ascii_lowercase().as_str() {
         "http" => Ok(Proto::Http),
         "https" => Ok(Proto::Https),
+        "uwsgi" => Ok(Proto::Uwsgi),
+        "fastcgi" => Ok(Proto::Fastcgi),
+        "grpc" => Ok(Proto::Grpc),
+        "grpcs" => Ok(Proto::Grpcs),
         _ => Err(format!(
-            "unsupported VIRTUAL_PROTO \"{}\": use http or https",
+            "unsupported VIRTUAL_PROTO \"{}\": use http, https, uwsgi, fastcgi, grpc or grpcs",
             sanitize(s)
         )),
     }
 }
 
-/// Validates a `VIRTUAL_PATH` or `VIRTUAL_DEST` value.
+fn parse_network_access(s: &str) -> Result<NetworkAccess, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "external" => Ok(NetworkAccess::External),
+        "internal" => Ok(NetworkAccess::Internal),
+        _ => Err(format!(
+            "invalid NETWORK_ACCESS \"{}\": use external or internal",
+            sanitize(s)
+        )),
+    }
+}
+
+/// nginx-proxy takes any upstream directive here; only the balancing methods nginx has are
+/// accepted (a raw directive from a container could inject configuration).
+fn parse_loadbalance(s: &str) -> Result<String, String> {
+    let v = s.trim().trim_end_matches(';').trim();
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let key_ok = |k: &str| {
+        !k.is_empty()
+            && k.len() <= 128
+            && k.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '$' | '-'))
+    };
+    let ok = match words.as_slice() {
+        ["least_conn"] | ["ip_hash"] | ["random"] | ["random", "two"] => true,
+        ["random", "two", "least_conn"] => true,
+        ["hash", k] => key_ok(k),
+        ["hash", k, "consistent"] => key_ok(k),
+        _ => false,
+    };
+    if ok {
+        Ok(words.join(" "))
+    } else {
+        Err(format!(
+            "invalid loadbalance \"{}\": use least_conn, ip_hash, random [two [least_conn]] or hash KEY [consistent]",
+            sanitize(s)
+        ))
+    }
+}
+
+fn parse_keepalive(s: &str) -> Result<Keepalive, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "auto" => Ok(Keepalive::Auto),
+        "disabled" | "off" | "0" => Ok(Keepalive::Disabled),
+        n => match n.parse::<u32>() {
+            Ok(n) if (1..=10_000).contains(&n) => Ok(Keepalive::Connections(n)),
+            _ => Err(format!(
+                "invalid keepalive \"{}\": use auto, disabled or a number from 1 to 10000",
+                sanitize(s)
+            )),
+        },
+    }
+}
+
+/// `off` or a header value: printable ASCII without quotes, backslashes or `$` (it is written
+/// quoted, and `$` would be read as a variable).
+fn parse_hsts(s: &str) -> Result<String, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok("off".to_string());
+    }
+    if s.len() <= 256
+        && s.chars()
+            .all(|ch| (' '..='~').contains(&ch) && !matches!(ch, '"' | '\\' | '$'))
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid HSTS \"{}\": printable ASCII without quotes, '\\' or '$', at most 256 characters (or off)",
+            sanitize(s)
+        ))
+    }
+}
+
+/// A file stem in the certificates directory.
+fn parse_cert_name(s: &str) -> Result<String, String> {
+    let s = s.trim_end_matches(".crt");
+    if !s.is_empty()
+        && s.len() <= 255
+        && !s.starts_with('.')
+        && s.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_' | '*'))
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid CERT_NAME \"{}\": a file name in the certificates directory (letters, digits, '.', '-', '_')",
+            sanitize(s)
+        ))
+    }
+}
+
+fn parse_non_get_redirect(s: &str) -> Result<u16, String> {
+    match s {
+        "301" => Ok(301),
+        "307" => Ok(307),
+        "308" => Ok(308),
+        _ => Err(format!(
+            "invalid NON_GET_REDIRECT \"{}\": use 301, 307 or 308",
+            sanitize(s)
+        )),
+    }
+}
+
+fn parse_bool(s: &str, what: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "invalid {what} \"{}\": use true or false",
+            sanitize(s)
+        )),
+    }
+}
+
+/// nginx's size syntax: a number with an optional `k`, `m` or `g`.
+fn parse_body_size(s: &str) -> Result<String, String> {
+    let digits = s.trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+    if !digits.is_empty()
+        && digits.len() <= 12
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && s.len() - digits.len() <= 1
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid CLIENT_MAX_BODY_SIZE \"{}\": a size such as 0, 512k, 50m or 1g",
+            sanitize(s)
+        ))
+    }
+}
+
+fn parse_acme(s: &str) -> AcmeAsk {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => AcmeAsk::All,
+        "false" | "0" | "no" | "off" => AcmeAsk::Off,
+        list => AcmeAsk::Hosts(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+    }
+}
+
+/// Validates `VIRTUAL_PATH`: a prefix (`/…`), or a regex location `~ REGEX` / `~* REGEX`.
+/// Returns the normalised form (one space after the modifier).
+fn parse_path(s: &str) -> Result<String, String> {
+    for modifier in ["~*", "~"] {
+        if let Some(re) = s.strip_prefix(modifier) {
+            let re = re.trim();
+            if re.is_empty()
+                || re.len() > 1024
+                || re
+                    .chars()
+                    .any(|ch| ch.is_control() || ch.is_whitespace() || matches!(ch, '"' | '\''))
+            {
+                return Err(format!(
+                    "invalid VIRTUAL_PATH \"{}\": a regex location is `~ REGEX` or `~* REGEX` without whitespace or quotes",
+                    sanitize(s)
+                ));
+            }
+            regex_check::check(re)
+                .map_err(|e| format!("invalid VIRTUAL_PATH \"{}\": {e}", sanitize(s)))?;
+            return Ok(format!("{modifier} {re}"));
+        }
+    }
+    validate_uri(s, "VIRTUAL_PATH")?;
+    Ok(s.to_string())
+}
+
+/// Validates a `VIRTUAL_PATH`, `VIRTUAL_DEST` or `VIRTUAL_ROOT` value.
 fn validate_uri(s: &str, what: &str) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!(
@@ -576,7 +1177,6 @@ fn validate_uri(s: &str, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the proxy reaches container `c` for container port `port`.
 fn address(c: &ProxyContainer, port: u16) -> Result<SocketAddr, String> {
     if c.local
         && let Some(ip) = c.ip_address
@@ -727,6 +1327,11 @@ mod tests {
             (long_label, "1 to 63"),
             (long_name, "longer than 253"),
             ("~(".into(), "regex does not compile"),
+            (
+                "~^(?<host>.+)\\.dup\\.test$".into(),
+                "would redefine nginx's variable $host",
+            ),
+            ("~^(a|a)+$".into(), "exponential time"),
             ("~".into(), "empty regex"),
             ("~a\"b".into(), "whitespace and quotes"),
             ("~a\tb".into(), "whitespace and quotes"),
@@ -832,8 +1437,11 @@ mod tests {
             ("VIRTUAL_PROTO=http", Some(Proto::Http)),
             ("VIRTUAL_PROTO=https", Some(Proto::Https)),
             ("VIRTUAL_PROTO=HTTPS", Some(Proto::Https)),
-            ("VIRTUAL_PROTO=uwsgi", None),
-            ("VIRTUAL_PROTO=grpc", None),
+            ("VIRTUAL_PROTO=uwsgi", Some(Proto::Uwsgi)),
+            ("VIRTUAL_PROTO=grpc", Some(Proto::Grpc)),
+            ("VIRTUAL_PROTO=GRPCS", Some(Proto::Grpcs)),
+            ("VIRTUAL_PROTO=fastcgi", Some(Proto::Fastcgi)),
+            ("VIRTUAL_PROTO=ftp", None),
         ];
         for (env, want) in cases {
             let t = build(&[local("a", 2, &["VIRTUAL_HOST=a.com", env])]);
@@ -863,7 +1471,11 @@ mod tests {
             ("/a\\b", "", false),
             ("/a$b", "", false),
             ("/a\nb", "", false),
-            ("~ ^/(a|b)/", "", false),
+            ("~ ^/(a|b)/", "", true),
+            ("~* \\.php$", "", true),
+            ("~ ^/(a|b)/", "/x/", false),
+            ("~ ^/(a+)+$", "", false),
+            ("~ ^/(?<uri>.*)$", "", false),
             ("/ok", "x", false),
             ("/ok", "/a;b", false),
             ("/ok", "/$host", false),

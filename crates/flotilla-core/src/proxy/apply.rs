@@ -133,6 +133,13 @@ pub fn validate_and_swap(
     Ok(Changed::Updated)
 }
 
+/// Checks `conf` with `nginx -t` in a temp file beside `target`, which is left untouched (used
+/// to find which vhosts nginx rejects when a whole configuration fails).
+pub fn validate_text(conf: &str, target: &Path, opts: &ApplyOptions) -> Result<(), ProxyError> {
+    let temp = write_temp_beside(target, conf.as_bytes())?;
+    validate(temp.path(), opts)
+}
+
 /// Runs `nginx -t -q -c CONF -p PREFIX`; the error carries nginx's stderr.
 pub fn validate(conf: &Path, opts: &ApplyOptions) -> Result<(), ProxyError> {
     let mut cmd = Command::new(&opts.nginx);
@@ -326,6 +333,196 @@ mod tests {
         let r = validate_and_swap(&conf, &target, &opts);
         assert!(matches!(r, Ok(Changed::Unchanged)), "{r:?}");
         assert!(leftovers(dir.path()).is_empty());
+    }
+
+    /// Every setting the renderer knows, with TLS, as real nginx reads it: `nginx -t` accepts
+    /// it, and a live nginx answers an ACME challenge from the configuration and refuses an
+    /// unknown name at the handshake.
+    #[test]
+    #[cfg_attr(
+        not(feature = "testbed"),
+        ignore = "needs the testbed: run scripts/test"
+    )]
+    fn real_nginx_accepts_tls_and_every_setting() {
+        let Some((dir, target, opts, mut ropts)) = setup(Reload::None) else {
+            return;
+        };
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["a.test".to_string()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
+        for stem in ["a.test", "p.test"] {
+            std::fs::write(dir.path().join(format!("{stem}.crt")), cert.pem()).expect("crt");
+            std::fs::write(dir.path().join(format!("{stem}.key")), key.serialize_pem())
+                .expect("key");
+        }
+        let file = |stem: &str| crate::proxy::nginx::CertFile {
+            crt: dir
+                .path()
+                .join(format!("{stem}.crt"))
+                .to_string_lossy()
+                .into_owned(),
+            key: dir
+                .path()
+                .join(format!("{stem}.key"))
+                .to_string_lossy()
+                .into_owned(),
+            fingerprint: stem.to_string(),
+        };
+        ropts.https_port = Some(free_port());
+        ropts.certs.files.insert("a.test".into(), file("a.test"));
+        ropts.certs.files.insert("p.test".into(), file("p.test"));
+        ropts.acme = true;
+        ropts
+            .acme_challenges
+            .insert("tok_1".into(), "tok_1.thumbprint".into());
+        // a real token's length: the challenge path is longer than nginx's default map bucket
+        let long = "t".repeat(43);
+        ropts
+            .acme_challenges
+            .insert(long.clone(), format!("{long}.{}", "k".repeat(43)));
+        let snippet = dir.path().join("snippet");
+        std::fs::write(&snippet, "add_header X-Snippet 1;\n").expect("snippet");
+        let htpasswd = dir.path().join("htpasswd");
+        std::fs::write(&htpasswd, "ann:{PLAIN}x\n").expect("htpasswd");
+        let s = snippet.to_string_lossy().into_owned();
+        ropts.snippets.vhost_d.insert("a.test".into(), s.clone());
+        ropts.snippets.vhost_d.insert("default_location".into(), s);
+        ropts
+            .snippets
+            .htpasswd
+            .insert("b.test".into(), htpasswd.to_string_lossy().into_owned());
+        let mut lb = local("lb", 9, &["VIRTUAL_HOST=lb.test"]);
+        lb.labels.insert(
+            "flotilla.proxy.loadbalance".into(),
+            "random two least_conn".into(),
+        );
+        lb.labels
+            .insert("flotilla.proxy.keepalive".into(), "16".into());
+        let table = build(&[
+            local(
+                "a",
+                2,
+                &[
+                    "VIRTUAL_HOST=a.test",
+                    "LETSENCRYPT_HOST=a.test",
+                    "HSTS=max-age=60; preload",
+                ],
+            ),
+            local(
+                "b",
+                3,
+                &[
+                    "VIRTUAL_HOST=b.test",
+                    "NETWORK_ACCESS=internal",
+                    "CLIENT_MAX_BODY_SIZE=10m",
+                ],
+            ),
+            local("g", 4, &["VIRTUAL_HOST=g.test", "VIRTUAL_PROTO=grpc"]),
+            local("gs", 5, &["VIRTUAL_HOST=gs.test", "VIRTUAL_PROTO=grpcs"]),
+            local("u", 6, &["VIRTUAL_HOST=u.test", "VIRTUAL_PROTO=uwsgi"]),
+            local("f", 7, &["VIRTUAL_HOST=f.test", "VIRTUAL_PROTO=fastcgi"]),
+            local(
+                "r",
+                8,
+                &["VIRTUAL_HOST=r.test", "VIRTUAL_PATH=~* \\.(png|jpg)$"],
+            ),
+            local(
+                "n",
+                10,
+                &[
+                    "VIRTUAL_HOST=*.p.test",
+                    "HTTPS_METHOD=noredirect",
+                    "NON_GET_REDIRECT=308",
+                ],
+            ),
+            local(
+                "x",
+                11,
+                &[
+                    "VIRTUAL_HOST=x.test",
+                    "HTTPS_METHOD=nohttp",
+                    "CERT_NAME=a.test",
+                ],
+            ),
+            local(
+                "e",
+                12,
+                &[
+                    "VIRTUAL_HOST=e.test",
+                    &format!("EXTERNAL_HTTP_PORT={}", free_port()),
+                ],
+            ),
+            local("re", 13, &["VIRTUAL_HOST=~^(?<sub>[a-z]+)\\.re\\.test$"]),
+            lb,
+        ]);
+        assert!(table.skipped.is_empty(), "{:?}", table.skipped);
+        let conf = render(&table, &ropts);
+        let r = validate_and_swap(&conf, &target, &opts);
+        assert!(matches!(r, Ok(Changed::Updated)), "{r:?}\n{conf}");
+
+        let child = Command::new(&opts.nginx)
+            .arg("-c")
+            .arg(&target)
+            .arg("-p")
+            .arg(dir.path())
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nginx");
+        let _guard = Kill(child);
+        let port = ropts.listen_port;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get(port, "a.test", "/").0 == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // the challenge is answered on the HTTP side of an ACME vhost and in the fallback
+        for host in ["a.test", "unknown.test"] {
+            let (code, body) = get(port, host, "/.well-known/acme-challenge/tok_1");
+            assert_eq!(code, 200, "{host}: {body}");
+            assert!(body.ends_with("tok_1.thumbprint"), "{body}");
+            assert_eq!(get(port, host, "/.well-known/acme-challenge/other").0, 404);
+        }
+        // everything else on a.test is redirected
+        let (code, body) = get(port, "a.test", "/x");
+        assert_eq!(code, 301, "{body}");
+        // unknown names over TLS: the handshake is refused (no default certificate)
+        let https = ropts.https_port.unwrap_or_default();
+        let out = Command::new("curl")
+            .args([
+                "-sS",
+                "-k",
+                "--max-time",
+                "5",
+                "--noproxy",
+                "*",
+                "--resolve",
+            ])
+            .arg(format!("nope.test:{https}:127.0.0.1"))
+            .arg(format!("https://nope.test:{https}/"))
+            .output()
+            .expect("curl");
+        assert_eq!(
+            out.status.code(),
+            Some(35),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // a known name completes the handshake with its certificate
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "openssl s_client -connect 127.0.0.1:{https} -servername a.test </dev/null 2>/dev/null"
+            ))
+            .output()
+            .expect("openssl");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("subject=") && text.contains("TLSv1.3"),
+            "{text}"
+        );
     }
 
     #[test]

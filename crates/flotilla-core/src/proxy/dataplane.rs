@@ -12,7 +12,7 @@
 //!   reload when nothing changed. Stopping the watcher leaves the container serving the last
 //!   good configuration.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -27,6 +27,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use super::apply::{self, ApplyOptions, Changed, ProxyError, Reload};
+use super::files::Placement;
 use super::nginx::RenderOptions;
 
 /// The label that marks a data plane container as flotilla's (and so adoptable).
@@ -77,6 +78,57 @@ impl DataPlane {
         }
     }
 
+    /// Checks `conf` with the data plane's nginx without applying it.
+    pub async fn validate(&mut self, conf: &str) -> Result<(), DataPlaneError> {
+        match self {
+            DataPlane::Local(l) => {
+                let conf = conf.to_string();
+                let target = l.target.clone();
+                let opts = l.apply.clone();
+                tokio::task::spawn_blocking(move || apply::validate_text(&conf, &target, &opts))
+                    .await
+                    .map_err(|e| DataPlaneError::Other(format!("the check task failed: {e}")))??;
+                Ok(())
+            }
+            DataPlane::Node(n) => n.validate(conf).await,
+        }
+    }
+
+    /// Where this host reaches the data plane's HTTP listener (to check that a challenge
+    /// answer is served); `None`: unknown.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        match self {
+            DataPlane::Local(l) => {
+                let ip = match l.render.listen_addr {
+                    Some(ip) if !ip.is_unspecified() => ip,
+                    _ => IpAddr::from([127, 0, 0, 1]),
+                };
+                Some(SocketAddr::new(ip, l.render.listen_port))
+            }
+            DataPlane::Node(n) => n.http_addr,
+        }
+    }
+
+    /// Where nginx finds the operator's files (certificates, snippets).
+    pub fn file_placement(&self) -> Placement {
+        match self {
+            DataPlane::Local(_) => Placement::InPlace,
+            DataPlane::Node(_) => Placement::Copied(format!("{NODE_PREFIX}/files")),
+        }
+    }
+
+    /// Makes `files` ((path, bytes, mode) as nginx reads them) available to nginx: copies them
+    /// into a node's container when they changed; nothing to do locally.
+    pub async fn sync_files(
+        &mut self,
+        files: &[(String, Vec<u8>, u32)],
+    ) -> Result<(), DataPlaneError> {
+        match self {
+            DataPlane::Local(_) => Ok(()),
+            DataPlane::Node(n) => n.sync_files(files).await,
+        }
+    }
+
     /// Restarts a supervised nginx that exited. Returns a message when it did something.
     pub async fn supervise(&mut self) -> Option<String> {
         match self {
@@ -108,16 +160,19 @@ pub struct Local {
 
 impl Local {
     /// `conf_dir` must exist; it becomes nginx's prefix (pid and temp files) and holds `nginx.conf`.
+    /// `https_port`: where nginx terminates TLS (on `listen`'s address); `None`: no TLS.
     pub fn new(
         conf_dir: &Path,
         nginx: PathBuf,
         listen: (Option<IpAddr>, u16),
+        https_port: Option<u16>,
         reload_cmd: Option<String>,
         timeout: Duration,
     ) -> Local {
         let mut render = RenderOptions::new(conf_dir);
         render.listen_addr = listen.0;
         render.listen_port = listen.1;
+        render.https_port = https_port;
         let supervise = reload_cmd.is_none();
         Local {
             target: conf_dir.join("nginx.conf"),
@@ -257,6 +312,10 @@ pub struct NginxContainer {
     /// A local copy of what the container runs, for humans (`<conf-dir>/nginx.conf`).
     copy: PathBuf,
     timeout: Duration,
+    /// Digest of the files last copied in (None: none yet).
+    files: Option<String>,
+    /// The node's published HTTP port, as this host reaches it.
+    pub http_addr: Option<SocketAddr>,
 }
 
 /// Options for `Node::setup`.
@@ -269,6 +328,8 @@ pub struct NodeOptions {
     pub http_port: u16,
     /// Host port published for 443; 0: none.
     pub https_port: u16,
+    /// The node's address as this host reaches it (to check what the data plane answers).
+    pub node_ip: Option<IpAddr>,
     pub conf_dir: PathBuf,
     pub timeout: Duration,
 }
@@ -278,16 +339,22 @@ fn bootstrap_conf(render: &RenderOptions) -> String {
     super::nginx::render(&super::routes::RouteTable::default(), render)
 }
 
-fn node_render_options() -> RenderOptions {
+/// Inside the container nginx listens on 80 and 443; the node publishes them on
+/// `--listen` and `--listen-https` (the redirect target).
+fn node_render_options(https_port: u16) -> RenderOptions {
     let mut r = RenderOptions::new(NODE_PREFIX);
     r.listen_port = 80;
+    if https_port != 0 {
+        r.https_port = Some(443);
+        r.public_https_port = Some(https_port);
+    }
     r
 }
 
 impl NginxContainer {
     /// Finds (adopts) or creates the data plane container on `docker` and makes sure it runs.
     pub async fn setup(docker: Docker, o: &NodeOptions) -> Result<NginxContainer, DataPlaneError> {
-        let render = node_render_options();
+        let render = node_render_options(o.https_port);
         let mut node = NginxContainer {
             machine: o.machine.clone(),
             container: o.name.clone(),
@@ -297,6 +364,8 @@ impl NginxContainer {
             last: None,
             copy: o.conf_dir.join("nginx.conf"),
             timeout: o.timeout,
+            files: None,
+            http_addr: o.node_ip.map(|ip| SocketAddr::new(ip, o.http_port)),
         };
         let existing = match node.docker.inspect_container(&o.name, None).await {
             Ok(c) => Some(c),
@@ -477,6 +546,78 @@ impl NginxContainer {
             "cannot upload {name} into {} on {}",
             self.container, self.machine
         )))
+    }
+
+    /// Copies `files` (absolute paths in the container) in one archive, unless the same set was
+    /// copied last time.
+    async fn sync_files(&mut self, files: &[(String, Vec<u8>, u32)]) -> Result<(), DataPlaneError> {
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        for (p, b, m) in files {
+            parts.push(format!("{p}:{m:o}").into_bytes());
+            parts.push(b.clone());
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        let digest = super::files::fingerprint(&refs);
+        if self.files.as_deref() == Some(digest.as_str()) || files.is_empty() {
+            return Ok(());
+        }
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, bytes, mode) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(bytes.len() as u64);
+            h.set_mode(*mode);
+            h.set_mtime(super::status::now());
+            h.set_cksum();
+            tar.append_data(&mut h, path.trim_start_matches('/'), bytes.as_slice())
+                .map_err(|e| DataPlaneError::Other(format!("cannot build the archive: {e}")))?;
+        }
+        let tar = tar
+            .into_inner()
+            .map_err(|e| DataPlaneError::Other(format!("cannot build the archive: {e}")))?;
+        let opts = UploadToContainerOptionsBuilder::new().path("/").build();
+        tokio::time::timeout(
+            self.timeout,
+            self.docker.upload_to_container(
+                &self.container,
+                Some(opts),
+                bollard::body_full(tar.into()),
+            ),
+        )
+        .await
+        .map_err(|_| {
+            DataPlaneError::Other("copying the certificates and snippets timed out".into())
+        })?
+        .map_err(docker_err(format!(
+            "cannot copy the certificates and snippets into {} on {}",
+            self.container, self.machine
+        )))?;
+        self.files = Some(digest);
+        Ok(())
+    }
+
+    /// Checks `conf` with the container's nginx without applying it.
+    async fn validate(&mut self, conf: &str) -> Result<(), DataPlaneError> {
+        let check = format!("{NODE_PREFIX}/nginx.conf.check");
+        self.upload("nginx.conf.check", conf).await?;
+        let (code, out) = self
+            .exec(&[
+                "nginx",
+                "-t",
+                "-q",
+                "-e",
+                "stderr",
+                "-c",
+                &check,
+                "-p",
+                NODE_PREFIX,
+            ])
+            .await?;
+        let _ = self.exec(&["rm", "-f", &check]).await;
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(ProxyError::Invalid { stderr: out }.into())
+        }
     }
 
     /// The configuration the container currently has, if it can be read.

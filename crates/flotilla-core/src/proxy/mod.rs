@@ -29,14 +29,17 @@
 //! configuration in [`nginx`].
 
 pub mod apply;
+pub mod certmgr;
 pub mod dataplane;
 pub mod engines;
+pub mod files;
 pub mod filter;
-
+pub mod isolate;
+pub mod serving;
 pub mod status;
 pub mod watch;
 
-pub use flotilla_routes::{nginx, routes, source};
+pub use flotilla_routes::{nginx, regex_check, routes, source};
 
 pub use apply::{ApplyOptions, Changed, ProxyError, Reload, validate_and_swap};
 pub use nginx::{RenderOptions, render};

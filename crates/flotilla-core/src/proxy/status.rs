@@ -52,6 +52,46 @@ pub struct Status {
     pub last_apply: Option<ApplyStatus>,
     /// The routes of the configuration being served (after the last successful apply).
     pub table: RouteTable,
+    /// Vhosts nginx rejected on their own: left out of the configuration being served.
+    #[serde(default)]
+    pub rejected: Vec<RejectedVhost>,
+    /// The certificate of every vhost served over HTTPS or asking for one.
+    #[serde(default)]
+    pub certificates: Vec<CertStatus>,
+}
+
+/// A vhost left out because nginx rejected it (`nginx -t` on a configuration with it alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedVhost {
+    pub host: String,
+    /// `engine/container` of the containers that declare it.
+    pub containers: Vec<String>,
+    /// nginx's message.
+    pub error: String,
+}
+
+/// One vhost's certificate: where it comes from and until when it is valid, or why an ACME
+/// certificate is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertStatus {
+    pub host: String,
+    /// `cert-name`, `file`, `acme`, `parent`, `default`, or `none`.
+    pub source: String,
+    /// The file stem or host the certificate was found under.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Unix seconds.
+    #[serde(default)]
+    pub not_after: Option<u64>,
+    /// The vhost asks for an ACME certificate.
+    #[serde(default)]
+    pub acme: bool,
+    /// The last ACME failure for this host (the vhost keeps its previous certificate or HTTP).
+    #[serde(default)]
+    pub acme_error: Option<String>,
+    /// Unix seconds of the next ACME attempt (issuance, renewal or retry).
+    #[serde(default)]
+    pub acme_next: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,6 +254,20 @@ mod tests {
                 millis: 12,
             }),
             table,
+            rejected: vec![RejectedVhost {
+                host: "~^(?<x>.+)$".into(),
+                containers: vec!["node-1/bad".into()],
+                error: "nginx: [emerg] …".into(),
+            }],
+            certificates: vec![CertStatus {
+                host: "app.test".into(),
+                source: "acme".into(),
+                name: Some("app.test".into()),
+                not_after: Some(200),
+                acme: true,
+                acme_error: None,
+                acme_next: Some(180),
+            }],
         }
     }
 

@@ -23,7 +23,7 @@
 //! upstream when one does not answer. The status file says which engines are disconnected and
 //! since when.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -33,11 +33,15 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::apply::Changed;
+use super::certmgr::{self, AcmeMsg, HostState};
 use super::dataplane::DataPlane;
+use super::files::FileDirs;
 use super::filter::ContainerFilter;
 use super::routes::{self, LABEL_HOST, RouteTable};
+use super::serving::{Outcome, ProxySettings, Serving};
 use super::source::{EngineContext, ProxyContainer};
 use super::status::{self, ApplyStatus, EngineStatus, Status};
+use crate::acme::AcmeConfig;
 use crate::cluster::live::Target;
 use crate::cluster::members::{Member, Swarm};
 use crate::cluster::model::{Model, ModelChange, ModelOptions, NodeData};
@@ -118,10 +122,15 @@ pub struct WatchOptions {
     pub node: Option<String>,
     /// For the status file: where the configuration lives.
     pub config: String,
-    pub default_host: Option<String>,
     /// Which containers this proxy routes (`--container-filter`), so one engine can carry
     /// containers for several proxies. Empty: every container.
     pub container_filter: ContainerFilter,
+    /// The operator's settings for every vhost.
+    pub settings: ProxySettings,
+    /// The certificates directory, `vhost.d` and `htpasswd`.
+    pub files: FileDirs,
+    /// The built-in ACME client; `None`: off.
+    pub acme: Option<AcmeConfig>,
 }
 
 /// A message from an engine task to the coordinator.
@@ -247,10 +256,32 @@ async fn follow(
 /// engine when its value changes (SIGHUP).
 pub async fn run(
     opts: WatchOptions,
-    mut plane: DataPlane,
+    plane: DataPlane,
     resync: watch::Receiver<u64>,
     shutdown: CancellationToken,
 ) {
+    let mut serving = Serving::new(
+        plane,
+        opts.settings.clone(),
+        opts.files.clone(),
+        opts.acme.as_ref(),
+    );
+    let (acme_tx, mut acme_rx) = mpsc::unbounded_channel::<AcmeMsg>();
+    let (wants_tx, wants_rx) = watch::channel(std::collections::BTreeSet::<String>::new());
+    let mut acme_state: BTreeMap<String, HostState> = BTreeMap::new();
+    let acme_task = opts.acme.clone().map(|cfg| {
+        tokio::spawn(certmgr::run(
+            cfg,
+            wants_rx,
+            acme_tx.clone(),
+            shutdown.child_token(),
+        ))
+    });
+    drop(acme_tx);
+    let mut files_tick = tokio::time::interval(super::files::SCAN_EVERY);
+    files_tick.tick().await;
+    // the table last applied, for re-applying when a challenge is published
+    let mut served: Option<RouteTable> = None;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let targets = opts
         .engines
@@ -333,6 +364,8 @@ pub async fn run(
         failures: 0,
         last_apply: None,
         table: RouteTable::default(),
+        rejected: Vec::new(),
+        certificates: Vec::new(),
     };
     write_status(&opts, &mut st);
 
@@ -429,64 +462,155 @@ pub async fn run(
                 let containers: Vec<ProxyContainer> =
                     inventories.iter().flat_map(|v| v.iter().cloned()).collect();
                 let table = routes::build(&containers);
-                let mut render = plane.render_options().clone();
-                render.default_host.clone_from(&opts.default_host);
-                let conf = super::nginx::render(&table, &render);
                 log_changes(last_table.as_ref(), &table);
                 let started = Instant::now();
-                let result = plane.apply(&conf).await;
+                let out = serving.apply(&table).await;
                 let millis = started.elapsed().as_millis() as u64;
                 applied_once = true;
                 last_table = Some(table.clone());
-                let at = status::now();
-                match result {
-                    Ok(changed) => {
-                        if changed == Changed::Updated {
-                            st.reloads += 1;
-                            tracing::info!(
-                                "configuration applied: {} vhosts, {} skipped ({millis} ms)",
-                                table.vhosts.len(),
-                                table.skipped.len()
-                            );
-                        }
-                        st.table = table;
-                        st.last_apply = Some(ApplyStatus {
-                            at,
-                            result: if changed == Changed::Updated { "updated" } else { "unchanged" }.into(),
-                            error: None,
-                            millis,
-                        });
-                    }
-                    Err(e) => {
-                        st.failures += 1;
-                        tracing::error!("{e}; the previous configuration keeps serving");
-                        st.last_apply = Some(ApplyStatus {
-                            at,
-                            result: "failed".into(),
-                            error: Some(e.to_string()),
-                            millis,
-                        });
-                        retry_at = Some(Instant::now() + Duration::from_secs(5));
-                        // forget the table so the next attempt logs its findings again
-                        last_table = None;
-                    }
+                if record(&mut st, &out, millis, &serving, &acme_state) {
+                    served = Some(out.served.clone());
+                    let wants: std::collections::BTreeSet<String> = out
+                        .served
+                        .vhosts
+                        .iter()
+                        .filter(|v| v.settings.acme)
+                        .map(|v| v.host.clone())
+                        .collect();
+                    wants_tx.send_if_modified(|w| {
+                        let changed = *w != wants;
+                        *w = wants;
+                        changed
+                    });
+                } else {
+                    retry_at = Some(Instant::now() + Duration::from_secs(5));
+                    // forget the table so the next attempt logs its findings again
+                    last_table = None;
                 }
                 write_status(&opts, &mut st);
             }
             _ = supervise.tick() => {
-                if let Some(msg) = plane.supervise().await {
+                if let Some(msg) = serving.plane.supervise().await {
                     tracing::warn!("{msg}");
                 }
             }
+            _ = files_tick.tick() => {
+                if serving.rescan() {
+                    tracing::info!("certificates or snippets changed; applying");
+                    last_change = Instant::now();
+                    dirty_since.get_or_insert(last_change);
+                }
+            }
+            Some(msg) = acme_rx.recv() => match msg {
+                AcmeMsg::Publish { host, token, key_auth, done } => {
+                    serving.challenges.insert(token.clone(), key_auth.clone());
+                    let reply = match &served {
+                        Some(table) => {
+                            let out = serving.apply(table).await;
+                            match &out.result {
+                                // nginx's old workers may answer for a moment after a reload:
+                                // reply once the new configuration serves the answer
+                                Ok(_) => serving.wait_served(&host, &token, &key_auth).await,
+                                Err(e) => Err(e.to_string()),
+                            }
+                        }
+                        None => Err("no configuration is served yet".to_string()),
+                    };
+                    let _ = done.send(reply);
+                }
+                AcmeMsg::Withdraw { token } => {
+                    serving.challenges.remove(&token);
+                    last_change = Instant::now();
+                    dirty_since.get_or_insert(last_change);
+                }
+                AcmeMsg::Stored { host } => {
+                    tracing::info!("ACME: serving the new certificate of {host}");
+                    serving.rescan();
+                    last_change = Instant::now();
+                    dirty_since.get_or_insert(last_change);
+                }
+                AcmeMsg::State(state) => {
+                    acme_state = state;
+                    st.certificates = serving.certificates(&st.table, &acme_state);
+                    write_status(&opts, &mut st);
+                }
+            },
             () = shutdown.cancelled() => break,
         }
     }
     model.stop();
     follower.abort();
     resyncer.abort();
-    plane.shutdown().await;
+    if let Some(t) = acme_task {
+        t.abort();
+    }
+    serving.plane.shutdown().await;
     st.stopped = true;
     write_status(&opts, &mut st);
+}
+
+/// Records an apply in the status (and the log); true when the configuration is served.
+fn record(
+    st: &mut Status,
+    out: &Outcome,
+    millis: u64,
+    serving: &Serving,
+    acme_state: &BTreeMap<String, HostState>,
+) -> bool {
+    let at = status::now();
+    for r in &out.rejected {
+        if !st
+            .rejected
+            .iter()
+            .any(|x| x.host == r.host && x.error == r.error)
+        {
+            tracing::error!(
+                "nginx rejects vhost {} (from {}); it is left out, every other vhost is served:\n{}",
+                routes::sanitize(&r.host),
+                r.containers.join(", "),
+                r.error
+            );
+        }
+    }
+    match &out.result {
+        Ok(changed) => {
+            if *changed == Changed::Updated {
+                st.reloads += 1;
+                tracing::info!(
+                    "configuration applied: {} vhosts, {} skipped, {} rejected ({millis} ms)",
+                    out.served.vhosts.len(),
+                    out.served.skipped.len(),
+                    out.rejected.len()
+                );
+            }
+            st.table = out.served.clone();
+            st.rejected = out.rejected.clone();
+            st.certificates = serving.certificates(&st.table, acme_state);
+            st.last_apply = Some(ApplyStatus {
+                at,
+                result: if *changed == Changed::Updated {
+                    "updated"
+                } else {
+                    "unchanged"
+                }
+                .into(),
+                error: None,
+                millis,
+            });
+            true
+        }
+        Err(e) => {
+            st.failures += 1;
+            tracing::error!("{e}; the previous configuration keeps serving");
+            st.last_apply = Some(ApplyStatus {
+                at,
+                result: "failed".into(),
+                error: Some(e.to_string()),
+                millis,
+            });
+            false
+        }
+    }
 }
 
 fn write_status(opts: &WatchOptions, st: &mut Status) {
