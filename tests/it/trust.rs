@@ -397,8 +397,16 @@ fn an_engine_with_a_foreign_ca_is_refused_on_every_path() {
             && listed.counts().0 > tried_listed),
         "the manager never tried the foreign engines"
     );
-    assert_eq!(intruder.counts().1, 0, "the manager trusted the foreign engine");
-    assert_eq!(listed.counts().1, 0, "the manager trusted the listed foreign engine");
+    assert_eq!(
+        intruder.counts().1,
+        0,
+        "the manager trusted the foreign engine"
+    );
+    assert_eq!(
+        listed.counts().1,
+        0,
+        "the manager trusted the listed foreign engine"
+    );
     drop(manager);
     let _ = real_docker(&["rm", "-f", &hidden]);
 

@@ -112,7 +112,7 @@ pub(crate) struct Manager {
     /// Exec instances created through the manager, and the member that holds them.
     execs: Mutex<HashMap<String, Member>>,
     /// `/info` as last derived, and the model generation it was derived at.
-    info: Mutex<Option<(u64, serde_json::Value)>>,
+    info: Mutex<Option<system::CachedInfo>>,
 }
 
 /// A bound manager, not yet serving.

@@ -42,18 +42,25 @@ pub(super) fn version() -> Response<Body> {
 /// `GET /info`: the swarm's totals and classic's node block, from the model (no engine asked);
 /// derived again only when the model changed since the last time.
 pub(super) fn info(m: &Manager) -> Response<Body> {
-    let generation = m.model.generation();
+    let key = InfoKey {
+        generation: m.model.generation(),
+        touched: m.model.touched(),
+    };
     let cached = m.info.lock().ok().and_then(|c| {
         c.as_ref()
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, v)| v.clone())
+            .filter(|c| c.fresh_for(&key, std::time::Instant::now()))
+            .map(|c| c.value.clone())
     });
     let mut v = match cached {
         Some(v) => v,
         None => {
             let v = derive_info(m);
             if let Ok(mut c) = m.info.lock() {
-                *c = Some((generation, v.clone()));
+                *c = Some(CachedInfo {
+                    key,
+                    at: std::time::Instant::now(),
+                    value: v.clone(),
+                });
             }
             v
         }
@@ -61,6 +68,33 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
     v["NEventsListener"] = json!(m.model.listeners());
     v["SystemTime"] = json!(crate::cluster::live::rfc3339_now());
     json_response(StatusCode::OK, &v)
+}
+
+/// What a derived `/info` was derived from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InfoKey {
+    generation: u64,
+    touched: u64,
+}
+
+/// A derived `/info`, kept until the model changes. Refreshes that only move nodes' `UpdatedAt`
+/// make it stale at most [`UPDATED_AT_LAG`] later, so at 1,000 engines (about 20 such refreshes
+/// a second) `/info` is derived about once a second instead of on every call.
+#[derive(Debug)]
+pub(super) struct CachedInfo {
+    key: InfoKey,
+    at: std::time::Instant,
+    value: serde_json::Value,
+}
+
+/// How long `/info`'s `UpdatedAt` values may lag behind refreshes that changed nothing else.
+const UPDATED_AT_LAG: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl CachedInfo {
+    fn fresh_for(&self, key: &InfoKey, now: std::time::Instant) -> bool {
+        self.key.generation == key.generation
+            && (self.key.touched == key.touched || now.duration_since(self.at) < UPDATED_AT_LAG)
+    }
 }
 
 fn derive_info(m: &Manager) -> serde_json::Value {
@@ -108,4 +142,39 @@ fn derive_info(m: &Manager) -> serde_json::Value {
             "SystemTime": crate::cluster::live::rfc3339_now(),
             "Swarm": {"LocalNodeState": "inactive"},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_info_is_kept_until_a_change_and_briefly_across_refreshes() {
+        let t0 = std::time::Instant::now();
+        let c = CachedInfo {
+            key: InfoKey {
+                generation: 5,
+                touched: 9,
+            },
+            at: t0,
+            value: serde_json::Value::Null,
+        };
+        let same = InfoKey {
+            generation: 5,
+            touched: 9,
+        };
+        let refreshed = InfoKey {
+            generation: 5,
+            touched: 10,
+        };
+        let changed = InfoKey {
+            generation: 6,
+            touched: 9,
+        };
+        let later = t0 + UPDATED_AT_LAG;
+        assert!(c.fresh_for(&same, later));
+        assert!(c.fresh_for(&refreshed, t0));
+        assert!(!c.fresh_for(&refreshed, later));
+        assert!(!c.fresh_for(&changed, t0));
+    }
 }

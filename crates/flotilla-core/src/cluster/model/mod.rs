@@ -185,6 +185,14 @@ impl Model {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// A number that moves when only a node's `UpdatedAt` did (a refresh that found nothing
+    /// new); [`Model::generation`] does not move for those.
+    pub fn touched(&self) -> u64 {
+        self.shared
+            .touched
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every node, by name.
     pub fn nodes(&self) -> Vec<Arc<NodeData>> {
         self.shared.read().nodes.values().cloned().collect()

@@ -60,6 +60,11 @@ pub(crate) struct Shared {
     pub clients: Mutex<HashMap<String, bollard::Docker>>,
     /// Bumped by every change: a reader may keep what it derived from the model until it moves.
     pub generation: std::sync::atomic::AtomicU64,
+    /// Bumped when a refresh found nothing new and only moved a node's `UpdatedAt`. At 1,000
+    /// engines refreshing every 30–60 s that happens ~20 times a second; a reader that shows
+    /// `UpdatedAt` (`/info`) may keep its answer a moment longer for these instead of deriving it
+    /// again on every call.
+    pub touched: std::sync::atomic::AtomicU64,
 }
 
 /// Nanoseconds since the epoch, now.
@@ -88,6 +93,7 @@ impl Shared {
             recent: Mutex::new(Recent::default()),
             clients: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
+            touched: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -179,6 +185,24 @@ impl Shared {
 
     /// Records a success or a failure of a node and emits what its health transition calls for.
     pub fn health(&self, name: &str, outcome: Result<(), String>, retry: u32) {
+        // A success that changes nothing but `UpdatedAt` (the common refresh) only touches the
+        // model; anything else is a change.
+        let quiet = outcome.is_ok()
+            && self.read().nodes.get(name).is_some_and(|n| {
+                let mut h = n.health.clone();
+                h.succeeded().is_none() && h == n.health
+            });
+        if quiet {
+            {
+                let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(data) = inner.nodes.get_mut(name) {
+                    Arc::make_mut(data).updated_at = crate::cluster::live::rfc3339_now();
+                }
+            }
+            self.touched
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
         let mut result = None;
         self.update(name, |n| {
             let before = n.health.health;
@@ -215,11 +239,15 @@ impl Shared {
     /// A node's stream came up, or an attempt failed (every failed attempt is told, so a
     /// follower hears of a node that never connected).
     pub fn connection(&self, name: &str, connected: bool, error: Option<String>) {
-        let mut changed = false;
-        self.update(name, |n| {
-            changed = n.connected != connected;
-            n.connected = connected;
-        });
+        // Unchanged, it is no change of the model (readers keep what they derived).
+        let changed = self
+            .read()
+            .nodes
+            .get(name)
+            .is_some_and(|n| n.connected != connected);
+        if changed {
+            self.update(name, |n| n.connected = connected);
+        }
         if changed || (!connected && error.is_some()) {
             self.notify(ModelChange::Connection {
                 node: name.to_string(),
