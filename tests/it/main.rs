@@ -24,6 +24,7 @@ mod drivers;
 mod limits;
 mod machines;
 mod manager;
+mod manager_api;
 mod model;
 mod proxy;
 mod proxy_kit;

@@ -42,7 +42,7 @@ fn run_error(e: RunError) -> Response<Body> {
 /// dockerd's `CheckForJSON`: a body must come as `application/json` (parameters allowed); no
 /// content type is accepted only without a body. A browser holding the client certificate can
 /// send a form, not JSON, without a preflight: this keeps it from creating containers.
-pub(super) fn json_content(req: &Request) -> Result<(), String> {
+pub(super) fn json_content<B>(req: &axum::http::Request<B>) -> Result<(), String> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)

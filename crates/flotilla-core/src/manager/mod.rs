@@ -30,10 +30,14 @@
 mod containers;
 mod create;
 mod events;
+mod fanout;
 pub mod forward;
+mod images;
 mod lists;
+mod networks;
 mod system;
 mod view;
+mod volumes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -349,6 +353,21 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         (&Method::GET, ["images", "json"]) => lists::images(&m),
         (&Method::GET, ["_flotilla", "view"]) => view::view(&m),
         (&Method::POST, ["containers", "create"]) => create::create(&m, req).await,
+        (_, ["networks", rest @ ..]) if !rest.is_empty() => {
+            let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            networks::call(&m, &version, &rest, req).await
+        }
+        (_, ["volumes", rest @ ..]) if !rest.is_empty() => {
+            let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            volumes::call(&m, &version, &rest, req).await
+        }
+        (_, ["images", rest @ ..]) if !rest.is_empty() => {
+            let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            images::call(&m, &version, &rest, req).await
+        }
         (_, ["containers", rest @ ..]) if !rest.is_empty() => {
             let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
             let rest: Vec<&str> = rest.iter().map(String::as_str).collect();

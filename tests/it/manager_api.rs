@@ -1,0 +1,277 @@
+//! The manager as one engine for networks, volumes and images (issue 11), driven by the real
+//! `docker` CLI: each test runs its own manager on a free loopback port in front of the
+//! testbed's four engines, names everything it creates uniquely and removes it afterwards.
+
+use std::process::{Command as StdCommand, Output};
+use std::time::Duration;
+
+use crate::cluster::{Cleanup, docker as engine_docker, suffix, swarm_store};
+use crate::manager::{Manager, docker_via};
+use crate::proxy_kit::{free_port, wait_until};
+use crate::support::*;
+
+/// A manager of a fresh swarm store, and the docker CLI pointed at it.
+fn manager() -> (TestStore, Manager, u16) {
+    let (s, _) = swarm_store();
+    let port = free_port();
+    let m = Manager::start_local(&s, port);
+    // It listens at once and answers once every node was listed.
+    assert!(
+        wait_until(Duration::from_secs(60), || s
+            .run(&["env", "--swarm", "swarm-master"])
+            .status
+            .success()),
+        "the manager did not answer"
+    );
+    (s, m, port)
+}
+
+fn run(c: &mut StdCommand) -> Output {
+    c.output().expect("run")
+}
+
+/// Whether `engine` has the object (`docker KIND inspect NAME` succeeds there).
+fn on_engine(engine: &Engine, kind: &str, name: &str) -> bool {
+    run(engine_docker(engine).args([kind, "inspect", name]))
+        .status
+        .success()
+}
+
+/// The engines (by name) that have the object.
+fn holders(kind: &str, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = engines()
+        .iter()
+        .filter(|e| on_engine(e, kind, name))
+        .map(|e| e.name.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+const ALL: [&str; 4] = ["backend1", "backend2", "frontend", "swarm-master"];
+
+/// Removes networks and volumes of these names from every engine when dropped.
+struct Leftovers {
+    networks: Vec<String>,
+    volumes: Vec<String>,
+    images: Vec<String>,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        for e in engines() {
+            for n in &self.networks {
+                let _ = run(engine_docker(&e).args(["network", "rm", n]));
+            }
+            for v in &self.volumes {
+                let _ = run(engine_docker(&e).args(["volume", "rm", "-f", v]));
+            }
+            for i in &self.images {
+                let _ = run(engine_docker(&e).args(["rmi", "-f", i]));
+            }
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
+fn networks_and_volumes_on_every_node_or_one() {
+    let (s, _manager, port) = manager();
+    let docker_cmd = docker_via(&s, &format!("tcp://127.0.0.1:{port}"));
+    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
+    let id = suffix();
+    let net = format!("apinet-{id}");
+    let net_taken = format!("apinet-taken-{id}");
+    let net_one = format!("apinet-one-{id}");
+    let vol = format!("apivol-{id}");
+    let vol_one = format!("apivol-one-{id}");
+    let _left = Leftovers {
+        networks: vec![net.clone(), net_taken.clone(), net_one.clone()],
+        volumes: vec![vol.clone(), vol_one.clone()],
+        images: vec![],
+    };
+    let mut c = Cleanup::new();
+    let label = format!("flotilla-api-test={id}");
+
+    // A name-only network: a local bridge of that name on every healthy node.
+    let o = docker(&["network", "create", "--label", &label, &net]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("network", &net), ALL);
+    let o = docker(&["network", "inspect", "-f", "{{.Name}} {{.Driver}}", &net]);
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("backend1/{net} bridge"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            let o = docker(&["network", "ls", "--format", "{{.Name}}"]);
+            stdout(&o)
+                .lines()
+                .filter(|l| l.ends_with(&format!("/{net}")))
+                .count()
+                == 4
+        }),
+        "network ls shows it once per node"
+    );
+    // Again: every node refuses, each named once.
+    let o = docker(&["network", "create", &net]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    for n in ALL {
+        assert_eq!(err.matches(&format!("{n}: ")).count(), 1, "{err}");
+    }
+    // A name that exists on one node: created on the others, the error says which and where.
+    let backend2 = engine("backend2");
+    assert!(
+        run(engine_docker(&backend2).args(["network", "create", &net_taken]))
+            .status
+            .success()
+    );
+    let o = docker(&["network", "create", &net_taken]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("network create {net_taken} failed on backend2: ")),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    assert!(
+        err.contains("(done on backend1, frontend, swarm-master)"),
+        "{err}"
+    );
+    // NODE/NAME: that node only.
+    let o = docker(&["network", "create", &format!("frontend/{net_one}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("network", &net_one), ["frontend"]);
+
+    // connect / disconnect go to the container's node.
+    let ctr = c.name("apinet-ctr");
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &ctr,
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:node==frontend",
+        "flotilla-busybox",
+        "sleep",
+        "300",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&["network", "connect", &net_one, &ctr]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let networks_of = || {
+        stdout(&run(engine_docker(&engine("frontend")).args([
+            "inspect",
+            "-f",
+            "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+            &ctr,
+        ])))
+    };
+    assert!(networks_of().contains(&net_one), "{}", networks_of());
+    let o = docker(&[
+        "network",
+        "disconnect",
+        &format!("frontend/{net_one}"),
+        &ctr,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!networks_of().contains(&net_one), "{}", networks_of());
+    let o = docker(&["network", "connect", "backend1/bridge", &ctr]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("is on node backend1"), "{}", stderr(&o));
+
+    // rm: from every node that has it; prune (only this test's, by label) merged.
+    let o = docker(&["network", "rm", &net_taken]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(holders("network", &net_taken).is_empty());
+    let o = docker(&[
+        "network",
+        "prune",
+        "-f",
+        "--filter",
+        &format!("label={label}"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for n in ALL {
+        assert!(stdout(&o).contains(&format!("{n}/{net}")), "{}", stdout(&o));
+    }
+    assert!(holders("network", &net).is_empty());
+    let o = docker(&["network", "rm", &format!("frontend/{net_one}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&["network", "rm", &net_one]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not found"), "{}", stderr(&o));
+
+    // Volumes: every node, or NODE/NAME.
+    let o = docker(&["volume", "create", "--label", &label, &vol]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), vol);
+    assert_eq!(holders("volume", &vol), ALL);
+    let o = docker(&["volume", "create", &format!("backend2/{vol_one}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("volume", &vol_one), ["backend2"]);
+    let o = docker(&["volume", "inspect", "-f", "{{.Name}} {{.Driver}}", &vol_one]);
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("backend2/{vol_one} local"),
+        "{}",
+        stderr(&o)
+    );
+    // In use on one node: removed from the others, the error names that node.
+    let user = c.name("apivol-ctr");
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &user,
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:node==backend1",
+        "-v",
+        &format!("{vol}:/data"),
+        "flotilla-busybox",
+        "sleep",
+        "300",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&["volume", "rm", &vol]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("volume rm {vol} failed on backend1: ")),
+        "{err}"
+    );
+    assert!(err.contains("in use"), "{err}");
+    assert_eq!(holders("volume", &vol), ["backend1"]);
+    let o = docker(&["rm", "-f", &user]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&[
+        "volume",
+        "prune",
+        "-f",
+        "--filter",
+        &format!("label={label}"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("backend1/{vol}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(holders("volume", &vol).is_empty());
+    let o = docker(&["volume", "rm", &vol_one]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(holders("volume", &vol_one).is_empty());
+    let o = docker(&["volume", "inspect", &vol_one]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no such volume"), "{}", stderr(&o));
+}
