@@ -275,3 +275,184 @@ fn networks_and_volumes_on_every_node_or_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no such volume"), "{}", stderr(&o));
 }
+
+/// Debian's `docker-registry` on the testbed bridge (where the engines reach it), over TLS with a
+/// certificate of a test CA that the engines trust through `/etc/docker/certs.d/HOST:PORT/`
+/// (read per pull: no engine restarts). Stopped, and the CA removed, when dropped.
+struct Registry {
+    child: std::process::Child,
+    certs_d: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    /// What images are named after (`HOST/REPO`).
+    host: String,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let ip = "10.77.0.1";
+        // Port 443, so an image is named `10.77.0.1/REPO` and `NODE/10.77.0.1/REPO` is a
+        // reference the docker CLI accepts (a `HOST:PORT` after `NODE/` is not).
+        let addr = format!("{ip}:443");
+        assert!(
+            std::net::TcpListener::bind(addr.as_str()).is_ok(),
+            "{addr} is taken: is another registry test running?"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = crate::proxy_kit::TestCa::new("flotilla registry test CA");
+        let (crt, key) = ca.leaf(&[ip], 1);
+        std::fs::write(dir.path().join("cert.pem"), crt).expect("cert");
+        std::fs::write(dir.path().join("key.pem"), key).expect("key");
+        let config = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  tls:\n    certificate: {}\n    key: {}\n",
+            dir.path().join("data").display(),
+            dir.path().join("cert.pem").display(),
+            dir.path().join("key.pem").display(),
+        );
+        std::fs::write(dir.path().join("config.yml"), config).expect("config");
+        let certs_d = std::path::PathBuf::from(format!("/etc/docker/certs.d/{ip}"));
+        std::fs::create_dir_all(&certs_d).expect("certs.d");
+        std::fs::write(certs_d.join("ca.crt"), &ca.pem).expect("ca.crt");
+        let child = StdCommand::new("docker-registry")
+            .arg("serve")
+            .arg(dir.path().join("config.yml"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("log")).expect("log"))
+            .spawn()
+            .expect("docker-registry (Debian's package, installed by scripts/test)");
+        let r = Registry {
+            child,
+            certs_d,
+            _dir: dir,
+            host: ip.to_string(),
+        };
+        assert!(
+            wait_until(Duration::from_secs(20), || std::net::TcpStream::connect(
+                addr.as_str()
+            )
+            .is_ok()),
+            "the registry did not listen"
+        );
+        r
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.certs_d);
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
+fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
+    let registry = Registry::start();
+    let (s, _manager, port) = manager();
+    let docker_cmd = docker_via(&s, &format!("tcp://127.0.0.1:{port}"));
+    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
+    let id = suffix();
+    let reg = &registry.host;
+    let image = format!("{reg}/flotilla/apibb-{id}:1");
+    let tagged = format!("apitag-{id}:2");
+    let pushed = format!("{reg}/flotilla/apipushed-{id}:1");
+    let _left = Leftovers {
+        networks: vec![],
+        volumes: vec![],
+        images: vec![image.clone(), tagged.clone(), pushed.clone()],
+    };
+
+    // The test image in the registry, pushed from one engine.
+    let master = engine("swarm-master");
+    let o = run(engine_docker(&master).args(["tag", "flotilla-busybox:latest", &image]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(engine_docker(&master).args(["push", &image]));
+    assert!(
+        o.status.success(),
+        "push to the test registry: {} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = run(engine_docker(&master).args(["rmi", &image]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(holders("image", &image).is_empty());
+
+    // `docker pull` through the manager: every node, progress per node.
+    let o = docker(&["pull", &image]);
+    assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
+    for n in ALL {
+        assert!(stdout(&o).contains(&format!("{n}: ")), "{}", stdout(&o));
+    }
+    assert_eq!(holders("image", &image), ALL);
+    // An image that does not exist: each node's error once, a non-zero exit.
+    let missing = format!("{reg}/flotilla/missing-{id}:1");
+    let o = docker(&["pull", &missing]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    for n in ALL {
+        assert_eq!(err.matches(&format!("{n}: ")).count(), 1, "{err}");
+    }
+    assert!(
+        err.contains("not found") || err.contains("unknown"),
+        "{err}"
+    );
+
+    // rmi on every node that holds it; pull NODE/IMAGE onto one.
+    let o = docker(&["rmi", &image]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("Untagged: {image}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(holders("image", &image).is_empty());
+    let o = docker(&["pull", &format!("frontend/{image}")]);
+    assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
+    assert_eq!(holders("image", &image), ["frontend"]);
+
+    // tag on the nodes that hold it; inspect and history from one that has it; save.
+    let o = docker(&["tag", &image, &tagged]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("image", &tagged), ["frontend"]);
+    let o = docker(&["image", "inspect", "-f", "{{index .RepoTags 0}}", &tagged]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&["history", "-q", &tagged]);
+    assert!(
+        o.status.success() && !stdout(&o).trim().is_empty(),
+        "{}",
+        stderr(&o)
+    );
+    let o = docker(&["image", "inspect", &format!("nothing-{id}")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("No such image"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tar = dir.path().join("image.tar");
+    let o = docker(&["save", "-o", tar.to_str().expect("path"), &tagged]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::metadata(&tar).expect("saved").len() > 1024);
+
+    // load onto every node.
+    let o = docker(&["rmi", &tagged]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(holders("image", &tagged).is_empty());
+    let o = docker(&["load", "-i", tar.to_str().expect("path")]);
+    assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("Loaded image"), "{}", stdout(&o));
+    assert_eq!(holders("image", &tagged), ALL);
+
+    // push from a node that has it; then it pulls back from the registry.
+    let o = docker(&["tag", &tagged, &pushed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("image", &pushed), ALL);
+    let o = docker(&["push", &pushed]);
+    assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
+    let o = docker(&["rmi", &pushed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(holders("image", &pushed).is_empty());
+    let o = docker(&["pull", &format!("backend2/{pushed}")]);
+    assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
+    assert_eq!(holders("image", &pushed), ["backend2"]);
+}

@@ -118,7 +118,9 @@ async fn pull(m: &Manager, version: &str, req: Head, body: Body) -> Response<Bod
     let mut nodes = fanout::healthy(m);
     let mut what = "import".to_string();
     if let Some((_, image)) = pairs.iter_mut().find(|(k, _)| k == "fromImage") {
-        let (node, rest) = fanout::split_node(m, image);
+        // A current CLI sends `NODE/REPO` normalised as `docker.io/NODE/REPO`.
+        let named = image.strip_prefix("docker.io/").unwrap_or(image);
+        let (node, rest) = fanout::split_node(m, named);
         if let Some(n) = node {
             if n.health.health != crate::cluster::live::Health::Healthy {
                 return error(
@@ -185,7 +187,16 @@ async fn on_holder(
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let o = holders(&nodes, version, image, req).await;
+    // A push names the tag in its query (`/images/REPO/push?tag=T`).
+    let tag = fanout::query_pairs(req)
+        .into_iter()
+        .find(|(k, v)| k == "tag" && !v.is_empty())
+        .map(|(_, v)| v);
+    let wanted = match (&tag, sub) {
+        (Some(t), "push") if fanout::safe_name(t) => format!("{image}:{t}"),
+        _ => image.to_string(),
+    };
+    let o = holders(&nodes, version, &wanted, req).await;
     let Some(holder) = o.ok.first() else {
         return o
             .failure(&format!("image inspect {name}"))
