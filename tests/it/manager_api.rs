@@ -456,3 +456,223 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
     assert_eq!(holders("image", &pushed), ["backend2"]);
 }
+
+/// The variables `flotilla env --swarm swarm-master` prints.
+fn env_vars(s: &TestStore) -> Vec<(String, String)> {
+    let o = s.run(&["env", "--swarm", "swarm-master"]);
+    assert!(o.status.success(), "env --swarm: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect()
+}
+
+/// The names of the containers of compose project `project` on `engine` (all states).
+fn project_containers(engine: &Engine, project: &str) -> Vec<String> {
+    let o = run(engine_docker(engine).args([
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label=com.docker.compose.project={project}"),
+        "--format",
+        "{{.Names}}",
+    ]));
+    let mut v: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
+fn docker_compose_runs_against_the_manager() {
+    let (s, _manager, _port) = manager();
+    let vars = env_vars(&s);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = suffix();
+    let project = format!("apic{id}");
+    let compose = |file: &str, args: &[&str]| {
+        let mut c = StdCommand::new("docker-compose");
+        // Its HTTP client (requests) lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override
+        // DOCKER_CERT_PATH's CA.
+        c.env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("COMPOSE_FILE")
+            .current_dir(dir.path());
+        for (k, v) in &vars {
+            c.env(k, v);
+        }
+        c.args(["--no-ansi", "-p", &project, "-f", file]).args(args);
+        c.output().expect("docker-compose (Debian's package)")
+    };
+    let _left = Leftovers {
+        networks: vec![format!("{project}_default")],
+        volumes: vec![format!("{project}_data")],
+        images: vec![],
+    };
+    struct Down(Vec<String>);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            for e in engines() {
+                let names: Vec<String> = self
+                    .0
+                    .iter()
+                    .flat_map(|p| project_containers(&e, p))
+                    .collect();
+                if !names.is_empty() {
+                    let _ = run(engine_docker(&e).arg("rm").arg("-f").args(&names));
+                }
+            }
+        }
+    }
+    let v1_project = format!("{project}v1");
+    let _down = Down(vec![project.clone(), v1_project.clone()]);
+
+    // Version 2: a default network, a named volume, depends_on and links, a constraint.
+    std::fs::write(
+        dir.path().join("v2.yml"),
+        r#"version: "2"
+services:
+  db:
+    image: flotilla-busybox
+    command: sh -c "echo db-ready > /data/state; echo db-ready; exec sleep 300"
+    volumes:
+      - data:/data
+    environment:
+      - "constraint:node==backend1"
+    labels:
+      flotilla-testbed: "1"
+  web:
+    image: flotilla-busybox
+    command: sh -c "echo web-ready; exec sleep 300"
+    depends_on:
+      - db
+    links:
+      - db
+    labels:
+      flotilla-testbed: "1"
+volumes:
+  data: {}
+"#,
+    )
+    .expect("compose file");
+    let o = compose("v2.yml", &["up", "-d"]);
+    assert!(o.status.success(), "up -d: {} {}", stdout(&o), stderr(&o));
+    let backend1 = engine("backend1");
+    assert_eq!(
+        project_containers(&backend1, &project),
+        [format!("{project}_db_1"), format!("{project}_web_1")],
+        "db by its constraint, web beside it by its link: {} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert_eq!(holders("network", &format!("{project}_default")), ALL);
+    assert_eq!(holders("volume", &format!("{project}_data")), ALL);
+    let o = compose("v2.yml", &["ps"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for svc in ["db", "web"] {
+        assert!(
+            stdout(&o)
+                .lines()
+                .any(|l| l.starts_with(&format!("{project}_{svc}_1")) && l.contains(" Up")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    assert!(
+        wait_until(Duration::from_secs(20), || stdout(&compose(
+            "v2.yml",
+            &["logs", "db"]
+        ))
+        .contains("db-ready")),
+        "compose logs"
+    );
+    // web reaches db by its name on the project's network.
+    let o = compose(
+        "v2.yml",
+        &[
+            "exec",
+            "-T",
+            "web",
+            "sh",
+            "-c",
+            "ping -c 1 -W 5 db >/dev/null && echo reached",
+        ],
+    );
+    assert_eq!(stdout(&o).trim(), "reached", "{}", stderr(&o));
+    let o = compose("v2.yml", &["exec", "-T", "db", "cat", "/data/state"]);
+    assert_eq!(stdout(&o).trim(), "db-ready", "{}", stderr(&o));
+
+    let o = compose("v2.yml", &["up", "-d", "--scale", "web=2"]);
+    assert!(o.status.success(), "--scale: {} {}", stdout(&o), stderr(&o));
+    assert!(
+        project_containers(&backend1, &project).contains(&format!("{project}_web_2")),
+        "{:?}",
+        project_containers(&backend1, &project)
+    );
+    let o = compose("v2.yml", &["stop", "-t", "1"]);
+    assert!(o.status.success(), "stop: {}", stderr(&o));
+    let o = compose("v2.yml", &["ps"]);
+    assert!(!stdout(&o).contains(" Up"), "{}", stdout(&o));
+    let o = compose("v2.yml", &["start"]);
+    assert!(o.status.success(), "start: {}", stderr(&o));
+    let o = compose("v2.yml", &["ps"]);
+    assert_eq!(stdout(&o).matches(" Up").count(), 3, "{}", stdout(&o));
+
+    let o = compose("v2.yml", &["down", "-v", "-t", "1"]);
+    assert!(o.status.success(), "down -v: {} {}", stdout(&o), stderr(&o));
+    for e in engines() {
+        assert!(project_containers(&e, &project).is_empty(), "{}", e.name);
+    }
+    assert!(holders("network", &format!("{project}_default")).is_empty());
+    assert!(holders("volume", &format!("{project}_data")).is_empty());
+
+    // Version 1: no networks of its own, the constraint still placing it.
+    std::fs::write(
+        dir.path().join("v1.yml"),
+        r#"web:
+  image: flotilla-busybox
+  command: sleep 300
+  environment:
+    - "constraint:node==frontend"
+  labels:
+    flotilla-testbed: "1"
+"#,
+    )
+    .expect("compose v1 file");
+    let v1 = |args: &[&str]| {
+        let mut full = vec!["-p", v1_project.as_str(), "-f", "v1.yml"];
+        full.extend_from_slice(args);
+        let mut c = StdCommand::new("docker-compose");
+        c.env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("DOCKER_CONTEXT")
+            .current_dir(dir.path());
+        for (k, v) in &vars {
+            c.env(k, v);
+        }
+        c.arg("--no-ansi").args(full);
+        c.output().expect("docker-compose")
+    };
+    let o = v1(&["up", "-d"]);
+    assert!(
+        o.status.success(),
+        "v1 up -d: {} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert_eq!(
+        project_containers(&engine("frontend"), &v1_project),
+        [format!("{v1_project}_web_1")]
+    );
+    let o = v1(&["down", "-t", "1"]);
+    assert!(o.status.success(), "v1 down: {}", stderr(&o));
+    for e in engines() {
+        assert!(project_containers(&e, &v1_project).is_empty(), "{}", e.name);
+    }
+}

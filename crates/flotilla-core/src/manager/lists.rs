@@ -100,6 +100,10 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
                 continue;
             }
             let ok = f.iter().all(|(k, vals)| {
+                // As the engine: every `label` filter must hold, any of the others' values.
+                if k == "label" {
+                    return vals.iter().all(|v| label_matches(&c.container.labels, v));
+                }
                 vals.is_empty()
                     || vals.iter().any(|v| match k.as_str() {
                         "id" => c.id().starts_with(v.as_str()),
