@@ -6,24 +6,52 @@ use std::process::{Command as StdCommand, Output};
 use std::time::Duration;
 
 use crate::cluster::{Cleanup, docker as engine_docker, suffix, swarm_store};
-use crate::manager::{Manager, docker_via};
+use crate::manager::Manager;
 use crate::proxy_kit::{free_port, wait_until};
 use crate::support::*;
 
-/// A manager of a fresh swarm store, and the docker CLI pointed at it.
+/// A manager of a fresh swarm store, on a free loopback port, answering.
 fn manager() -> (TestStore, Manager, u16) {
     let (s, _) = swarm_store();
     let port = free_port();
     let m = Manager::start_local(&s, port);
     // It listens at once and answers once every node was listed.
     assert!(
-        wait_until(Duration::from_secs(60), || s
-            .run(&["env", "--swarm", "swarm-master"])
-            .status
-            .success()),
+        wait_until(Duration::from_secs(60), || run(&mut docker_at(&s, port)(
+            &["version"]
+        ))
+        .status
+        .success()),
         "the manager did not answer"
     );
     (s, m, port)
+}
+
+/// What `flotilla env --swarm` prints for a manager on this port (not asked of `env`: another
+/// test's manager may answer on the master's address meanwhile).
+fn env_vars(s: &TestStore, port: u16) -> Vec<(String, String)> {
+    vec![
+        ("DOCKER_HOST".into(), format!("tcp://127.0.0.1:{port}")),
+        ("DOCKER_TLS_VERIFY".into(), "1".into()),
+        (
+            "DOCKER_CERT_PATH".into(),
+            s.path().join("certs").display().to_string(),
+        ),
+    ]
+}
+
+/// The docker CLI pointed at the manager on `port`.
+fn docker_at(s: &TestStore, port: u16) -> impl Fn(&[&str]) -> StdCommand + use<> {
+    let vars = env_vars(s, port);
+    move |args: &[&str]| {
+        let mut c = StdCommand::new("docker");
+        c.env_remove("DOCKER_CONTEXT");
+        for (k, v) in &vars {
+            c.env(k, v);
+        }
+        c.args(args);
+        c
+    }
 }
 
 fn run(c: &mut StdCommand) -> Output {
@@ -80,7 +108,7 @@ impl Drop for Leftovers {
 )]
 fn networks_and_volumes_on_every_node_or_one() {
     let (s, _manager, port) = manager();
-    let docker_cmd = docker_via(&s, &format!("tcp://127.0.0.1:{port}"));
+    let docker_cmd = docker_at(&s, port);
     let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
     let id = suffix();
     let net = format!("apinet-{id}");
@@ -352,7 +380,7 @@ impl Drop for Registry {
 fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     let registry = Registry::start();
     let (s, _manager, port) = manager();
-    let docker_cmd = docker_via(&s, &format!("tcp://127.0.0.1:{port}"));
+    let docker_cmd = docker_at(&s, port);
     let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
     let id = suffix();
     let reg = &registry.host;
@@ -457,18 +485,6 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     assert_eq!(holders("image", &pushed), ["backend2"]);
 }
 
-/// The variables `flotilla env --swarm swarm-master` prints.
-fn env_vars(s: &TestStore) -> Vec<(String, String)> {
-    let o = s.run(&["env", "--swarm", "swarm-master"]);
-    assert!(o.status.success(), "env --swarm: {}", stderr(&o));
-    stdout(&o)
-        .lines()
-        .filter_map(|l| l.strip_prefix("export "))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
-}
-
 /// The names of the containers of compose project `project` on `engine` (all states).
 fn project_containers(engine: &Engine, project: &str) -> Vec<String> {
     let o = run(engine_docker(engine).args([
@@ -490,8 +506,8 @@ fn project_containers(engine: &Engine, project: &str) -> Vec<String> {
     ignore = "needs the testbed: run scripts/test"
 )]
 fn docker_compose_runs_against_the_manager() {
-    let (s, _manager, _port) = manager();
-    let vars = env_vars(&s);
+    let (s, _manager, port) = manager();
+    let vars = env_vars(&s, port);
     let dir = tempfile::tempdir().expect("tempdir");
     let id = suffix();
     let project = format!("apic{id}");
@@ -675,4 +691,169 @@ volumes:
     for e in engines() {
         assert!(project_containers(&e, &v1_project).is_empty(), "{}", e.name);
     }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "testbed"),
+    ignore = "needs the testbed: run scripts/test"
+)]
+fn the_rest_of_a_containers_life_through_the_manager() {
+    let (s, _manager, port) = manager();
+    let docker_cmd = docker_at(&s, port);
+    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
+    let id = suffix();
+    let mut c = Cleanup::new();
+    let committed = format!("apicommit-{id}:1");
+    let _left = Leftovers {
+        networks: vec![],
+        volumes: vec![],
+        images: vec![committed.clone()],
+    };
+    let label = format!("flotilla-api-test={id}");
+    let start = |name: &str, node: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run".to_string(),
+            "-d".into(),
+            "--name".into(),
+            name.to_string(),
+            "-l".into(),
+            "flotilla-testbed=1".into(),
+            "-l".into(),
+            label.clone(),
+            "-e".into(),
+            format!("constraint:node=={node}"),
+        ];
+        args.extend(extra.iter().map(|x| x.to_string()));
+        args.extend(["flotilla-busybox", "sleep", "300"].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = docker(&args);
+        assert!(o.status.success(), "run {name}: {}", stderr(&o));
+    };
+    let one = c.name("apilife");
+    let other = c.name("apilife-other");
+    let renamed = c.name("apilife-renamed");
+    let done = c.name("apilife-done");
+    start(&one, "backend2", &["-p", "80"]);
+    start(&other, "frontend", &[]);
+    let backend2 = engine("backend2");
+    let on_b2 = |args: &[&str]| run(engine_docker(&backend2).args(args));
+
+    // docker cp both ways (archive PUT, HEAD, GET), then diff shows the file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("in.txt");
+    std::fs::write(&file, "copied through the manager\n").expect("file");
+    let o = docker(&[
+        "cp",
+        file.to_str().expect("path"),
+        &format!("{one}:/in.txt"),
+    ]);
+    assert!(o.status.success(), "cp in: {}", stderr(&o));
+    let back = dir.path().join("back.txt");
+    let o = docker(&[
+        "cp",
+        &format!("{one}:/in.txt"),
+        back.to_str().expect("path"),
+    ]);
+    assert!(o.status.success(), "cp out: {}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&back).expect("copied back"),
+        "copied through the manager\n"
+    );
+    let o = docker(&["diff", &one]);
+    assert!(
+        stdout(&o).contains("A /in.txt"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // top, stats (one and all), port.
+    let o = docker(&["top", &one]);
+    assert!(
+        stdout(&o).contains("sleep 300"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = docker(&["stats", "--no-stream", "--format", "{{.Name}}", &one]);
+    assert_eq!(stdout(&o).trim(), one, "{}", stderr(&o));
+    let o = docker(&["stats", "--no-stream", "--format", "{{.Name}}"]);
+    assert!(
+        stdout(&o).lines().any(|l| l == one),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = docker(&["port", &one, "80"]);
+    assert!(
+        stdout(&o).starts_with("10.77.0.14:"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    // rename: a name another node's container has is taken; a free one is not.
+    let o = docker(&["rename", &one, &other]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is already in use"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("on node frontend"), "{}", stderr(&o));
+    let o = docker(&["rename", &one, &renamed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(on_b2(&["inspect", &renamed]).status.success());
+
+    // update, pause / unpause.
+    let o = docker(&["update", "--cpu-shares", "512", &renamed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = on_b2(&["inspect", "-f", "{{.HostConfig.CpuShares}}", &renamed]);
+    assert_eq!(stdout(&o).trim(), "512");
+    let o = docker(&["pause", &renamed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = on_b2(&["inspect", "-f", "{{.State.Status}}", &renamed]);
+    assert_eq!(stdout(&o).trim(), "paused");
+    let o = docker(&["unpause", &renamed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = on_b2(&["inspect", "-f", "{{.State.Status}}", &renamed]);
+    assert_eq!(stdout(&o).trim(), "running");
+
+    // commit (onto the container's node), export.
+    let o = docker(&["commit", &renamed, &committed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(holders("image", &committed), ["backend2"]);
+    let tar = dir.path().join("export.tar");
+    let o = docker(&["export", "-o", tar.to_str().expect("path"), &renamed]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::metadata(&tar).expect("exported").len() > 1024);
+
+    // containers/prune (this test's, by label): the stopped one, as NODE/ID.
+    start(&done, "backend1", &[]);
+    let o = docker(&["stop", "-t", "0", &done]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = docker(&[
+        "container",
+        "prune",
+        "-f",
+        "--filter",
+        &format!("label={label}"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("backend1/"), "{}", stdout(&o));
+    let o = run(engine_docker(&engine("backend1")).args(["inspect", &done]));
+    assert!(!o.status.success(), "pruned");
+
+    // system df across the nodes; what is not served says what is.
+    let o = docker(&["system", "df", "--format", "{{.Type}}"]);
+    assert!(
+        stdout(&o).contains("Containers"),
+        "{} {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = docker(&["plugin", "ls"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is not supported (supported: /_ping"),
+        "{}",
+        stderr(&o)
+    );
 }

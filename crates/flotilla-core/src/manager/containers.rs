@@ -98,6 +98,12 @@ pub(super) async fn call(
     if let Some(r) = unhealthy(n, &call.key) {
         return r;
     }
+    if req.method() == Method::POST
+        && call.sub == "rename"
+        && let Some(r) = rename_conflict(&nodes, &id, &req)
+    {
+        return r;
+    }
     let member = n.member.clone();
     let to = target(version, &id, &call.sub, &req);
     if req.method() == Method::POST && call.sub == "exec" {
@@ -118,6 +124,34 @@ pub(super) async fn call(
         m.model.refresh_container(&node, &id).await;
     }
     resp
+}
+
+/// Names are the swarm's (a name on one node blocks it on every other, as classic Swarm
+/// answered): `rename` to a name another container of any node has is a conflict.
+fn rename_conflict(
+    nodes: &[std::sync::Arc<NodeData>],
+    id: &str,
+    req: &Request,
+) -> Option<Response<Body>> {
+    let q =
+        axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(req.uri())
+            .ok()?;
+    let want = q.0.get("name")?.trim_start_matches('/').to_string();
+    nodes.iter().find_map(|n| {
+        n.containers
+            .values()
+            .find(|c| c.name() == want && c.id() != id)
+            .map(|c| {
+                error(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "Conflict. The container name \"/{want}\" is already in use by container \"{}\" on node {}. You have to remove (or rename) that container to be able to reuse that name.",
+                        c.id(),
+                        n.name()
+                    ),
+                )
+            })
+    })
 }
 
 /// `GET /containers/{id}/json`, relayed, with classic Swarm's additions: a `Node` object (`ID`,

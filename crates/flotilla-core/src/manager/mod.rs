@@ -35,6 +35,7 @@ pub mod forward;
 mod images;
 mod lists;
 mod networks;
+mod rest;
 mod system;
 mod view;
 mod volumes;
@@ -353,6 +354,19 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         (&Method::GET, ["images", "json"]) => lists::images(&m),
         (&Method::GET, ["_flotilla", "view"]) => view::view(&m),
         (&Method::POST, ["containers", "create"]) => create::create(&m, req).await,
+        (&Method::POST, ["containers", "prune"]) => {
+            let (parts, _) = req.into_parts();
+            let head = Request::from_parts(parts, ());
+            fanout::prune(&m, &head, &version, "containers", "ContainersDeleted").await
+        }
+        (&Method::POST, ["commit"]) => rest::commit(&m, &version, req).await,
+        (&Method::POST, ["auth"]) => rest::to_one(&m, format!("{version}/auth"), req).await,
+        (&Method::GET, ["system", "df"]) => rest::df(&m, &version, req).await,
+        (&Method::GET, ["distribution", name @ .., "json"]) if !name.is_empty() => {
+            let name: Vec<String> = name.iter().map(|x| x.to_string()).collect();
+            let name: Vec<&str> = name.iter().map(String::as_str).collect();
+            rest::distribution(&m, &version, &name, req).await
+        }
         (_, ["networks", rest @ ..]) if !rest.is_empty() => {
             let rest: Vec<String> = rest.iter().map(|x| x.to_string()).collect();
             let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
@@ -381,7 +395,7 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         _ => error(
             StatusCode::NOT_FOUND,
             format!(
-                "flotilla manager: {method} {path} is not supported (supported: ping, version, info, events, the network, volume, image and container lists, container create and every call about one container or exec instance)"
+                "flotilla manager: {method} {path} is not supported (supported: /_ping, /version, /info, /events, /auth, /system/df, /distribution/NAME/json, /commit, /containers (list, create, prune and the calls about one container), /exec/ID, /images (list, create, load, get, search, prune, NAME/json, history, get, tag, push, DELETE), /networks (list, create, prune, ID, connect, disconnect, DELETE), /volumes (list, create, prune, NAME, DELETE))"
             ),
         ),
     };
