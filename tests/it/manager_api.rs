@@ -841,6 +841,57 @@ fn the_rest_of_a_containers_life_through_the_manager() {
     let o = run(engine_docker(&engine("backend1")).args(["inspect", &done]));
     assert!(!o.status.success(), "pruned");
 
+    // build on the node a constraint build arg asks for (the classic builder).
+    let built = format!("apibuild-{id}:1");
+    let _built = Leftovers {
+        networks: vec![],
+        volumes: vec![],
+        images: vec![built.clone()],
+    };
+    let ctx = dir.path().join("ctx");
+    std::fs::create_dir_all(&ctx).expect("context");
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM flotilla-busybox\nARG GREETING\nRUN echo \"$GREETING\" > /built\n",
+    )
+    .expect("Dockerfile");
+    let build = |constraint: &str| {
+        docker_cmd(&[
+            "build",
+            "-q",
+            "--build-arg",
+            constraint,
+            "--build-arg",
+            "GREETING=built-here",
+            "-t",
+            &built,
+            ctx.to_str().expect("path"),
+        ])
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .expect("docker build")
+    };
+    let o = build("constraint:node==backend1");
+    assert!(o.status.success(), "build: {} {}", stdout(&o), stderr(&o));
+    assert_eq!(holders("image", &built), ["backend1"]);
+    let o = docker(&[
+        "run",
+        "--rm",
+        "-e",
+        "constraint:node==backend1",
+        &built,
+        "cat",
+        "/built",
+    ]);
+    assert_eq!(stdout(&o).trim(), "built-here", "{}", stderr(&o));
+    let o = build("constraint:node==nowhere");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("Unable to find a node that satisfies the following conditions"),
+        "{}",
+        stderr(&o)
+    );
+
     // system df across the nodes; what is not served says what is.
     let o = docker(&["system", "df", "--format", "{{.Type}}"]);
     assert!(

@@ -27,6 +27,7 @@
 //! Clients authenticate with a certificate of the store's CA (the one `env` points at); the
 //! manager's own certificate is issued from that CA when it starts.
 
+mod build;
 mod containers;
 mod create;
 mod events;
@@ -360,6 +361,7 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
             fanout::prune(&m, &head, &version, "containers", "ContainersDeleted").await
         }
         (&Method::POST, ["commit"]) => rest::commit(&m, &version, req).await,
+        (&Method::POST, ["build"]) => build::build(&m, &version, req).await,
         (&Method::POST, ["auth"]) => rest::to_one(&m, format!("{version}/auth"), req).await,
         (&Method::GET, ["system", "df"]) => rest::df(&m, &version, req).await,
         (&Method::GET, ["distribution", name @ .., "json"]) if !name.is_empty() => {
@@ -395,7 +397,7 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         _ => error(
             StatusCode::NOT_FOUND,
             format!(
-                "flotilla manager: {method} {path} is not supported (supported: /_ping, /version, /info, /events, /auth, /system/df, /distribution/NAME/json, /commit, /containers (list, create, prune and the calls about one container), /exec/ID, /images (list, create, load, get, search, prune, NAME/json, history, get, tag, push, DELETE), /networks (list, create, prune, ID, connect, disconnect, DELETE), /volumes (list, create, prune, NAME, DELETE))"
+                "flotilla manager: {method} {path} is not supported (supported: /_ping, /version, /info, /events, /auth, /build, /system/df, /distribution/NAME/json, /commit, /containers (list, create, prune and the calls about one container), /exec/ID, /images (list, create, load, get, search, prune, NAME/json, history, get, tag, push, DELETE), /networks (list, create, prune, ID, connect, disconnect, DELETE), /volumes (list, create, prune, NAME, DELETE))"
             ),
         ),
     };
