@@ -304,9 +304,13 @@ fn networks_and_volumes_on_every_node_or_one() {
     assert!(stderr(&o).contains("no such volume"), "{}", stderr(&o));
 }
 
+/// The test registry's one user.
+const REGISTRY_USER: &str = "flotilla";
+const REGISTRY_PASSWORD: &str = "registry-secret";
+
 /// Debian's `docker-registry` on the testbed bridge (where the engines reach it), over TLS with a
 /// certificate of a test CA that the engines trust through `/etc/docker/certs.d/HOST:PORT/`
-/// (read per pull: no engine restarts). Stopped, and the CA removed, when dropped.
+/// (read per pull: no engine restarts), with one user (htpasswd). Stopped, and the CA removed, when dropped.
 struct Registry {
     child: std::process::Child,
     certs_d: std::path::PathBuf,
@@ -335,6 +339,17 @@ impl Registry {
             dir.path().join("data").display(),
             dir.path().join("cert.pem").display(),
             dir.path().join("key.pem").display(),
+        );
+        let o = run(StdCommand::new("htpasswd").args(["-Bbn", REGISTRY_USER, REGISTRY_PASSWORD]));
+        assert!(
+            o.status.success(),
+            "htpasswd (apache2-utils): {}",
+            stderr(&o)
+        );
+        std::fs::write(dir.path().join("htpasswd"), stdout(&o)).expect("htpasswd");
+        let config = format!(
+            "{config}auth:\n  htpasswd:\n    realm: flotilla-test\n    path: {}\n",
+            dir.path().join("htpasswd").display()
         );
         std::fs::write(dir.path().join("config.yml"), config).expect("config");
         let certs_d = std::path::PathBuf::from(format!("/etc/docker/certs.d/{ip}"));
@@ -381,7 +396,14 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     let registry = Registry::start();
     let (s, _manager, port) = manager();
     let docker_cmd = docker_at(&s, port);
-    let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
+    // The CLI's credentials in a config of this test's own.
+    let config = tempfile::tempdir().expect("docker config");
+    let docker = |args: &[&str]| {
+        docker_cmd(args)
+            .env("DOCKER_CONFIG", config.path())
+            .output()
+            .expect("docker")
+    };
     let id = suffix();
     let reg = &registry.host;
     let image = format!("{reg}/flotilla/apibb-{id}:1");
@@ -395,9 +417,17 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
 
     // The test image in the registry, pushed from one engine.
     let master = engine("swarm-master");
+    let master_config = tempfile::tempdir().expect("docker config");
+    let on_master = |args: &[&str]| {
+        run(engine_docker(&master)
+            .env("DOCKER_CONFIG", master_config.path())
+            .args(args))
+    };
+    let o = on_master(&["login", "-u", REGISTRY_USER, "-p", REGISTRY_PASSWORD, reg]);
+    assert!(o.status.success(), "login on the engine: {}", stderr(&o));
     let o = run(engine_docker(&master).args(["tag", "flotilla-busybox:latest", &image]));
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(engine_docker(&master).args(["push", &image]));
+    let o = on_master(&["push", &image]);
     assert!(
         o.status.success(),
         "push to the test registry: {} {}",
@@ -407,6 +437,30 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     let o = run(engine_docker(&master).args(["rmi", &image]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(holders("image", &image).is_empty());
+
+    // Without credentials every node is refused, each named once; `docker login` through the
+    // manager (`/auth`, checked by one engine against the registry), then the pull carries them
+    // to every engine (`X-Registry-Auth`).
+    let o = docker(&["pull", &image]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    for n in ALL {
+        assert_eq!(
+            stderr(&o).matches(&format!("{n}: ")).count(),
+            1,
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert!(
+        stderr(&o).contains("no basic auth credentials"),
+        "{}",
+        stderr(&o)
+    );
+    let o = docker(&["login", "-u", REGISTRY_USER, "-p", "wrong", reg]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = docker(&["login", "-u", REGISTRY_USER, "-p", REGISTRY_PASSWORD, reg]);
+    assert!(o.status.success(), "login: {}", stderr(&o));
+    assert!(stdout(&o).contains("Login Succeeded"), "{}", stdout(&o));
 
     // `docker pull` through the manager: every node, progress per node.
     let o = docker(&["pull", &image]);
@@ -437,7 +491,44 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
         stdout(&o)
     );
     assert!(holders("image", &image).is_empty());
+    // `NODE/IMAGE`: the CLI reads `NODE` as a Docker Hub user and sends the credentials it
+    // keeps for docker.io, not this registry's: refused, on that node only. With the
+    // registry's credentials kept for docker.io, the same pull goes through.
     let o = docker(&["pull", &format!("frontend/{image}")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!("pull {image} failed on frontend: ")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("backend1"), "{}", stderr(&o));
+    let hub_config = tempfile::tempdir().expect("docker config");
+    let auth = {
+        let mut c = StdCommand::new("base64");
+        c.args(["-w0"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut p = c.spawn().expect("base64");
+        use std::io::Write;
+        p.stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{REGISTRY_USER}:{REGISTRY_PASSWORD}").as_bytes())
+            .expect("write");
+        stdout(&p.wait_with_output().expect("base64"))
+    };
+    std::fs::write(
+        hub_config.path().join("config.json"),
+        format!(r#"{{"auths": {{"https://index.docker.io/v1/": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .expect("config.json");
+    let pull_on = |node_image: &str| {
+        docker_cmd(&["pull", node_image])
+            .env("DOCKER_CONFIG", hub_config.path())
+            .output()
+            .expect("docker pull")
+    };
+    let o = pull_on(&format!("frontend/{image}"));
     assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
     assert_eq!(holders("image", &image), ["frontend"]);
 
@@ -480,7 +571,7 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     let o = docker(&["rmi", &pushed]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(holders("image", &pushed).is_empty());
-    let o = docker(&["pull", &format!("backend2/{pushed}")]);
+    let o = pull_on(&format!("backend2/{pushed}"));
     assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
     assert_eq!(holders("image", &pushed), ["backend2"]);
 }
