@@ -983,6 +983,24 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         stderr(&o)
     );
 
+    // A name is free again as soon as its container is removed (compose `down`, then `up`).
+    let again = c.name("apilife-again");
+    for _ in 0..2 {
+        let o = docker(&[
+            "run",
+            "-d",
+            "--name",
+            &again,
+            "-l",
+            "flotilla-testbed=1",
+            "flotilla-busybox",
+            "true",
+        ]);
+        assert!(o.status.success(), "run: {}", stderr(&o));
+        let o = docker(&["rm", "-f", &again]);
+        assert!(o.status.success(), "rm: {}", stderr(&o));
+    }
+
     // system df across the nodes; what is not served says what is.
     let o = docker(&["system", "df", "--format", "{{.Type}}"]);
     assert!(

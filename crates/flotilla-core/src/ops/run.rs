@@ -316,9 +316,13 @@ pub async fn create_on_model(
         // Other deciders' containers that the model does not hold yet count while deciding,
         // and are taken out again: the snapshot keeps only what the engines reported.
         let mut touched = Vec::new();
+        // An entry this process settled stands for a container this model was given at once
+        // (`put_container` after the create): when the model no longer holds it, it was
+        // removed, and counting it again would block its name (compose `down` then `up`).
+        let me = std::process::id();
         let unseen: Vec<&pending::PendingEntry> = entries
             .iter()
-            .filter(|e| !snap.has_id(&e.swarm_id))
+            .filter(|e| !snap.has_id(&e.swarm_id) && !(e.settled && e.pid == me))
             .collect();
         for e in unseen {
             if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
