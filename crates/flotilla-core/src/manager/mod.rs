@@ -1,8 +1,9 @@
 //! The manager: a Docker Engine API server in front of a swarm, so the plain `docker` CLI drives
 //! the cluster (`eval "$(flotilla env --swarm MASTER)"`), as classic `swarm manage` did.
 //!
-//! It runs on the swarm's long-lived model ([`crate::cluster::model`]): every answer that spans
-//! the swarm comes from memory, and no call asks every engine.
+//! It runs on the swarm's long-lived model ([`crate::cluster::model`]): the lists that span the
+//! swarm come from memory; only the calls classic Swarm sent to several engines (pull, network
+//! and volume create, image remove, prune, …) ask them, through [`fanout`].
 //!
 //! * `/_ping`, `/version` ([`system`]);
 //! * `/info`: the swarm's totals, and classic Swarm's node block (with each node's health) in
@@ -21,8 +22,14 @@
 //! ([`containers`], [`forward`]) at a path rebuilt from the resolved ID and an allow-listed
 //! sub-resource, hijacked streams included, so `start`, `logs`, `attach`, `wait`, `exec`, `stop`,
 //! `rm`, `inspect` work as on one engine; a container on a node that is not Healthy is answered
-//! at once ("running on unhealthy node"). Anything else answers 404 with a message naming the
-//! call.
+//! at once ("running on unhealthy node").
+//!
+//! Networks, volumes and images ([`networks`], [`volumes`], [`images`]): created, removed,
+//! tagged, pruned on every Healthy node or on the one a `NODE/NAME` names, inspected where they
+//! are; pulls and loads stream every node's progress with its name ([`fanout`]). `POST /build`
+//! ([`build`]) on the node the scheduler picks from `constraint:` build args; `commit`,
+//! `containers/prune`, `system/df`, `auth`, `distribution` ([`rest`]). Anything else answers 404
+//! with a message listing what is served.
 //!
 //! Clients authenticate with a certificate of the store's CA (the one `env` points at); the
 //! manager's own certificate is issued from that CA when it starts.
