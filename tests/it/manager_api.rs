@@ -883,6 +883,20 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         stdout(&o),
         stderr(&o)
     );
+    // Bound on 0.0.0.0 and :: by the engine: one binding at the engine's IP, in port and ps.
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    let o = docker(&[
+        "ps",
+        "--filter",
+        &format!("name={one}"),
+        "--format",
+        "{{.Ports}}",
+    ]);
+    assert!(
+        stdout(&o).starts_with("10.77.0.14:") && !stdout(&o).contains(", "),
+        "{}",
+        stdout(&o)
+    );
 
     // rename: a name another node's container has is taken; a free one is not.
     let o = docker(&["rename", &one, &other]);

@@ -177,13 +177,24 @@ async fn inspect(n: &NodeData, member: Member, req: Request, to: &str) -> Respon
         .pointer_mut("/NetworkSettings/Ports")
         .and_then(Value::as_object_mut)
     {
-        for binding in ports.values_mut().filter_map(Value::as_array_mut).flatten() {
-            if matches!(
-                binding.get("HostIp").and_then(Value::as_str),
-                Some("" | "0.0.0.0" | "::")
-            ) {
-                binding["HostIp"] = Value::String(ip.clone());
+        for bindings in ports.values_mut().filter_map(Value::as_array_mut) {
+            for binding in bindings.iter_mut() {
+                if matches!(
+                    binding.get("HostIp").and_then(Value::as_str),
+                    Some("" | "0.0.0.0" | "::")
+                ) {
+                    binding["HostIp"] = Value::String(ip.clone());
+                }
             }
+            // Bound on `0.0.0.0` and `::`: one binding at the engine's IP, not two.
+            let mut seen: Vec<Value> = Vec::new();
+            bindings.retain(|b| {
+                let new = !seen.contains(b);
+                if new {
+                    seen.push(b.clone());
+                }
+                new
+            });
         }
     }
     let node = n.scheduler_node();

@@ -153,7 +153,11 @@ pub fn summary_json(
                 } else {
                     host_ip
                 };
-                ports.push(json!({"IP": shown, "PrivatePort": private, "PublicPort": public, "Type": proto}));
+                let row = json!({"IP": shown, "PrivatePort": private, "PublicPort": public, "Type": proto});
+                // A port the engine binds on `0.0.0.0` and `::` is one port at the engine's IP.
+                if !ports.contains(&row) {
+                    ports.push(row);
+                }
             }
             if !any {
                 bound.insert((private, proto.to_string()));
@@ -274,7 +278,9 @@ mod tests {
                       "Health": {"Status": "healthy"}},
             "Config": {"Image": "nginx:1", "Labels": {"a": "b"}, "ExposedPorts": {"80/tcp": {}, "443/tcp": {}}},
             "HostConfig": {"NetworkMode": "bridge"},
-            "NetworkSettings": {"Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": null}}
+            "NetworkSettings": {"Ports": {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"},
+                                                     {"HostIp": "::", "HostPort": "8080"}],
+                                          "443/tcp": null}}
         }));
         let now = parse_rfc3339("2024-01-01T00:05:10Z").expect("now");
         let v = summary_json(&c, "node-1", "10.0.0.5", true, now);
