@@ -322,7 +322,7 @@ pub async fn create_on_model(
         let me = std::process::id();
         let unseen: Vec<&pending::PendingEntry> = entries
             .iter()
-            .filter(|e| !snap.has_id(&e.swarm_id) && !(e.settled && e.pid == me))
+            .filter(|e| !(snap.has_id(&e.swarm_id) || (e.settled && e.pid == me)))
             .collect();
         for e in unseen {
             if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
