@@ -176,6 +176,39 @@ fn networks_and_volumes_on_every_node_or_one() {
     let o = docker(&["network", "create", &format!("frontend/{net_one}")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(holders("network", &net_one), ["frontend"]);
+    // Listed with classic Swarm's `node` filter; a bad `type` is refused as by the engine.
+    let listed = |args: &[&str]| {
+        let mut full = args.to_vec();
+        full.extend(["--format", "{{.Name}}"]);
+        stdout(&docker(&full)).trim().to_string()
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || listed(&[
+            "network",
+            "ls",
+            "--filter",
+            "node=frontend",
+            "--filter",
+            &format!("name={net_one}")
+        ]) == format!(
+            "frontend/{net_one}"
+        )),
+        "network ls --filter node="
+    );
+    assert_eq!(
+        listed(&[
+            "network",
+            "ls",
+            "--filter",
+            "node=backend1",
+            "--filter",
+            &format!("name={net_one}")
+        ]),
+        ""
+    );
+    let o = docker(&["network", "ls", "--filter", "type=foo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("invalid filter"), "{}", stderr(&o));
 
     // connect / disconnect go to the container's node.
     let ctr = c.name("apinet-ctr");
@@ -246,6 +279,19 @@ fn networks_and_volumes_on_every_node_or_one() {
     let o = docker(&["volume", "create", &format!("backend2/{vol_one}")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(holders("volume", &vol_one), ["backend2"]);
+    assert!(
+        wait_until(Duration::from_secs(20), || listed(&[
+            "volume",
+            "ls",
+            "--filter",
+            "node=backend2",
+            "--filter",
+            &format!("name={vol_one}")
+        ]) == format!(
+            "backend2/{vol_one}"
+        )),
+        "volume ls --filter node="
+    );
     let o = docker(&["volume", "inspect", "-f", "{{.Name}} {{.Driver}}", &vol_one]);
     assert_eq!(
         stdout(&o).trim(),

@@ -183,17 +183,63 @@ pub(super) fn images(m: &Manager) -> Response<Body> {
     json_response(StatusCode::OK, &Value::Array(by_id))
 }
 
-/// `GET /networks`: local-scope networks once per node as `NODE/NAME`, the others once.
-pub(super) fn networks(m: &Manager) -> Response<Body> {
+/// `GET /networks`: local-scope networks once per node as `NODE/NAME`, the others once. Filters
+/// as the engine's (`driver`, `id`, `label`, `name`, `scope`, `type`: `custom` or `builtin`),
+/// plus classic Swarm's `node`; an unknown key or `type` value is refused, as the engine does.
+pub(super) fn networks(m: &Manager, req: &Request) -> Response<Body> {
+    let f = match filters(
+        &params(req),
+        &["driver", "id", "label", "name", "node", "scope", "type"],
+    ) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    if let Some(bad) = f
+        .get("type")
+        .into_iter()
+        .flatten()
+        .find(|t| !matches!(t.as_str(), "custom" | "builtin"))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid filter: 'type'='{bad}'"),
+        );
+    }
     let mut seen = HashSet::new();
     let mut all = Vec::new();
     for n in m.model.nodes() {
         for net in n.networks.iter() {
+            let name = net.name.as_deref().unwrap_or_default();
+            let labels: BTreeMap<String, String> =
+                net.labels.clone().unwrap_or_default().into_iter().collect();
+            let builtin = matches!(name, "bridge" | "host" | "none");
+            let ok = f.iter().all(|(k, vals)| {
+                vals.is_empty()
+                    || match k.as_str() {
+                        "label" => vals.iter().all(|v| label_matches(&labels, v)),
+                        _ => vals.iter().any(|v| match k.as_str() {
+                            "driver" => net.driver.as_deref() == Some(v.as_str()),
+                            "id" => net
+                                .id
+                                .as_deref()
+                                .unwrap_or_default()
+                                .starts_with(v.as_str()),
+                            "name" => name.contains(v.as_str()),
+                            "node" => n.name() == v,
+                            "scope" => net.scope.as_deref() == Some(v.as_str()),
+                            "type" => (v == "builtin") == builtin,
+                            _ => false,
+                        }),
+                    }
+            });
+            if !ok {
+                continue;
+            }
             let Ok(mut v) = serde_json::to_value(net) else {
                 continue;
             };
             if net.scope.as_deref() == Some("local") {
-                v["Name"] = json!(on_node(&n, net.name.as_deref().unwrap_or_default()));
+                v["Name"] = json!(on_node(&n, name));
                 all.push(v);
             } else if seen.insert(net.id.clone().unwrap_or_default()) {
                 all.push(v);
@@ -204,11 +250,33 @@ pub(super) fn networks(m: &Manager) -> Response<Body> {
 }
 
 /// `GET /volumes`: `local`-driver volumes once per node as `NODE/NAME`, the others once.
-pub(super) fn volumes(m: &Manager) -> Response<Body> {
+/// Filters `driver`, `label`, `name` (a part of the name) and classic Swarm's `node`; others are
+/// refused.
+pub(super) fn volumes(m: &Manager, req: &Request) -> Response<Body> {
+    let f = match filters(&params(req), &["driver", "label", "name", "node"]) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
     let mut seen = HashSet::new();
     let mut all = Vec::new();
     for n in m.model.nodes() {
         for vol in n.volumes.iter() {
+            let labels: BTreeMap<String, String> = vol.labels.clone().into_iter().collect();
+            let ok = f.iter().all(|(k, vals)| {
+                vals.is_empty()
+                    || match k.as_str() {
+                        "label" => vals.iter().all(|v| label_matches(&labels, v)),
+                        _ => vals.iter().any(|v| match k.as_str() {
+                            "driver" => vol.driver == *v,
+                            "name" => vol.name.contains(v.as_str()),
+                            "node" => n.name() == v,
+                            _ => false,
+                        }),
+                    }
+            });
+            if !ok {
+                continue;
+            }
             let Ok(mut v) = serde_json::to_value(vol) else {
                 continue;
             };
