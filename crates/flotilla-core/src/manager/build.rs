@@ -62,7 +62,12 @@ pub(super) async fn build(m: &Manager, version: &str, req: Request) -> Response<
         .with_snapshot(|snap| snap.schedule(&request, &Options::from_state(snap.state())));
     let node = match decision {
         Ok(d) => d.node,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => {
+            // The CLI is still sending the context: read it to the end (within the server's
+            // body limits) so it reads the answer instead of a reset connection.
+            drain(body).await;
+            return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        }
     };
     let Some(n) = m.model.node(&node) else {
         return error(
@@ -83,6 +88,13 @@ pub(super) async fn build(m: &Manager, version: &str, req: Request) -> Response<
         Ok(r) => r,
         Err(e) => error(StatusCode::BAD_GATEWAY, e.to_string()),
     }
+}
+
+/// Reads a request body to its end, dropping it.
+async fn drain(body: Body) {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 #[cfg(test)]
