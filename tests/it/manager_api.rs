@@ -123,6 +123,16 @@ fn networks_and_volumes_on_every_node_or_one() {
     };
     let mut c = Cleanup::new();
     let label = format!("flotilla-api-test={id}");
+    // The error messages, for the snapshot at the end.
+    let mut errors = String::new();
+    let mut record = |args: &[&str], o: &Output| {
+        errors.push_str(&format!(
+            "$ docker {}\n[exit {}]\n{}\n",
+            args.join(" "),
+            o.status.code().unwrap_or(-1),
+            stderr(o).trim_end()
+        ));
+    };
 
     // A name-only network: a local bridge of that name on every healthy node.
     let o = docker(&["network", "create", "--label", &label, &net]);
@@ -148,6 +158,7 @@ fn networks_and_volumes_on_every_node_or_one() {
     );
     // Again: every node refuses, each named once.
     let o = docker(&["network", "create", &net]);
+    record(&["network", "create", &net], &o);
     assert!(!o.status.success());
     let err = stderr(&o);
     for n in ALL {
@@ -161,6 +172,7 @@ fn networks_and_volumes_on_every_node_or_one() {
             .success()
     );
     let o = docker(&["network", "create", &net_taken]);
+    record(&["network", "create", &net_taken], &o);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let err = stderr(&o);
     assert!(
@@ -318,6 +330,7 @@ fn networks_and_volumes_on_every_node_or_one() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = docker(&["volume", "rm", &vol]);
+    record(&["volume", "rm", &vol], &o);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
@@ -348,6 +361,15 @@ fn networks_and_volumes_on_every_node_or_one() {
     let o = docker(&["volume", "inspect", &vol_one]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no such volume"), "{}", stderr(&o));
+    let o = docker(&["plugin", "ls"]);
+    record(&["plugin", "ls"], &o);
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.add_filter(&regex::escape(&id), "[ID]");
+    settings.add_filter(r"[0-9a-f]{64}", "[CONTAINER]");
+    settings.bind(|| insta::assert_snapshot!("manager-api-errors", errors));
 }
 
 /// The test registry's one user.
