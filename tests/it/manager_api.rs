@@ -966,6 +966,46 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         stdout(&o)
     );
 
+    // Classic Swarm's `node` filter; a container found by its `com.docker.swarm.id`.
+    let o = docker(&[
+        "ps",
+        "--filter",
+        "node=backend2",
+        "--filter",
+        &format!("name={one}"),
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("backend2/{one}"),
+        "{}",
+        stderr(&o)
+    );
+    let o = docker(&[
+        "ps",
+        "--filter",
+        "node=frontend",
+        "--filter",
+        &format!("name={one}"),
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert_eq!(stdout(&o).trim(), "", "{}", stderr(&o));
+    let o = on_b2(&[
+        "inspect",
+        "-f",
+        "{{index .Config.Labels \"com.docker.swarm.id\"}}",
+        &one,
+    ]);
+    let swarm_id = stdout(&o).trim().to_string();
+    assert!(
+        !swarm_id.is_empty(),
+        "the manager's create labels the swarm ID"
+    );
+    let o = docker(&["inspect", "-f", "{{.Name}}", &swarm_id]);
+    assert_eq!(stdout(&o).trim(), format!("/{one}"), "{}", stderr(&o));
+
     // rename: a name another node's container has is taken; a free one is not.
     let o = docker(&["rename", &one, &other]);
     assert_eq!(o.status.code(), Some(1));
