@@ -599,6 +599,29 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     let o = pull_on(&format!("frontend/{image}"));
     assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
     assert_eq!(holders("image", &image), ["frontend"]);
+    // `images` filters: classic's node, the engine's reference; an unknown image for before=.
+    let images_on = |node: &str| {
+        stdout(&docker(&[
+            "images",
+            "--filter",
+            &format!("node={node}"),
+            "--filter",
+            &format!("reference={reg}/flotilla/apibb-*"),
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ]))
+        .trim()
+        .to_string()
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || images_on("frontend") == image),
+        "images --filter node=frontend: {}",
+        images_on("frontend")
+    );
+    assert_eq!(images_on("backend1"), "");
+    let o = docker(&["images", "--filter", &format!("before=nothing-{id}")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("No such image"), "{}", stderr(&o));
 
     // tag on the nodes that hold it; inspect and history from one that has it; save.
     let o = docker(&["tag", &image, &tagged]);

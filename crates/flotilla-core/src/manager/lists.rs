@@ -146,16 +146,127 @@ fn on_node(n: &NodeData, name: &str) -> String {
     format!("{}/{}", n.name(), name)
 }
 
+/// `*` matches any run of characters (a `reference` filter's pattern).
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(mut tail) = text.strip_prefix(head) else {
+                return false;
+            };
+            loop {
+                if glob(rest, tail) {
+                    return true;
+                }
+                let mut chars = tail.chars();
+                if chars.next().is_none() {
+                    return false;
+                }
+                tail = chars.as_str();
+            }
+        }
+    }
+}
+
+/// Whether an image's tags match a `reference` filter (`busybox`, `busybox:1`, `bus*`).
+fn reference_matches(tags: &[String], want: &str) -> bool {
+    tags.iter().any(|t| {
+        let repo = t.rsplit_once(':').map_or(t.as_str(), |(r, _)| r);
+        glob(want, t) || glob(want, repo)
+    })
+}
+
 /// `GET /images/json`: the union of every node's images grouped by image ID, tags and digests
-/// merged without repeats (what classic Swarm answered).
-pub(super) fn images(m: &Manager) -> Response<Body> {
+/// merged without repeats (what classic Swarm answered). Filters as the engine's (`before`,
+/// `since`, `dangling`, `label`, `reference`) plus classic Swarm's `node`; an image named by
+/// `before`/`since` that no node has, or a `dangling` other than true/false, is refused as the
+/// engine does.
+pub(super) fn images(m: &Manager, req: &Request) -> Response<Body> {
+    let f = match filters(
+        &params(req),
+        &["before", "dangling", "label", "node", "reference", "since"],
+    ) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let nodes = m.model.nodes();
+    let created_of = |name: &str| -> Option<i64> {
+        let latest = format!("{name}:latest");
+        nodes
+            .iter()
+            .flat_map(|n| n.images.iter())
+            .find(|i| {
+                i.id == name
+                    || (name.len() >= 4 && i.id.trim_start_matches("sha256:").starts_with(name))
+                    || i.repo_tags.iter().any(|t| *t == name || *t == latest)
+            })
+            .map(|i| i.created)
+    };
+    let mut before: Option<i64> = None;
+    let mut since: Option<i64> = None;
+    for (key, slot) in [("before", &mut before), ("since", &mut since)] {
+        for v in f.get(key).into_iter().flatten() {
+            match created_of(v) {
+                Some(c) => *slot = Some(c),
+                None => return error(StatusCode::NOT_FOUND, format!("No such image: {v}")),
+            }
+        }
+    }
+    let dangling = match f.get("dangling").map(Vec::as_slice) {
+        None | Some([]) => None,
+        Some([v]) if v == "true" || v == "1" => Some(true),
+        Some([v]) if v == "false" || v == "0" => Some(false),
+        Some(v) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("invalid filter 'dangling={}'", v.join(",")),
+            );
+        }
+    };
     let mut by_id: Vec<Value> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for n in m.model.nodes() {
+    for n in &nodes {
+        if f.get("node")
+            .is_some_and(|v| !v.is_empty() && !v.iter().any(|x| x == n.name()))
+        {
+            continue;
+        }
         for img in n.images.iter() {
-            let Ok(v) = serde_json::to_value(img) else {
+            let tags: Vec<String> = img
+                .repo_tags
+                .iter()
+                .filter(|t| *t != "<none>:<none>")
+                .cloned()
+                .collect();
+            let labels: BTreeMap<String, String> = img.labels.clone().into_iter().collect();
+            if before.is_some_and(|b| img.created >= b)
+                || since.is_some_and(|s| img.created <= s)
+                || dangling.is_some_and(|d| d != tags.is_empty())
+                || !f
+                    .get("label")
+                    .into_iter()
+                    .flatten()
+                    .all(|l| label_matches(&labels, l))
+                || f.get("reference").is_some_and(|r| {
+                    !r.is_empty() && !r.iter().any(|w| reference_matches(&tags, w))
+                })
+            {
+                continue;
+            }
+            let Ok(mut v) = serde_json::to_value(img) else {
                 continue;
             };
+            // As the engine: with a reference filter, only the tags that match it.
+            if let Some(r) = f.get("reference").filter(|r| !r.is_empty()) {
+                let kept: Vec<&String> = tags
+                    .iter()
+                    .filter(|t| {
+                        r.iter()
+                            .any(|w| reference_matches(std::slice::from_ref(*t), w))
+                    })
+                    .collect();
+                v["RepoTags"] = json!(kept);
+            }
             match index.get(&img.id) {
                 None => {
                     index.insert(img.id.clone(), by_id.len());
@@ -289,4 +400,22 @@ pub(super) fn volumes(m: &Manager, req: &Request) -> Response<Body> {
         }
     }
     json_response(StatusCode::OK, &json!({"Volumes": all, "Warnings": []}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{glob, reference_matches};
+
+    #[test]
+    fn reference_filters_match_tags_and_repositories() {
+        assert!(glob("bus*", "busybox"));
+        assert!(glob("*box", "busybox"));
+        assert!(glob("b*s*x", "busybox"));
+        assert!(!glob("bus*", "alpine"));
+        let tags = vec!["10.0.0.1:5000/x/busybox:1".to_string()];
+        assert!(reference_matches(&tags, "10.0.0.1:5000/x/busybox"));
+        assert!(reference_matches(&tags, "10.0.0.1:5000/x/busybox:1"));
+        assert!(reference_matches(&tags, "*busybox"));
+        assert!(!reference_matches(&tags, "busybox:2"));
+    }
 }

@@ -359,7 +359,7 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
         (&Method::GET, ["events"]) => events::events(&m, &req),
         (&Method::GET, ["networks"]) => lists::networks(&m, &req),
         (&Method::GET, ["volumes"]) => lists::volumes(&m, &req),
-        (&Method::GET, ["images", "json"]) => lists::images(&m),
+        (&Method::GET, ["images", "json"]) => lists::images(&m, &req),
         (&Method::GET, ["_flotilla", "view"]) => view::view(&m),
         (&Method::POST, ["containers", "create"]) => create::create(&m, req).await,
         (&Method::POST, ["containers", "prune"]) => {
