@@ -32,6 +32,7 @@ mod create;
 mod events;
 pub mod forward;
 mod lists;
+mod reschedule;
 mod system;
 mod view;
 
@@ -113,6 +114,9 @@ pub(crate) struct Manager {
     execs: Mutex<HashMap<String, Member>>,
     /// `/info` as last derived, and the model generation it was derived at.
     info: Mutex<Option<(u64, serde_json::Value)>>,
+    /// True while this manager leads the swarm (always, without replication): only then does it
+    /// reschedule.
+    leader: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A bound manager, not yet serving.
@@ -242,6 +246,7 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
             model,
             execs: Mutex::new(HashMap::new()),
             info: Mutex::new(None),
+            leader: tokio::sync::watch::channel(true).1,
         }),
         swarm,
         local,
@@ -268,6 +273,19 @@ impl Bound {
             ..
         } = self;
         let model = manager.model.clone();
+        let stop_rescheduler = tokio_util::sync::CancellationToken::new();
+        let rescheduler = tokio::spawn(
+            reschedule::Rescheduler {
+                store: manager.store.clone(),
+                model: model.clone(),
+                leader: manager.leader.clone(),
+                retry: manager.opts.model.failure_retry,
+                pending_ttl: manager.opts.pending_ttl,
+                settle: manager.opts.timeout * (manager.opts.model.failure_retry.max(1) + 1),
+                down_since: None,
+            }
+            .run(stop_rescheduler.clone()),
+        );
         // Connections wait in the listener's backlog until every node answered once (or the
         // timeout passed): a first `docker run` should not find the swarm empty.
         let timeout = manager.opts.timeout;
@@ -279,6 +297,8 @@ impl Bound {
             })
             .await;
         let served = Bound::serve(listener, tls, manager, shutdown).await;
+        stop_rescheduler.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(2), rescheduler).await;
         model.stop();
         drop(record);
         served
