@@ -28,6 +28,7 @@ mod model;
 mod proxy;
 mod proxy_kit;
 mod qemu;
+mod replication;
 mod reschedule;
 mod snapshots;
 mod spec;

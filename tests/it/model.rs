@@ -193,7 +193,7 @@ pub(crate) fn via(s: &TestStore, port: u16) -> impl Fn(&[&str]) -> Output + '_ {
 }
 
 /// One raw HTTPS request to the manager (curl with the store's client certificate).
-fn raw(s: &TestStore, port: u16, args: &[&str], path: &str) -> (u16, String) {
+pub(crate) fn raw(s: &TestStore, port: u16, args: &[&str], path: &str) -> (u16, String) {
     let certs = s.path().join("certs");
     let o = StdCommand::new("curl")
         .args(["-s", "--path-as-is", "-o", "-", "-w", "\n%{http_code}"])
