@@ -250,6 +250,23 @@ pub struct ManageArgs {
     /// The key of --tls-cert
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Run as one of several managers of the swarm with one leader elected through etcd; the
+    /// others relay to it
+    #[arg(long, requires = "advertise")]
+    pub replication: bool,
+    /// Where the other managers and clients reach this one (with --replication)
+    #[arg(long, value_name = "IP:PORT", requires = "replication")]
+    pub advertise: Option<String>,
+    /// How long a dead leader keeps the lead (with --replication)
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub replication_ttl: Duration,
+    /// The etcd that elects the leader, for a swarm not discovered through etcd
+    #[arg(
+        long,
+        value_name = "etcd://HOST:2379[/PREFIX]",
+        requires = "replication"
+    )]
+    pub replication_store: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -131,7 +131,7 @@ pub enum Commands {
     /// Decide placements from a state document, without any engine
     Plan(Box<PlanArgs>),
     /// Serve the Docker Engine API for a swarm, so the plain `docker` CLI drives it
-    Manage(ManageArgs),
+    Manage(Box<ManageArgs>),
     /// Make the cluster a file describes exist: machines, swarm, proxy and containers
     Up(Box<UpArgs>),
     /// Remove what `up` made for a cluster file

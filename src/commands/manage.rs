@@ -10,7 +10,7 @@ use flotilla_core::cluster::members;
 use flotilla_core::cluster::model::ModelOptions;
 use flotilla_core::discovery::server::shutdown_signal;
 use flotilla_core::engine::EngineAddr;
-use flotilla_core::manager::{self, ManagerOptions};
+use flotilla_core::manager::{self, ManagerOptions, ReplicationOptions};
 use flotilla_core::ops::master;
 
 /// `tcp://IP:PORT` → a socket address (a host name is not a place to listen).
@@ -113,8 +113,26 @@ pub async fn run(ctx: &Ctx, a: ManageArgs) -> anyhow::Result<()> {
         },
         server_cert: a.tls_cert.clone().zip(a.tls_key.clone()),
     };
+    let mut opts = opts;
+    if let Some(adv) = &a.advertise {
+        // The advertised address is what replicas dial: the certificate must name it.
+        let host = adv.rsplit_once(':').map(|(h, _)| h).unwrap_or(adv);
+        opts.sans.push(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+        );
+    }
     opts.model.validate().map_err(super::UsageError)?;
-    let bound = manager::bind(&ctx.store, opts).await?;
+    let mut bound = manager::bind(&ctx.store, opts).await?;
+    if a.replication {
+        let advertise = a.advertise.clone().unwrap_or_default();
+        bound = bound.replicate(ReplicationOptions {
+            store_url: a.replication_store.clone(),
+            advertise,
+            ttl: a.replication_ttl,
+        })?;
+    }
     ctx.printer.info(&format!(
         "manager of {} listening on tcp://{}; point the docker CLI at it with: eval \"$(flotilla env --swarm {})\"",
         bound.swarm.master.as_deref().unwrap_or(&bound.swarm.discovery),

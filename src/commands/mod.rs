@@ -159,7 +159,7 @@ pub async fn run(cli: Cli, ctx: Ctx) -> anyhow::Result<()> {
         Commands::Ps(a) => ps::run(&ctx, a).await,
         Commands::Run(a) => run::run(&ctx, *a).await,
         Commands::Plan(a) => plan::run(&ctx, *a).await,
-        Commands::Manage(a) => manage::run(&ctx, a).await,
+        Commands::Manage(a) => manage::run(&ctx, *a).await,
         Commands::Certs(c) => certs::run(&ctx, c).await,
         Commands::Token(c) => discovery::token(&ctx, c).await,
         Commands::Discovery(c) => discovery::serve_cmd(&ctx, c).await,

@@ -29,6 +29,8 @@ mod model;
 mod proxy;
 mod proxy_kit;
 mod qemu;
+mod replication;
+mod reschedule;
 mod snapshots;
 mod spec;
 mod trust;

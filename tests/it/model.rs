@@ -13,7 +13,7 @@ use crate::manager::Manager;
 use crate::support::*;
 
 /// Waits for `f`, polling; the deadline only turns a hang into a failure.
-fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<String>) {
+pub(crate) fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<String>) {
     let deadline = Instant::now() + timeout;
     let mut last = String::new();
     while Instant::now() < deadline {
@@ -26,7 +26,7 @@ fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<Strin
     panic!("{what}: still not so after {timeout:?}; last seen:\n{last}");
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -35,9 +35,9 @@ fn free_port() -> u16 {
 }
 
 /// A dockerd of the test's own, in its own network namespace.
-struct PrivateEngine {
+pub(crate) struct PrivateEngine {
     idx: u32,
-    name: String,
+    pub(crate) name: String,
     ip: String,
     dir: tempfile::TempDir,
 }
@@ -51,7 +51,7 @@ fn testbed_script(args: &[&str]) -> Output {
 }
 
 impl PrivateEngine {
-    fn up(idx: u32, name: &str, labels: &str) -> PrivateEngine {
+    pub(crate) fn up(idx: u32, name: &str, labels: &str) -> PrivateEngine {
         let e = PrivateEngine {
             idx,
             name: name.to_string(),
@@ -62,7 +62,7 @@ impl PrivateEngine {
         e
     }
 
-    fn start(&self, labels: &str) {
+    pub(crate) fn start(&self, labels: &str) {
         let dir = self.dir.path().join("engine");
         let o = testbed_script(&[
             "private-up",
@@ -75,7 +75,7 @@ impl PrivateEngine {
         assert!(o.status.success(), "private engine: {}", stderr(&o));
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("tcp://{}:2376", self.ip)
     }
 
@@ -86,7 +86,7 @@ impl PrivateEngine {
             .to_string()
     }
 
-    fn signal(&self, sig: &str) {
+    pub(crate) fn signal(&self, sig: &str) {
         let o = StdCommand::new("kill")
             .args([&format!("-{sig}"), &self.pid()])
             .output()
@@ -95,7 +95,7 @@ impl PrivateEngine {
     }
 
     /// The docker CLI on its local socket.
-    fn docker(&self) -> StdCommand {
+    pub(crate) fn docker(&self) -> StdCommand {
         let mut c = StdCommand::new("docker");
         c.env_remove("DOCKER_HOST")
             .env_remove("DOCKER_CONTEXT")
@@ -120,7 +120,14 @@ impl Drop for PrivateEngine {
 }
 
 /// Adopts an engine into the swarm `token` (as its master when `master`).
-fn join(s: &TestStore, url: &str, name: &str, token: &str, master: bool, extra: &[&str]) {
+pub(crate) fn join(
+    s: &TestStore,
+    url: &str,
+    name: &str,
+    token: &str,
+    master: bool,
+    extra: &[&str],
+) {
     let mut args = vec![
         "create",
         "-d",
@@ -140,14 +147,14 @@ fn join(s: &TestStore, url: &str, name: &str, token: &str, master: bool, extra: 
     assert!(o.status.success(), "create {name}: {}", stderr(&o));
 }
 
-fn token(s: &TestStore) -> String {
+pub(crate) fn token(s: &TestStore) -> String {
     let o = s.run(&["token", "create"]);
     assert!(o.status.success(), "{}", stderr(&o));
     format!("token://{}", stdout(&o).trim())
 }
 
 /// The manager on loopback, with fast refreshes so failures show in seconds.
-fn manage(s: &TestStore, swarm: &str, extra: &[&str]) -> (Manager, u16) {
+pub(crate) fn manage(s: &TestStore, swarm: &str, extra: &[&str]) -> (Manager, u16) {
     let port = free_port();
     let mut c = StdCommand::new(bin());
     c.args([
@@ -172,7 +179,7 @@ fn manage(s: &TestStore, swarm: &str, extra: &[&str]) -> (Manager, u16) {
 }
 
 /// The docker CLI pointed at the manager with the store's client certificate.
-fn via(s: &TestStore, port: u16) -> impl Fn(&[&str]) -> Output + '_ {
+pub(crate) fn via(s: &TestStore, port: u16) -> impl Fn(&[&str]) -> Output + '_ {
     move |args: &[&str]| {
         StdCommand::new("docker")
             .env_remove("DOCKER_CONTEXT")
@@ -186,7 +193,7 @@ fn via(s: &TestStore, port: u16) -> impl Fn(&[&str]) -> Output + '_ {
 }
 
 /// One raw HTTPS request to the manager (curl with the store's client certificate).
-fn raw(s: &TestStore, port: u16, args: &[&str], path: &str) -> (u16, String) {
+pub(crate) fn raw(s: &TestStore, port: u16, args: &[&str], path: &str) -> (u16, String) {
     let certs = s.path().join("certs");
     let o = StdCommand::new("curl")
         .args(["-s", "--path-as-is", "-o", "-", "-w", "\n%{http_code}"])
@@ -525,7 +532,7 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
     assert!(manager.stop().status.success());
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

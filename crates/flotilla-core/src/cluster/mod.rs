@@ -7,6 +7,7 @@ pub mod live;
 pub mod members;
 pub mod model;
 pub mod pending;
+pub mod reschedule;
 pub mod summary;
 pub mod swarm_dir;
 pub use flotilla_scheduler::state;

@@ -43,6 +43,8 @@ pub mod forward;
 mod images;
 mod lists;
 mod networks;
+mod replica;
+mod reschedule;
 mod rest;
 mod system;
 mod view;
@@ -65,6 +67,8 @@ use crate::cluster::swarm_dir::ManagerRecord;
 use crate::engine::EngineAddr;
 use crate::serve::Limits;
 use crate::store::Store;
+
+pub use replica::ReplicationOptions;
 
 /// The API version the manager speaks (Docker 20.10); clients negotiate down to it.
 pub const API_VERSION: &str = "1.41";
@@ -126,6 +130,11 @@ pub(crate) struct Manager {
     execs: Mutex<HashMap<String, Member>>,
     /// `/info` as last derived, and the model generation it was derived at.
     info: Mutex<Option<system::CachedInfo>>,
+    /// True while this manager leads the swarm (always, without replication): only then does it
+    /// reschedule.
+    leader: tokio::sync::watch::Receiver<bool>,
+    /// With `--replication`: the election's view; `None` for a single manager.
+    replication: Option<replica::Replication>,
 }
 
 /// A bound manager, not yet serving.
@@ -140,6 +149,11 @@ pub struct Bound {
     /// Where this manager is, in the swarm's directory from the moment it listens (a client
     /// that sees the port open finds the record) until it stops.
     record: Recorded,
+    /// With `--replication`: the election to run, and where to say whether this manager leads.
+    election: Option<(
+        crate::discovery::election::Election,
+        tokio::sync::watch::Sender<bool>,
+    )>,
 }
 
 /// A [`ManagerRecord`] that is removed when the manager stops, however it stops.
@@ -255,13 +269,65 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
             model,
             execs: Mutex::new(HashMap::new()),
             info: Mutex::new(None),
+            leader: tokio::sync::watch::channel(true).1,
+            replication: None,
         }),
+        election: None,
         swarm,
         local,
     })
 }
 
 impl Bound {
+    /// Takes part in replication: several managers of one swarm, one leader elected through
+    /// etcd ([`replica`]). Only the leader decides; the others relay to it.
+    pub fn replicate(mut self, r: ReplicationOptions) -> Result<Bound, ManagerError> {
+        use crate::discovery::url::DiscoveryUrl;
+        let url = match &r.store_url {
+            Some(u) => u.clone(),
+            None if self.swarm.discovery.starts_with("etcd://") => self.swarm.discovery.clone(),
+            None => {
+                return Err(ManagerError::Options(format!(
+                    "--replication needs an etcd store: the swarm's discovery is {}; give --replication-store etcd://HOST:2379[/PREFIX]",
+                    self.swarm.discovery
+                )));
+            }
+        };
+        let (endpoints, prefix) = match DiscoveryUrl::parse(&url) {
+            Ok(DiscoveryUrl::Etcd { endpoints, prefix }) => (endpoints, prefix),
+            Ok(_) => {
+                return Err(ManagerError::Options(format!(
+                    "--replication-store must be an etcd:// URL, not {url}"
+                )));
+            }
+            Err(e) => return Err(ManagerError::Options(e.to_string())),
+        };
+        let opts = crate::discovery::election::ElectionOptions {
+            url: url.clone(),
+            endpoints,
+            prefix,
+            advertise: r.advertise.clone(),
+            ttl: r.ttl,
+            timeout: self.manager.opts.timeout,
+        };
+        let (election, roles, leadership) = crate::discovery::election::Election::new(&opts)
+            .map_err(|e| ManagerError::Options(e.to_string()))?;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let Some(m) = Arc::get_mut(&mut self.manager) else {
+            return Err(ManagerError::Options(
+                "the manager is already serving".into(),
+            ));
+        };
+        m.leader = rx;
+        m.replication = Some(replica::Replication {
+            roles,
+            leadership,
+            advertise: r.advertise,
+        });
+        self.election = Some((election, tx));
+        Ok(self)
+    }
+
     /// The model the manager answers from (tests and benchmarks wait on it).
     pub fn model(&self) -> &Model {
         &self.manager.model
@@ -278,9 +344,45 @@ impl Bound {
             tls,
             manager,
             record,
+            election,
             ..
         } = self;
         let model = manager.model.clone();
+        let stop_election = tokio_util::sync::CancellationToken::new();
+        let mut election_task = None;
+        if let (Some((election, leads)), Some(r)) = (election, &manager.replication) {
+            let stop = stop_election.clone();
+            election_task = Some(tokio::spawn(async move {
+                election.run(stop.cancelled_owned()).await;
+            }));
+            // Whether this manager leads, for the rescheduler: re-read often, since leadership
+            // also ends by the clock (a leader cut off from etcd), not only by a role change.
+            let (leadership, stop) = (r.leadership.clone(), stop_election.clone());
+            tokio::spawn(async move {
+                loop {
+                    let now = leadership.holds();
+                    leads.send_if_modified(|v| std::mem::replace(v, now) != now);
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(100)) => {}
+                        () = stop.cancelled() => break,
+                    }
+                }
+                leads.send_replace(false);
+            });
+        }
+        let stop_rescheduler = tokio_util::sync::CancellationToken::new();
+        let rescheduler = tokio::spawn(
+            reschedule::Rescheduler {
+                store: manager.store.clone(),
+                model: model.clone(),
+                leader: manager.leader.clone(),
+                retry: manager.opts.model.failure_retry,
+                pending_ttl: manager.opts.pending_ttl,
+                settle: manager.opts.timeout * (manager.opts.model.failure_retry.max(1) + 1),
+                down_since: None,
+            }
+            .run(stop_rescheduler.clone()),
+        );
         // Connections wait in the listener's backlog until every node answered once (or the
         // timeout passed): a first `docker run` should not find the swarm empty.
         let timeout = manager.opts.timeout;
@@ -292,6 +394,13 @@ impl Bound {
             })
             .await;
         let served = Bound::serve(listener, tls, manager, shutdown).await;
+        stop_rescheduler.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(2), rescheduler).await;
+        // Resign: the leader key goes at once, and another manager takes over.
+        stop_election.cancel();
+        if let Some(t) = election_task {
+            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
+        }
         model.stop();
         drop(record);
         served
@@ -351,6 +460,14 @@ async fn dispatch(State(m): State<Arc<Manager>>, req: Request) -> Response<Body>
     let path = unversioned(&full).to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let method = req.method().clone();
+    // A replica relays what it does not answer itself to the leader.
+    let req = match &m.replication {
+        Some(r) if !replica::served_locally(&path) => match replica::relay(&m, r, req).await {
+            Ok(resp) => return resp,
+            Err(req) => req,
+        },
+        _ => req,
+    };
     let mut resp = match (&method, segments.as_slice()) {
         (&Method::GET | &Method::HEAD, ["_ping"]) => system::ping(),
         (&Method::GET, ["version"]) => system::version(),

@@ -65,6 +65,13 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
             v
         }
     };
+    if let Some(r) = &m.replication
+        && let Some(status) = v["SystemStatus"].as_array_mut()
+    {
+        for (i, pair) in r.status_pairs().into_iter().enumerate() {
+            status.insert(i, json!(pair));
+        }
+    }
     v["NEventsListener"] = json!(m.model.listeners());
     v["SystemTime"] = json!(crate::cluster::live::rfc3339_now());
     json_response(StatusCode::OK, &v)

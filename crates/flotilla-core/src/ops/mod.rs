@@ -10,6 +10,7 @@ pub mod filter;
 pub mod lifecycle;
 pub mod ls;
 pub mod master;
+pub mod reschedule;
 pub mod rm;
 pub mod run;
 pub mod run_spec;

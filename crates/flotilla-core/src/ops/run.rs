@@ -312,39 +312,7 @@ pub async fn create_on_model(
     let discovery = model.swarm().discovery.clone();
     let lock = DecisionLock::acquire(store, &discovery).await?;
     let entries = lock.pending();
-    let decision = model.with_snapshot(|snap| {
-        // Other deciders' containers that the model does not hold yet count while deciding,
-        // and are taken out again: the snapshot keeps only what the engines reported.
-        let mut touched = Vec::new();
-        // An entry this process settled stands for a container this model was given at once
-        // (`put_container` after the create): when the model no longer holds it, it was
-        // removed, and counting it again would block its name (compose `down` then `up`).
-        let me = std::process::id();
-        let unseen: Vec<&pending::PendingEntry> = entries
-            .iter()
-            .filter(|e| !(snap.has_id(&e.swarm_id) || (e.settled && e.pid == me)))
-            .collect();
-        for e in unseen {
-            if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
-                let mut c = e.container.clone();
-                c.id.clear();
-                snap.upsert_container(i, c);
-                touched.push(i);
-            }
-        }
-        let result = if !prepared.name.is_empty() && snap.has_name(&prepared.name) {
-            Err(RunError::NameConflict(prepared.name.clone()))
-        } else {
-            snap.schedule_prepared(&prepared, &Options::from_state(snap.state()))
-                .map_err(RunError::from)
-        };
-        touched.sort_unstable();
-        touched.dedup();
-        for i in touched {
-            snap.remove_container(i, "");
-        }
-        result
-    })?;
+    let decision = decide_on_model(model, &entries, &prepared, None)?;
     lock.record(
         &swarm_id,
         &decision.node,
@@ -389,6 +357,64 @@ pub async fn create_on_model(
     });
     let (id, _, _) = result?;
     Ok((id, node))
+}
+
+/// Decides on the model's kept snapshot under the decision lock: the other deciders' pending
+/// containers that the model does not hold yet count while deciding and are taken out again (the
+/// snapshot keeps only what the engines reported). The name must be free on every node but
+/// `ignore` (a rescheduled container's old node, whose copy is the same container).
+pub(crate) fn decide_on_model(
+    model: &Model,
+    entries: &[pending::PendingEntry],
+    prepared: &Prepared,
+    ignore: Option<&str>,
+) -> Result<Decision, RunError> {
+    model.with_snapshot(|snap| {
+        // Other deciders' containers that the model does not hold yet count while deciding,
+        // and are taken out again: the snapshot keeps only what the engines reported.
+        let mut touched = Vec::new();
+        // An entry this process settled stands for a container this model was given at once
+        // (`put_container` after the create): when the model no longer holds it, it was
+        // removed, and counting it again would block its name (compose `down` then `up`).
+        let me = std::process::id();
+        let unseen: Vec<&pending::PendingEntry> = entries
+            .iter()
+            .filter(|e| !(snap.has_id(&e.swarm_id) || (e.settled && e.pid == me)))
+            .collect();
+        for e in unseen {
+            if let Some(i) = snap.state().nodes.iter().position(|n| n.name == e.node) {
+                let mut c = e.container.clone();
+                c.id.clear();
+                snap.upsert_container(i, c);
+                touched.push(i);
+            }
+        }
+        let taken = match ignore {
+            None => !prepared.name.is_empty() && snap.has_name(&prepared.name),
+            Some(node) => {
+                !prepared.name.is_empty()
+                    && snap
+                        .state()
+                        .nodes
+                        .iter()
+                        .filter(|n| n.name != node)
+                        .flat_map(|n| &n.containers)
+                        .any(|c| c.name.trim_start_matches('/') == prepared.name)
+            }
+        };
+        let result = if taken {
+            Err(RunError::NameConflict(prepared.name.clone()))
+        } else {
+            snap.schedule_prepared(prepared, &Options::from_state(snap.state()))
+                .map_err(RunError::from)
+        };
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            snap.remove_container(i, "");
+        }
+        result
+    })
 }
 
 fn is_missing_image(e: &bollard::errors::Error) -> bool {
@@ -461,13 +487,13 @@ fn split_tag(image: &str) -> (&str, &str) {
     }
 }
 
-type Created = (
+pub(crate) type Created = (
     String,
     Docker,
     Option<bollard::container::AttachContainerResults>,
 );
 
-async fn create_and_start(
+pub(crate) async fn create_and_start(
     docker: Docker,
     node: &str,
     spec: &Spec,

@@ -46,13 +46,28 @@ pub fn find(nodes: &[Arc<NodeData>], key: &str) -> Found {
             .cloned()
             .unwrap_or_default()
     };
+    // Several hits of which one only is on a Healthy node: that one (a rescheduled container's
+    // old copy on a failed node shares its name and swarm ID until the node returns and the
+    // copy is removed).
+    let healthy = |node: &str| {
+        nodes
+            .iter()
+            .any(|n| n.name() == node && n.health.health == super::Health::Healthy)
+    };
     let pick = |hits: Vec<(String, String)>| match hits.len() {
         0 => None,
         1 => hits
             .into_iter()
             .next()
             .map(|(node, id)| Found::One { node, id }),
-        _ => Some(Found::Many),
+        _ => {
+            let mut live: Vec<(String, String)> =
+                hits.into_iter().filter(|(n, _)| healthy(n)).collect();
+            match (live.pop(), live.is_empty()) {
+                (Some((node, id)), true) => Some(Found::One { node, id }),
+                _ => Some(Found::Many),
+            }
+        }
     };
     let hit = |n: &Arc<NodeData>, c: &Arc<super::node::ContainerRecord>| {
         (n.name().to_string(), c.id().to_string())
@@ -220,6 +235,22 @@ mod tests {
         assert_eq!(find(&nodes, "aa"), Found::Many);
         assert_eq!(find(&nodes, "bb"), one("n2", "bbb333"));
         assert_eq!(find(&nodes, "zz"), Found::None);
+    }
+
+    #[test]
+    fn a_rescheduled_container_is_found_on_the_healthy_node() {
+        let mut failed = (*node("n1", &[("aaa111", "web", "s1")])).clone();
+        failed.health.health = crate::cluster::model::Health::Unhealthy;
+        let mut moved = (*node("n2", &[("bbb222", "web", "s1")])).clone();
+        moved.health.health = crate::cluster::model::Health::Healthy;
+        let nodes = vec![Arc::new(failed.clone()), Arc::new(moved.clone())];
+        assert_eq!(find(&nodes, "s1"), one("n2", "bbb222"));
+        assert_eq!(find(&nodes, "web"), one("n2", "bbb222"));
+        assert_eq!(find(&nodes, "n1/web"), one("n1", "aaa111"));
+        // Both Healthy (the old node is back, its copy not yet removed): ambiguous.
+        failed.health.health = crate::cluster::model::Health::Healthy;
+        let nodes = vec![Arc::new(failed), Arc::new(moved)];
+        assert_eq!(find(&nodes, "s1"), Found::Many);
     }
 
     #[test]

@@ -288,6 +288,12 @@ impl Model {
         (past, rx)
     }
 
+    /// Puts an event of the manager's own (a rescheduling step) on the swarm's stream, after
+    /// the engines' and the `engine_*` ones.
+    pub fn publish(&self, ev: SwarmEvent) {
+        self.shared.publish(ev);
+    }
+
     /// Clients following the event stream (`NEventsListener`).
     pub fn listeners(&self) -> usize {
         self.shared.events.receiver_count()

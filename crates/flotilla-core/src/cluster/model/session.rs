@@ -68,6 +68,10 @@ pub(crate) struct Session {
     pub resync: watch::Receiver<u64>,
     /// The newest event passed on, so a replay after a reconnect is not sent twice.
     last_event: i64,
+    /// The current connection listed the engine in full: the next failure starts the backoff
+    /// from its shortest step (a node that was Healthy and dies is declared failed within its
+    /// retries' shortest waits, not after waits grown by an earlier outage).
+    listed: bool,
 }
 
 impl Session {
@@ -85,6 +89,7 @@ impl Session {
             cancel,
             resync,
             last_event: 0,
+            listed: false,
         }
     }
 
@@ -115,7 +120,9 @@ impl Session {
                     tracing::debug!("node {name}: {e}");
                     self.shared.connection(&name, false, Some(e.clone()));
                     self.shared.health(&name, Err(e), self.opts.failure_retry);
-                    if started.elapsed() > Duration::from_secs(30) {
+                    if std::mem::take(&mut self.listed)
+                        || started.elapsed() > Duration::from_secs(30)
+                    {
                         backoff = Duration::from_millis(200);
                     }
                     let w = backoff;
@@ -213,6 +220,7 @@ impl Session {
         self.resync(&docker, true).await?;
         self.shared.connection(&name, true, None);
         self.shared.health(&name, Ok(()), self.opts.failure_retry);
+        self.listed = true;
         let mut facts_at = Instant::now();
         let mut next = tokio::time::Instant::now() + self.refresh_delay();
         loop {
