@@ -1943,7 +1943,7 @@ _flotilla() {
             return 0
             ;;
         flotilla__subcmd__manage)
-            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --engine-refresh-min-interval --engine-refresh-max-interval --engine-failure-retry --heartbeat --tls-cert --tls-key --storage-path --debug --no-progress --color --help --version status help"
+            opts="-H -s -D -h -V --swarm --timeout --host --tls-san --pending-ttl --handshake-timeout --header-timeout --idle-timeout --body-timeout --max-body-size --max-connections --drain-timeout --engine-refresh-min-interval --engine-refresh-max-interval --engine-failure-retry --heartbeat --tls-cert --tls-key --replication --advertise --replication-ttl --replication-store --storage-path --debug --no-progress --color --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2022,6 +2022,18 @@ _flotilla() {
                     return 0
                     ;;
                 --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advertise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

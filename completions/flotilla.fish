@@ -597,10 +597,14 @@ complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l heartbeat -d 'How often the discovery backend is read again when it cannot be watched' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l tls-cert -d 'The manager\'s certificate (PEM) instead of one issued from the store\'s CA (what a manager deployed on a master uses: its store has the CA\'s certificate, not its key)' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l tls-key -d 'The key of --tls-cert' -r -F
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l advertise -d 'Where the other managers and clients reach this one (with --replication)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l replication-ttl -d 'How long a dead leader keeps the lead (with --replication)' -r
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l replication-store -d 'The etcd that elects the leader, for a swarm not discovered through etcd' -r
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -s s -l storage-path -d 'Store directory [default: $XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla]' -r -F
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l color -d 'When to colour messages; NO_COLOR turns `auto` off' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l replication -d 'Run as one of several managers of the swarm with one leader elected through etcd; the others relay to it'
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -s D -l debug -d 'Log debug details (with step timings) to stderr; RUST_LOG also works'
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -l no-progress -d 'Never draw progress bars (they are only drawn on a terminal anyway)'
 complete -c flotilla -n "__fish_flotilla_using_subcommand manage; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help'

@@ -924,9 +924,13 @@ _arguments "${_arguments_options[@]}" : \
 '--heartbeat=[How often the discovery backend is read again when it cannot be watched]:DURATION:_default' \
 '--tls-cert=[The manager'\''s certificate (PEM) instead of one issued from the store'\''s CA (what a manager deployed on a master uses\: its store has the CA'\''s certificate, not its key)]:FILE:_files' \
 '--tls-key=[The key of --tls-cert]:FILE:_files' \
+'--advertise=[Where the other managers and clients reach this one (with --replication)]:IP:PORT:_default' \
+'--replication-ttl=[How long a dead leader keeps the lead (with --replication)]:DURATION:_default' \
+'--replication-store=[The etcd that elects the leader, for a swarm not discovered through etcd]:etcd://HOST:2379[/PREFIX]:_default' \
 '-s+[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--storage-path=[Store directory \[default\: \$XDG_DATA_HOME/flotilla, i.e. ~/.local/share/flotilla\]]:DIR:_files' \
 '--color=[When to colour messages; NO_COLOR turns \`auto\` off]:WHEN:(auto always never)' \
+'--replication[Run as one of several managers of the swarm with one leader elected through etcd; the others relay to it]' \
 '-D[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--debug[Log debug details (with step timings) to stderr; RUST_LOG also works]' \
 '--no-progress[Never draw progress bars (they are only drawn on a terminal anyway)]' \
