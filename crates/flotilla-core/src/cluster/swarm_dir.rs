@@ -51,6 +51,10 @@ pub struct ManagerRecord {
     /// `tcp://IP:PORT`, with `127.0.0.1` for a manager listening on every interface.
     pub url: String,
     pub pid: u32,
+    /// With `--replication`: the `etcd://` store the managers are elected through, where
+    /// `env --swarm` reads the leader and every manager's advertised address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_store: Option<String>,
 }
 
 fn managers_dir(store: &Store, discovery: &str) -> PathBuf {
@@ -117,15 +121,18 @@ mod tests {
         let me = ManagerRecord {
             url: "tcp://127.0.0.1:3376".into(),
             pid: std::process::id(),
+            replication_store: Some("etcd://127.0.0.1:2379/ha".into()),
         };
         // a second manager that is running (pid 1 always exists) and one that died
         let other = ManagerRecord {
             url: "tcp://127.0.0.1:3377".into(),
             pid: 1,
+            replication_store: None,
         };
         let dead = ManagerRecord {
             url: "tcp://127.0.0.1:3378".into(),
             pid: u32::MAX,
+            replication_store: None,
         };
         for r in [&me, &other, &dead] {
             r.write(&store, url).expect("write");

@@ -177,6 +177,7 @@ impl Recorded {
             }
             .to_string(),
             pid: std::process::id(),
+            replication_store: None,
         };
         if let Err(e) = record.write(store, discovery) {
             tracing::warn!("cannot record the manager in the store: {e}");
@@ -319,6 +320,15 @@ impl Bound {
             ));
         };
         m.leader = rx;
+        // `env --swarm` on this machine finds the store, and through it the leader.
+        self.record.record.replication_store = Some(url.clone());
+        if let Err(e) = self
+            .record
+            .record
+            .write(&self.record.store, &self.record.discovery)
+        {
+            tracing::warn!("cannot record the manager in the store: {e}");
+        }
         m.replication = Some(replica::Replication {
             roles,
             leadership,

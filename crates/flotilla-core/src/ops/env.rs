@@ -25,10 +25,99 @@ pub struct Connection {
     pub tls: bool,
 }
 
+/// What an etcd store says about a swarm's managers (`manage --replication`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManagersView {
+    /// Every manager's advertised address (`IP:PORT`), as the managers wrote them.
+    pub managers: Vec<String>,
+    /// The leader's advertised address, when one is elected.
+    pub leader: Option<String>,
+}
+
+/// An advertised `IP:PORT` as an address to dial; `None` for what is not one (the store's
+/// values are read from the network).
+fn advertised(addr: &str) -> Option<EngineAddr> {
+    format!("tcp://{addr}")
+        .parse::<EngineAddr>()
+        .ok()
+        .filter(|a| matches!(a, EngineAddr::Tcp { .. }))
+}
+
+/// Where `env --swarm` looks for a manager, best first (pure): the leader of each store, then
+/// the other managers the stores know, then the master's address, then the managers recorded
+/// on this machine. An address appears once, at its best rank.
+pub fn swarm_candidates(
+    views: &[ManagersView],
+    master: &EngineAddr,
+    local: &[EngineAddr],
+) -> Vec<EngineAddr> {
+    let leaders = views
+        .iter()
+        .filter_map(|v| v.leader.as_deref())
+        .filter_map(advertised);
+    let others = views
+        .iter()
+        .flat_map(|v| v.managers.iter())
+        .filter_map(|m| advertised(m));
+    let mut out: Vec<EngineAddr> = Vec::new();
+    for a in leaders
+        .chain(others)
+        .chain(std::iter::once(master.clone()))
+        .chain(local.iter().cloned())
+    {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The `etcd://` stores a swarm's managers are elected through: its discovery when that is
+/// etcd, and the `--replication-store` of the managers recorded on this machine (pure).
+pub fn replication_stores(discovery: &str, records: &[ManagerRecord]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let from_records = records
+        .iter()
+        .filter_map(|r| r.replication_store.as_deref());
+    for url in std::iter::once(discovery)
+        .chain(from_records)
+        .filter(|u| u.starts_with("etcd://"))
+    {
+        if !out.iter().any(|o| o == url) {
+            out.push(url.to_string());
+        }
+    }
+    out
+}
+
+/// Reads each store's managers and leader, each read bounded by `timeout`; a store that fails
+/// or does not answer in time is skipped (`env` then falls back to the other addresses).
+async fn managers_views(stores: &[String], timeout: Duration) -> Vec<ManagersView> {
+    use crate::discovery::DiscoveryUrl;
+    let mut out = Vec::new();
+    for url in stores {
+        let Ok(DiscoveryUrl::Etcd { endpoints, prefix }) = DiscoveryUrl::parse(url) else {
+            continue;
+        };
+        let read = crate::discovery::election::managers(url, &endpoints, &prefix, timeout);
+        match tokio::time::timeout(timeout, read).await {
+            Ok(Ok((managers, leader))) => out.push(ManagersView { managers, leader }),
+            Ok(Err(e)) => tracing::debug!("the swarm's managers are not known from {url}: {e}"),
+            Err(_) => tracing::debug!("{url} did not answer within {timeout:?}"),
+        }
+    }
+    out
+}
+
 /// Resolves and checks the connection to a machine's engine (or its swarm
 /// manager with `swarm`), failing with the probe's error when the engine
 /// does not answer or the certificates do not fit.
+///
+/// With `swarm`, the candidates of [`swarm_candidates`] are probed at once and the best one that
+/// answers is chosen: the leader elected through etcd, another manager (a replica relays to the
+/// leader), the master's address, a manager running on this machine.
 pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, MachineError> {
+    use futures_util::StreamExt as _;
     let loaded = handle::load(store, &opts.name)?;
     if let Some(e) = &loaded.machine.error {
         return Err(MachineError::Other {
@@ -37,7 +126,7 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         });
     }
     let engine_addr = loaded.addr().await?;
-    let mut addr = if opts.swarm {
+    let addr = if opts.swarm {
         let s = loaded.machine.swarm();
         if !s.master {
             return Err(MachineError::Other {
@@ -45,44 +134,58 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
                 message: "not a swarm master; --swarm is for swarm masters".into(),
             });
         }
-        engine_addr.with_port(s.host_port())
-    } else {
-        engine_addr.clone()
-    };
-    if let Err(e) = loaded.probe(store, &addr, opts.timeout).await {
-        // A manager running here rather than on the master (`flotilla manage` on a laptop).
-        let mut local = None;
-        if opts.swarm {
-            let discovery = &loaded.machine.swarm().discovery;
-            for r in ManagerRecord::running(store, discovery) {
-                if let Ok(a) = r.url.parse::<EngineAddr>()
-                    && loaded.probe(store, &a, opts.timeout).await.is_ok()
-                {
-                    local = Some(a);
+        let master = engine_addr.with_port(s.host_port());
+        let records = ManagerRecord::running(store, &s.discovery);
+        let views = managers_views(&replication_stores(&s.discovery, &records), opts.timeout).await;
+        let local: Vec<EngineAddr> = records.iter().filter_map(|r| r.url.parse().ok()).collect();
+        let candidates = swarm_candidates(&views, &master, &local);
+        // Probed concurrently, answers taken in rank order: the first that answers is the best.
+        let mut probes: futures_util::stream::FuturesOrdered<_> = candidates
+            .iter()
+            .map(|a| {
+                let loaded = &loaded;
+                async move { (a, loaded.probe(store, a, opts.timeout).await) }
+            })
+            .collect();
+        let mut found = None;
+        let mut master_error = None;
+        while let Some((a, answer)) = probes.next().await {
+            match answer {
+                Ok(_) => {
+                    found = Some(a.clone());
                     break;
                 }
+                Err(e) if *a == master => master_error = Some(e),
+                Err(_) => {}
             }
         }
-        if let Some(local) = local {
-            addr = local;
-        } else {
-            if opts.swarm
-                && loaded
+        drop(probes);
+        match found {
+            Some(a) => a,
+            None => {
+                if loaded
                     .probe(store, &engine_addr, opts.timeout)
                     .await
                     .is_ok()
-            {
-                return Err(MachineError::Other {
+                {
+                    return Err(MachineError::Other {
+                        machine: opts.name.clone(),
+                        message: format!(
+                            "the swarm manager at {master} does not answer, but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",
+                            opts.name
+                        ),
+                    });
+                }
+                return Err(master_error.unwrap_or_else(|| MachineError::Other {
                     machine: opts.name.clone(),
-                    message: format!(
-                        "the swarm manager at {addr} does not answer, but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",
-                        opts.name
-                    ),
-                });
+                    message: format!("no swarm manager answers (tried {master})"),
+                }));
             }
-            return Err(e);
         }
-    }
+    } else {
+        loaded.probe(store, &engine_addr, opts.timeout).await?;
+        engine_addr.clone()
+    };
     let ip = loaded.ip().await.unwrap_or_default();
     Ok(Connection {
         name: opts.name.clone(),
@@ -114,3 +217,100 @@ pub const UNSET: [&str; 4] = [
     "DOCKER_CERT_PATH",
     "DOCKER_MACHINE_NAME",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(host: &str, port: u16) -> EngineAddr {
+        EngineAddr::Tcp {
+            host: host.into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn the_leader_comes_first_then_the_other_managers_then_the_master_then_local_ones() {
+        let master = tcp("10.77.0.2", 3376);
+        let view = ManagersView {
+            managers: vec![
+                "10.0.0.1:3376".into(),
+                "10.0.0.2:3376".into(),
+                "10.0.0.3:3376".into(),
+            ],
+            leader: Some("10.0.0.2:3376".into()),
+        };
+        let local = [tcp("127.0.0.1", 4000), tcp("10.0.0.3", 3376)];
+        assert_eq!(
+            swarm_candidates(&[view], &master, &local),
+            vec![
+                tcp("10.0.0.2", 3376),
+                tcp("10.0.0.1", 3376),
+                tcp("10.0.0.3", 3376),
+                master,
+                tcp("127.0.0.1", 4000),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_store_it_is_the_master_then_local_managers() {
+        let master = tcp("10.77.0.2", 3376);
+        let local = [tcp("127.0.0.1", 4000)];
+        assert_eq!(
+            swarm_candidates(&[], &master, &local),
+            vec![master.clone(), tcp("127.0.0.1", 4000)]
+        );
+        // No leader elected (an election in progress): the managers still come first.
+        let view = ManagersView {
+            managers: vec!["10.0.0.1:3376".into()],
+            leader: None,
+        };
+        assert_eq!(
+            swarm_candidates(&[view], &master, &[]),
+            vec![tcp("10.0.0.1", 3376), master]
+        );
+    }
+
+    #[test]
+    fn values_that_are_not_addresses_are_skipped() {
+        let master = tcp("10.77.0.2", 3376);
+        let view = ManagersView {
+            managers: vec![
+                "".into(),
+                "no port".into(),
+                "a;b:1".into(),
+                "10.0.0.1:x".into(),
+            ],
+            leader: Some("/etc/passwd".into()),
+        };
+        assert_eq!(swarm_candidates(&[view], &master, &[]), vec![master]);
+    }
+
+    #[test]
+    fn stores_are_the_etcd_discovery_and_recorded_replication_stores_once_each() {
+        let record = |store: Option<&str>| ManagerRecord {
+            url: "tcp://127.0.0.1:3376".into(),
+            pid: 1,
+            replication_store: store.map(str::to_string),
+        };
+        let etcd = "etcd://10.0.0.9:2379/prod";
+        assert_eq!(replication_stores(etcd, &[]), vec![etcd.to_string()]);
+        assert_eq!(
+            replication_stores(etcd, &[record(Some(etcd)), record(None)]),
+            vec![etcd.to_string()]
+        );
+        assert_eq!(
+            replication_stores(
+                "token://abc",
+                &[
+                    record(None),
+                    record(Some("etcd://h:2379/ha")),
+                    record(Some("etcd://h:2379/ha"))
+                ]
+            ),
+            vec!["etcd://h:2379/ha".to_string()]
+        );
+        assert!(replication_stores("token://abc", &[record(None)]).is_empty());
+    }
+}
