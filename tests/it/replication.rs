@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::cluster::{Cleanup, suffix};
-use crate::manager::Manager;
+use crate::manager::{Manager, docker_via};
 use crate::model::{eventually, free_port, join, raw, token, via};
 use crate::support::*;
 use crate::support_discovery::Etcd;
@@ -103,6 +103,8 @@ fn three_managers_one_primary_replicas_relay_and_a_killed_leader_is_replaced() {
         .collect();
     let leader = one_primary(&s, &ports);
     let replica = *ports.iter().find(|p| **p != leader).expect("a replica");
+    // `env --swarm` points at the leader (read from etcd), not at the first manager recorded.
+    let _ = docker_via(&s, &format!("tcp://127.0.0.1:{leader}"));
 
     // Through a replica: a detached create and start, then a hijacked attach.
     let name = c.name("ha");
@@ -144,6 +146,16 @@ fn three_managers_one_primary_replicas_relay_and_a_killed_leader_is_replaced() {
     let new_leader = one_primary(&s, &rest);
     eprintln!("leader killed -> new primary: {:?}", killed.elapsed());
     assert_ne!(new_leader, leader);
+    let docker = docker_via(&s, &format!("tcp://127.0.0.1:{new_leader}"));
+    let o = docker(&["info", "--format", "{{json .SystemStatus}}"])
+        .output()
+        .expect("docker info");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(r#"["Role","primary"]"#),
+        "{}",
+        stdout(&o)
+    );
     let other = *rest.iter().find(|p| **p != new_leader).expect("replica");
     let after = c.name("after");
     let o = via(&s, other)(&[
@@ -165,6 +177,29 @@ fn three_managers_one_primary_replicas_relay_and_a_killed_leader_is_replaced() {
     let mut all = rest.clone();
     all.push(late);
     assert_eq!(one_primary(&s, &all), new_leader);
+
+    // etcd dies: once the TTL passed nobody is primary (never a leader cut off from the store);
+    // etcd back with its data: exactly one primary and two replicas again.
+    let mut etcd = etcd;
+    etcd.kill();
+    let down = Instant::now();
+    eventually(
+        "no primary while etcd is down",
+        Duration::from_secs(10),
+        || {
+            let roles: Vec<_> = all.iter().map(|p| role(&s, *p)).collect();
+            let none = roles
+                .iter()
+                .all(|r| r.as_ref().is_some_and(|r| r.0 == "replica"));
+            (!none).then(|| format!("{roles:?}"))
+        },
+    );
+    eprintln!("etcd killed -> no primary: {:?}", down.elapsed());
+    etcd.restart();
+    let back = Instant::now();
+    let settled = one_primary(&s, &all);
+    eprintln!("etcd restarted -> one primary: {:?}", back.elapsed());
+    let _ = docker_via(&s, &format!("tcp://127.0.0.1:{settled}"));
     for m in managers.into_iter().flatten() {
         let out = m.stop();
         assert!(out.status.success(), "{}", stderr(&out));

@@ -221,21 +221,23 @@ fn free_port() -> u16 {
 pub struct Etcd {
     child: Child,
     pub endpoint: String,
-    _dir: tempfile::TempDir,
+    peer: u16,
+    dir: tempfile::TempDir,
 }
 
 impl Etcd {
-    pub fn start() -> Etcd {
+    fn spawn(dir: &std::path::Path, client: u16, peer: u16) -> Child {
         let exe = std::env::var("ETCD_BIN").unwrap_or_else(|_| "etcd".into());
-        let dir = tempfile::tempdir().expect("tempdir");
-        let client = free_port();
-        let peer = free_port();
-        let log = std::fs::File::create(dir.path().join("etcd.log")).expect("log");
-        let child = Command::new(&exe)
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("etcd.log"))
+            .expect("log");
+        Command::new(&exe)
             .arg("--name")
             .arg("flotilla-test")
             .arg("--data-dir")
-            .arg(dir.path().join("data"))
+            .arg(dir.join("data"))
             .arg("--listen-client-urls")
             .arg(format!("http://127.0.0.1:{client}"))
             .arg("--advertise-client-urls")
@@ -254,30 +256,61 @@ impl Etcd {
                     "cannot start etcd ({exe}): {e}; the discovery tests need etcd 3.4+ \
                      (apt-get install etcd-server, or set ETCD_BIN)"
                 )
-            });
+            })
+    }
+
+    pub fn start() -> Etcd {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let client = free_port();
+        let peer = free_port();
+        let child = Etcd::spawn(dir.path(), client, peer);
         let mut e = Etcd {
             child,
             endpoint: format!("127.0.0.1:{client}"),
-            _dir: dir,
+            peer,
+            dir,
         };
+        e.wait_ready();
+        e
+    }
+
+    /// SIGKILLs etcd (its clients see connections refused until [`Etcd::restart`]).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts etcd again on the same ports with the same data (after [`Etcd::kill`]).
+    pub fn restart(&mut self) {
+        let client: u16 = self
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("client port");
+        self.child = Etcd::spawn(self.dir.path(), client, self.peer);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
         let start = Instant::now();
         loop {
-            if std::net::TcpStream::connect(&e.endpoint).is_ok()
+            if std::net::TcpStream::connect(&self.endpoint).is_ok()
                 && Command::new(bin())
                     .args(["list", "--timeout", "1s"])
-                    .arg(format!("etcd://{}/probe", e.endpoint))
+                    .arg(format!("etcd://{}/probe", self.endpoint))
                     .output()
                     .map(|o| o.status.success())
                     .unwrap_or(false)
             {
-                return e;
+                return;
             }
-            if let Ok(Some(st)) = e.child.try_wait() {
+            if let Ok(Some(st)) = self.child.try_wait() {
                 panic!("etcd exited during start-up ({st})");
             }
             if start.elapsed() > Duration::from_secs(20) {
-                let _ = e.child.kill();
-                panic!("etcd did not answer on {} within 20s", e.endpoint);
+                let _ = self.child.kill();
+                panic!("etcd did not answer on {} within 20s", self.endpoint);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
