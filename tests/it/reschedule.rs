@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Cleanup, suffix};
+use crate::cluster::{Cleanup, docker as engine_docker, suffix};
 use crate::model::{PrivateEngine, eventually, join, manage, token, unix_now, via};
 use crate::support::*;
 
@@ -81,6 +81,56 @@ fn containers_with_the_policy_move_when_their_node_fails_and_stale_copies_go() {
     run(&pinned, &["-e", "reschedule:on-node-failure", "-e", &hard]);
     let plain = c.name("plain");
     run(&plain, &["-e", &hard]);
+    // Compose (classic's reschedule.yml): the policy in a service's environment.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = format!("rsc{}", suffix());
+    let composed = c.name("composed");
+    std::fs::write(
+        dir.path().join("reschedule.yml"),
+        format!(
+            r#"version: "2"
+services:
+  app:
+    image: flotilla-busybox
+    container_name: {composed}
+    command: sleep 600
+    environment:
+      - "reschedule:on-node-failure"
+      - "{on_lost}"
+    labels:
+      flotilla-testbed: "1"
+"#
+        ),
+    )
+    .expect("compose file");
+    /// The project's default network, which compose makes on every node, goes with the test.
+    struct Network(String);
+    impl Drop for Network {
+        fn drop(&mut self) {
+            let _ = engine_docker(&engine("swarm-master"))
+                .args(["network", "rm", &self.0])
+                .output();
+        }
+    }
+    let _network = Network(format!("{project}_default"));
+    let compose = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("docker-compose");
+        // Its HTTP client (requests) lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override
+        // DOCKER_CERT_PATH's CA.
+        cmd.env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("DOCKER_CONTEXT")
+            .env_remove("COMPOSE_FILE")
+            .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", s.path().join("certs"))
+            .current_dir(dir.path())
+            .args(["--no-ansi", "-p", &project, "-f", "reschedule.yml"])
+            .args(args);
+        cmd.output().expect("docker-compose (Debian's package)")
+    };
+    let o = compose(&["up", "-d"]);
+    assert!(o.status.success(), "up -d: {} {}", stdout(&o), stderr(&o));
     let o = docker(&[
         "inspect",
         "-f",
@@ -89,7 +139,7 @@ fn containers_with_the_policy_move_when_their_node_fails_and_stale_copies_go() {
     ]);
     let swarm_id = stdout(&o).trim().to_string();
     assert_eq!(swarm_id.len(), 64, "{}", stderr(&o));
-    for n in [&stopped, &mover, &labelled, &pinned, &plain] {
+    for n in [&stopped, &mover, &labelled, &pinned, &plain, &composed] {
         let o = docker(&["inspect", "-f", "{{.Node.Name}}", n]);
         assert_eq!(stdout(&o).trim(), lost.name, "{n}: {}", stderr(&o));
     }
@@ -99,12 +149,12 @@ fn containers_with_the_policy_move_when_their_node_fails_and_stale_copies_go() {
         std::thread::sleep(left);
     }
 
-    // The node dies: the two with the policy and no hard pin run on the master.
+    // The node dies: the three with the policy and no hard pin run on the master.
     lost.signal("KILL");
     let killed = Instant::now();
     eventually("rescheduled on the master", Duration::from_secs(60), || {
         let l = listing(&docker);
-        let ok = [&mover, &labelled].iter().all(|n| {
+        let ok = [&mover, &labelled, &composed].iter().all(|n| {
             line_of(&l, n)
                 .iter()
                 .any(|x| x.starts_with(&format!("swarm-master/{n} Up")))
@@ -149,6 +199,7 @@ fn containers_with_the_policy_move_when_their_node_fails_and_stale_copies_go() {
         format!("reschedule {mover}"),
         format!("reschedule_start {mover}"),
         format!("reschedule {labelled}"),
+        format!("reschedule {composed}"),
         format!("reschedule_kept {pinned}"),
         format!("reschedule_skipped {stopped}"),
     ] {
@@ -164,14 +215,21 @@ fn containers_with_the_policy_move_when_their_node_fails_and_stale_copies_go() {
             .output()
             .expect("docker");
         let names = stdout(&o);
-        let gone = !names.lines().any(|n| n == mover || n == labelled);
+        let gone = !names
+            .lines()
+            .any(|n| n == mover || n == labelled || n == composed);
         let kept = names.lines().any(|n| n == pinned) && names.lines().any(|n| n == plain);
         (!(gone && kept)).then(|| format!("{names}{}", stderr(&o)))
     });
     let l = listing(&docker);
-    for n in [&mover, &labelled] {
+    for n in [&mover, &labelled, &composed] {
         assert_eq!(line_of(&l, n).len(), 1, "{n}: {l}");
     }
+    // Compose still owns the moved copy (same labels): `down` removes it.
+    let o = compose(&["down"]);
+    assert!(o.status.success(), "down: {} {}", stdout(&o), stderr(&o));
+    let l = listing(&docker);
+    assert!(line_of(&l, &composed).is_empty(), "after down: {l}");
 
     // A failure while no manager serves: the next one notices it from the persisted ledger.
     let late = c.name("late");
