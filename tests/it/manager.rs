@@ -62,6 +62,20 @@ impl Manager {
         m
     }
 
+    /// The process ID (the order `ManagerRecord`s list managers in).
+    pub(crate) fn pid(&self) -> u32 {
+        self.0.as_ref().map(Child::id).expect("running")
+    }
+
+    /// Sends a signal (`STOP`, `CONT`, …) to the manager.
+    pub(crate) fn signal(&self, sig: &str) {
+        let st = StdCommand::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(st.success(), "kill -{sig}");
+    }
+
     /// SIGTERM, then the exit status and stderr.
     pub(crate) fn stop(mut self) -> Output {
         let child = self.0.take().expect("running");

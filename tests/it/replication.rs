@@ -138,14 +138,32 @@ fn three_managers_one_primary_replicas_relay_and_a_killed_leader_is_replaced() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "relayed");
 
-    // The leader dies (SIGKILL): another becomes primary and serves writes.
+    // The leader dies (SIGKILL): another becomes primary and serves writes. The older replica
+    // is paused meanwhile, so the younger one wins: `env --swarm` must then name the leader, not
+    // the oldest manager recorded on this machine (which answers too, as a replica).
     let i = ports.iter().position(|p| *p == leader).expect("leader");
+    let mut rest: Vec<u16> = ports.iter().copied().filter(|p| *p != leader).collect();
+    let pid_of = |p: &u16| {
+        let j = ports.iter().position(|q| q == p).expect("port");
+        managers[j].as_ref().map(Manager::pid).expect("running")
+    };
+    rest.sort_by_key(pid_of);
+    let (older, younger) = (rest[0], rest[1]);
+    let older_manager = ports.iter().position(|p| *p == older).expect("older");
+    managers[older_manager]
+        .as_ref()
+        .expect("running")
+        .signal("STOP");
     let killed = Instant::now();
     drop(managers[i].take());
-    let rest: Vec<u16> = ports.iter().copied().filter(|p| *p != leader).collect();
-    let new_leader = one_primary(&s, &rest);
+    assert_eq!(one_primary(&s, &[younger]), younger);
     eprintln!("leader killed -> new primary: {:?}", killed.elapsed());
-    assert_ne!(new_leader, leader);
+    managers[older_manager]
+        .as_ref()
+        .expect("running")
+        .signal("CONT");
+    let new_leader = one_primary(&s, &rest);
+    assert_eq!(new_leader, younger);
     let docker = docker_via(&s, &format!("tcp://127.0.0.1:{new_leader}"));
     let o = docker(&["info", "--format", "{{json .SystemStatus}}"])
         .output()
