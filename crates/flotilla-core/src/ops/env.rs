@@ -73,13 +73,24 @@ pub fn swarm_candidates(
 }
 
 /// The `etcd://` stores a swarm's managers are elected through: its discovery when that is
-/// etcd, and the `--replication-store` of the managers recorded on this machine (pure).
-pub fn replication_stores(discovery: &str, records: &[ManagerRecord]) -> Vec<String> {
+/// etcd, a `--swarm-opt replication-store=URL` of the master (what its deployed manager is
+/// given), and the `--replication-store` of the managers recorded on this machine (pure).
+pub fn replication_stores(
+    discovery: &str,
+    swarm_opts: &[String],
+    records: &[ManagerRecord],
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let from_opts = swarm_opts.iter().filter_map(|o| {
+        o.trim()
+            .trim_start_matches('-')
+            .strip_prefix("replication-store=")
+    });
     let from_records = records
         .iter()
         .filter_map(|r| r.replication_store.as_deref());
     for url in std::iter::once(discovery)
+        .chain(from_opts)
         .chain(from_records)
         .filter(|u| u.starts_with("etcd://"))
     {
@@ -136,7 +147,11 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         }
         let master = engine_addr.with_port(s.host_port());
         let records = ManagerRecord::running(store, &s.discovery);
-        let views = managers_views(&replication_stores(&s.discovery, &records), opts.timeout).await;
+        let views = managers_views(
+            &replication_stores(&s.discovery, &s.arbitrary_flags, &records),
+            opts.timeout,
+        )
+        .await;
         let local: Vec<EngineAddr> = records.iter().filter_map(|r| r.url.parse().ok()).collect();
         let candidates = swarm_candidates(&views, &master, &local);
         // Probed concurrently, answers taken in rank order: the first that answers is the best.
@@ -288,21 +303,22 @@ mod tests {
     }
 
     #[test]
-    fn stores_are_the_etcd_discovery_and_recorded_replication_stores_once_each() {
+    fn stores_are_the_etcd_discovery_the_masters_swarm_opt_and_recorded_stores_once_each() {
         let record = |store: Option<&str>| ManagerRecord {
             url: "tcp://127.0.0.1:3376".into(),
             pid: 1,
             replication_store: store.map(str::to_string),
         };
         let etcd = "etcd://10.0.0.9:2379/prod";
-        assert_eq!(replication_stores(etcd, &[]), vec![etcd.to_string()]);
+        assert_eq!(replication_stores(etcd, &[], &[]), vec![etcd.to_string()]);
         assert_eq!(
-            replication_stores(etcd, &[record(Some(etcd)), record(None)]),
+            replication_stores(etcd, &[], &[record(Some(etcd)), record(None)]),
             vec![etcd.to_string()]
         );
         assert_eq!(
             replication_stores(
                 "token://abc",
+                &[],
                 &[
                     record(None),
                     record(Some("etcd://h:2379/ha")),
@@ -311,6 +327,17 @@ mod tests {
             ),
             vec!["etcd://h:2379/ha".to_string()]
         );
-        assert!(replication_stores("token://abc", &[record(None)]).is_empty());
+        assert!(replication_stores("token://abc", &[], &[record(None)]).is_empty());
+        // The master's `--swarm-opt`s, as its deployed manager gets them.
+        let opts = [
+            "strategy=binpack".to_string(),
+            "replication".into(),
+            "--replication-store=etcd://h:2379/ha".into(),
+            "replication-store=file:///not/etcd".into(),
+        ];
+        assert_eq!(
+            replication_stores("token://abc", &opts, &[record(Some("etcd://h:2379/ha"))]),
+            vec!["etcd://h:2379/ha".to_string()]
+        );
     }
 }
