@@ -954,6 +954,12 @@ fn the_rest_of_a_containers_life_through_the_manager() {
     let done = c.name("apilife-done");
     start(&one, "backend2", &["-p", "80"]);
     start(&other, "frontend", &[]);
+    // A `docker logs -f` relayed for the rest of the test: it does not hold up the stop either.
+    let mut follow = docker_cmd(&["logs", "-f", &other])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker logs -f");
     let backend2 = engine("backend2");
     let on_b2 = |args: &[&str]| run(engine_docker(&backend2).args(args));
 
@@ -1258,8 +1264,8 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         stderr(&o)
     );
 
-    // SIGTERM with the events client still connected (it saw this test's events): the manager
-    // ends the stream and exits at once, well before its 10 s drain.
+    // SIGTERM with the events client still connected (it saw this test's events) and `logs -f`
+    // relayed: the manager ends both streams and exits at once, well before its 10 s drain.
     assert!(
         event_rx.recv_timeout(Duration::from_secs(5)).is_ok(),
         "the events client saw nothing"
@@ -1280,6 +1286,16 @@ fn the_rest_of_a_containers_life_through_the_manager() {
             .is_some()),
         "docker events still runs"
     );
+    assert!(
+        wait_until(Duration::from_secs(5), || follow
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_some()),
+        "docker logs -f still runs"
+    );
+    let _ = follow.kill();
+    let _ = follow.wait();
     let _ = events.kill();
     let _ = events.wait();
 }
