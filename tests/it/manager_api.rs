@@ -2,7 +2,7 @@
 //! `docker` CLI: each test runs its own manager on a free loopback port in front of the
 //! testbed's four engines, names everything it creates uniquely and removes it afterwards.
 
-use std::process::{Command as StdCommand, Output};
+use std::process::{Command as StdCommand, Output, Stdio};
 use std::time::Duration;
 
 use crate::cluster::{Cleanup, docker as engine_docker, suffix, swarm_store};
@@ -881,11 +881,47 @@ volumes:
     ignore = "needs the testbed: run scripts/test"
 )]
 fn the_rest_of_a_containers_life_through_the_manager() {
-    let (s, _manager, port) = manager();
+    let (s, manager, port) = manager();
     let docker_cmd = docker_at(&s, port);
     let docker = |args: &[&str]| docker_cmd(args).output().expect("docker");
     let id = suffix();
     let mut c = Cleanup::new();
+    // A `docker events` client connected for the whole test: the manager still stops at once.
+    let mut events = docker_cmd(&["events", "--format", "{{.Action}}"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker events");
+    let (event_tx, event_rx) = std::sync::mpsc::channel::<String>();
+    let event_lines = events.stdout.take().expect("events stdout");
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(event_lines).lines() {
+            let Ok(l) = l else { break };
+            if event_tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    // A create whose engine takes longer than the per-engine timeout (5 s): it looks up a volume
+    // plugin for 15 s before it answers. The engine's own answer comes back, not a timeout.
+    let slow_create = docker_cmd(&[
+        "create",
+        "--name",
+        &c.name("apislow"),
+        "-l",
+        "flotilla-testbed=1",
+        "-v",
+        &format!("apislow-{id}:/data"),
+        "--volume-driver",
+        &format!("nosuchdriver{id}"),
+        "flotilla-busybox",
+        "true",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("docker create");
     let committed = format!("apicommit-{id}:1");
     let _left = Leftovers {
         networks: vec![],
@@ -918,6 +954,12 @@ fn the_rest_of_a_containers_life_through_the_manager() {
     let done = c.name("apilife-done");
     start(&one, "backend2", &["-p", "80"]);
     start(&other, "frontend", &[]);
+    // A `docker logs -f` relayed for the rest of the test: it does not hold up the stop either.
+    let mut follow = docker_cmd(&["logs", "-f", &other])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker logs -f");
     let backend2 = engine("backend2");
     let on_b2 = |args: &[&str]| run(engine_docker(&backend2).args(args));
 
@@ -1028,6 +1070,57 @@ fn the_rest_of_a_containers_life_through_the_manager() {
     );
     let o = docker(&["inspect", "-f", "{{.Name}}", &swarm_id]);
     assert_eq!(stdout(&o).trim(), format!("/{one}"), "{}", stderr(&o));
+    // A status that is no container state, a filter ps does not have: refused as by the engine.
+    let o = docker(&["ps", "--filter", "status=foo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Invalid filter 'status=foo'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = docker(&["ps", "--filter", "type=foo"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("invalid filter 'type'"),
+        "{}",
+        stderr(&o)
+    );
+
+    // `--net=container:/NAME` (leading slash) goes beside it, like `--link /NAME`.
+    let netdep = c.name("apilife-net");
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &netdep,
+        "-l",
+        "flotilla-testbed=1",
+        "--net",
+        &format!("container:/{one}"),
+        "flotilla-busybox",
+        "sleep",
+        "300",
+    ]);
+    assert!(o.status.success(), "run --net=container:/: {}", stderr(&o));
+    assert!(on_b2(&["inspect", &netdep]).status.success());
+
+    // `--cpu-shares N` reserves N CPUs, as classic Swarm read it: more than any node has fits none.
+    let o = docker(&[
+        "run",
+        "-d",
+        "-l",
+        "flotilla-testbed=1",
+        "--cpu-shares",
+        "512",
+        "flotilla-busybox",
+        "true",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no resources available to schedule container"),
+        "{}",
+        stderr(&o)
+    );
 
     // rename: a name another node's container has is taken; a free one is not.
     let o = docker(&["rename", &one, &other]);
@@ -1161,4 +1254,48 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         "{}",
         stderr(&o)
     );
+
+    // The slow create: the engine's answer, after the per-engine timeout.
+    let o = slow_create.wait_with_output().expect("docker create");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&format!("plugin \"nosuchdriver{id}\" not found")),
+        "{}",
+        stderr(&o)
+    );
+
+    // SIGTERM with the events client still connected (it saw this test's events) and `logs -f`
+    // relayed: the manager ends both streams and exits at once, well before its 10 s drain.
+    assert!(
+        event_rx.recv_timeout(Duration::from_secs(5)).is_ok(),
+        "the events client saw nothing"
+    );
+    let stopping = std::time::Instant::now();
+    let o = manager.stop();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "the manager took {:?} to stop",
+        stopping.elapsed()
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || events
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_some()),
+        "docker events still runs"
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || follow
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_some()),
+        "docker logs -f still runs"
+    );
+    let _ = follow.kill();
+    let _ = follow.wait();
+    let _ = events.kill();
+    let _ = events.wait();
 }

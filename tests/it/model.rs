@@ -452,6 +452,13 @@ fn an_engine_that_hangs_or_dies_is_unhealthy_and_comes_back() {
         "{}",
         stderr(&o)
     );
+    let o = docker(&["logs", &kept]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&format!("running on unhealthy node {}", lost.name)),
+        "{}",
+        stderr(&o)
+    );
     // The scheduler stops choosing it; the rest of the swarm answers as usual.
     let o = docker(&[
         "run",

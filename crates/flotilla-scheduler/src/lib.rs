@@ -19,9 +19,10 @@
 //!
 //! * Exact ties (same weight, same container count) go to the node whose name sorts first, for every
 //!   strategy; upstream's order came from a Go map. Decisions are reproducible.
-//! * CPU reservations come from `NanoCpus` (`--cpus`), counted in nano-CPUs; `CpuShares` is not a CPU
-//!   count here (upstream read `--cpu-shares N` as "N CPUs", #475/#534). Overcommit is therefore
-//!   computed in nano-CPUs too: 5 % of 4 CPUs is 0.2 CPU, where upstream's integer CPUs gave 0.
+//! * CPU reservations are counted in nano-CPUs: `NanoCpus` (`--cpus`, which upstream did not know),
+//!   or `CpuShares` read as whole CPUs as upstream did (`--cpu-shares N` reserves N CPUs),
+//!   whichever is larger ([`request::cpu_reservation`]). Overcommit is therefore computed in
+//!   nano-CPUs too: 5 % of 4 CPUs is 0.2 CPU, where upstream's integer CPUs gave 0.
 //! * In a glob only `*` is special, and it matches any run of characters, newlines included;
 //!   upstream left `.`, `+`, `?`, … live as regex metacharacters (and its `.*` stopped at a newline).
 //! * A `/regex/` that does not compile is rejected with the expression; upstream logged it and

@@ -73,6 +73,10 @@ pub struct HostConfig {
     /// CPU quota in 1e-9 CPUs (`--cpus`), which is also the reservation.
     #[serde(default, deserialize_with = "null_default")]
     pub nano_cpus: i64,
+    /// `--cpu-shares N`, which classic Swarm read as a reservation of N CPUs (see
+    /// [`cpu_reservation`]).
+    #[serde(default, deserialize_with = "null_default")]
+    pub cpu_shares: i64,
     /// Published ports: `"80/tcp": [{"HostIp": "", "HostPort": "80"}]`.
     #[serde(default, deserialize_with = "null_default")]
     pub port_bindings: BTreeMap<String, Option<Vec<PortBinding>>>,
@@ -180,7 +184,7 @@ pub struct Prepared {
     pub env: Vec<String>,
     /// Labels with the merged `com.docker.swarm.*` arrays.
     pub labels: BTreeMap<String, String>,
-    /// CPU reservation in 1e-9 CPUs.
+    /// CPU reservation in 1e-9 CPUs ([`cpu_reservation`]).
     pub nano_cpus: u64,
     /// Memory reservation in bytes.
     pub memory: u64,
@@ -223,6 +227,17 @@ impl Prepared {
             .chain(&self.whitelists)
             .any(Expr::is_soft)
     }
+}
+
+/// A container's CPU reservation in 1e-9 CPUs: `NanoCpus` (`--cpus`), or `CpuShares` read as whole
+/// CPUs as classic Swarm did (`--cpu-shares 2` reserves 2 CPUs; `--cpu-shares 512` fits no node
+/// with fewer than 512 CPUs), whichever is larger. Negative values count as 0; saturating.
+pub fn cpu_reservation(nano_cpus: i64, cpu_shares: i64) -> u64 {
+    let nano = u64::try_from(nano_cpus).unwrap_or(0);
+    let shares = u64::try_from(cpu_shares)
+        .unwrap_or(0)
+        .saturating_mul(1_000_000_000);
+    nano.max(shares)
 }
 
 /// Normalise an exposed-port key: `80` → `80/tcp`, `53/UDP` → `53/udp`.
@@ -370,7 +385,7 @@ impl CreateRequest {
             name: self.name.trim_start_matches('/').to_string(),
             image: self.image.clone(),
             env,
-            nano_cpus: u64::try_from(hc.nano_cpus).unwrap_or(0),
+            nano_cpus: cpu_reservation(hc.nano_cpus, hc.cpu_shares),
             memory: u64::try_from(hc.memory).unwrap_or(0),
             network_mode: hc.network_mode.clone(),
             exposed_ports,

@@ -82,6 +82,26 @@ fn constraints_narrow_candidates() {
 }
 
 #[test]
+fn cpu_shares_reserve_whole_cpus_as_classic() {
+    let s = three();
+    // Every node has 2 CPUs: 512 "CPUs" fit none, 2 fit, and 3 exceed 2 + 5 % overcommit.
+    assert_eq!(
+        err(&s, json!({"HostConfig":{"CpuShares": 512}})),
+        "no resources available to schedule container"
+    );
+    assert_eq!(
+        err(&s, json!({"HostConfig":{"CpuShares": 3}})),
+        "no resources available to schedule container"
+    );
+    assert!(run(&s, json!({"HostConfig":{"CpuShares": 2}})).is_ok());
+    assert_eq!(request::cpu_reservation(500_000_000, 0), 500_000_000);
+    assert_eq!(request::cpu_reservation(500_000_000, 2), 2_000_000_000);
+    assert_eq!(request::cpu_reservation(3_000_000_000, 2), 3_000_000_000);
+    assert_eq!(request::cpu_reservation(-1, -1024), 0);
+    assert_eq!(request::cpu_reservation(0, i64::MAX), u64::MAX);
+}
+
+#[test]
 fn classic_error_texts() {
     let s = three();
     assert_eq!(

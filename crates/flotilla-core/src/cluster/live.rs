@@ -568,7 +568,11 @@ pub fn container_from_inspect(c: &ContainerInspectResponse) -> Container {
             .unwrap_or_default()
             .into_iter()
             .collect(),
-        cpus: hc.nano_cpus.unwrap_or(0).max(0) as f64 / 1e9,
+        cpus: crate::scheduler::request::cpu_reservation(
+            hc.nano_cpus.unwrap_or(0),
+            hc.cpu_shares.unwrap_or(0),
+        ) as f64
+            / 1e9,
         memory: u64::try_from(hc.memory.unwrap_or(0)).unwrap_or(0),
         ports,
         exposed_ports: config.exposed_ports.clone().unwrap_or_default(),

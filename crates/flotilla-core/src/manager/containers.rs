@@ -5,6 +5,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode};
+use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 
 use super::forward::{ForwardError, forward};
@@ -117,13 +118,40 @@ pub(super) async fn call(
             call.sub.as_str(),
             "" | "start" | "stop" | "restart" | "kill" | "pause" | "unpause" | "update" | "rename"
         );
-    let resp = forward(&member, req, &to)
+    let endless = endless(req.method(), &call.sub, req.uri());
+    let mut resp = forward(&member, req, &to)
         .await
         .unwrap_or_else(relay_failed);
     if changes && resp.status().is_success() {
         m.model.refresh_container(&node, &id).await;
     }
+    if endless {
+        // Ends when the manager stops, so a `logs -f` does not hold up its shutdown.
+        let closing = m.closing.clone().cancelled_owned();
+        let body = std::mem::replace(resp.body_mut(), Body::empty());
+        *resp.body_mut() = Body::from_stream(body.into_data_stream().take_until(closing));
+    }
     resp
+}
+
+/// Whether a relayed answer streams until the client leaves: `logs` that follow, `stats` that
+/// stream (the default).
+fn endless(method: &Method, sub: &str, uri: &axum::http::Uri) -> bool {
+    if method != Method::GET {
+        return false;
+    }
+    let q = axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let flag = |k: &str| {
+        q.get(k)
+            .map(|v| !matches!(v.as_str(), "" | "0" | "false" | "False"))
+    };
+    match sub {
+        "logs" => flag("follow").unwrap_or(false),
+        "stats" => flag("stream").unwrap_or(true),
+        _ => false,
+    }
 }
 
 /// Names are the swarm's (a name on one node blocks it on every other, as classic Swarm
@@ -265,4 +293,27 @@ pub(super) async fn exec_call(
     forward(&member, req, &to)
         .await
         .unwrap_or_else(relay_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endless;
+    use axum::http::{Method, Uri};
+
+    fn uri(s: &str) -> Uri {
+        s.parse().expect("uri")
+    }
+
+    #[test]
+    fn followed_logs_and_streamed_stats_are_endless() {
+        let get = Method::GET;
+        assert!(endless(&get, "logs", &uri("/c/logs?follow=1&stdout=1")));
+        assert!(!endless(&get, "logs", &uri("/c/logs?stdout=1")));
+        assert!(!endless(&get, "logs", &uri("/c/logs?follow=0")));
+        assert!(endless(&get, "stats", &uri("/c/stats")));
+        assert!(!endless(&get, "stats", &uri("/c/stats?stream=0")));
+        assert!(!endless(&get, "stats", &uri("/c/stats?stream=false")));
+        assert!(!endless(&get, "json", &uri("/c/json?follow=1")));
+        assert!(!endless(&Method::POST, "logs", &uri("/c/logs?follow=1")));
+    }
 }

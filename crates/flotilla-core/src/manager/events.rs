@@ -1,7 +1,8 @@
 //! `GET /events`: the swarm's event stream from the model's buffer and broadcast. Every client
 //! shares the model's one subscription per engine: a client costs the engines nothing.
 //! `since` replays what the bounded buffer still holds, `until` ends the stream, `filters`
-//! select (dockerd's keys plus classic's `node`).
+//! select (dockerd's keys plus classic's `node`). A stream ends when the manager stops, so a
+//! connected `docker events` does not hold up its shutdown.
 
 use std::collections::HashMap;
 
@@ -44,6 +45,7 @@ pub(super) fn events(m: &Manager, req: &Request) -> Response<Body> {
         None => None,
     };
     let (past, mut rx) = m.model.events(since);
+    let closing = m.closing.clone();
     let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(256);
     tokio::spawn(async move {
         let mut last = i64::MIN;
@@ -74,6 +76,8 @@ pub(super) fn events(m: &Manager, req: &Request) -> Response<Body> {
                 ev = rx.recv() => ev,
                 () = tx.closed() => return,
                 () = deadline => return,
+                // The manager stops: the stream ends, as dockerd's does when it shuts down.
+                () = closing.cancelled() => return,
             };
             match ev {
                 Ok(ev) => {

@@ -66,6 +66,18 @@ fn label_matches(labels: &BTreeMap<String, String>, want: &str) -> bool {
     }
 }
 
+/// The container states an engine knows (dockerd's `IsValidStateString`): the `status` filter's
+/// values.
+const CONTAINER_STATES: [&str; 7] = [
+    "created",
+    "running",
+    "paused",
+    "restarting",
+    "removing",
+    "exited",
+    "dead",
+];
+
 /// `GET /containers/json`: every node's containers from memory (an Unhealthy node's with their
 /// last known state and `Host Down`), names as `/NODE/NAME`, unspecified port IPs replaced by
 /// the engine's, newest first, `limit` applied to the merged list. Without `all`, only running
@@ -76,6 +88,18 @@ pub(super) fn containers(m: &Manager, req: &Request) -> Response<Body> {
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
+    // As the engine: a status that is not a container state is refused, not matched by none.
+    if let Some(bad) = f
+        .get("status")
+        .into_iter()
+        .flatten()
+        .find(|v| !CONTAINER_STATES.contains(&v.as_str()))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid filter 'status={bad}'"),
+        );
+    }
     let limit = p
         .get("limit")
         .and_then(|l| l.parse::<i64>().ok())

@@ -135,6 +135,9 @@ pub(crate) struct Manager {
     leader: tokio::sync::watch::Receiver<bool>,
     /// With `--replication`: the election's view; `None` for a single manager.
     replication: Option<replica::Replication>,
+    /// Cancelled when the manager begins to stop: responses that never end by themselves
+    /// (`docker events`) end then, so the graceful shutdown does not wait for them.
+    closing: tokio_util::sync::CancellationToken,
 }
 
 /// A bound manager, not yet serving.
@@ -272,6 +275,7 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
             info: Mutex::new(None),
             leader: tokio::sync::watch::channel(true).1,
             replication: None,
+            closing: tokio_util::sync::CancellationToken::new(),
         }),
         election: None,
         swarm,
@@ -423,6 +427,11 @@ impl Bound {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ManagerError> {
         let limits = manager.opts.limits;
+        let closing = manager.closing.clone();
+        let shutdown = async move {
+            shutdown.await;
+            closing.cancel();
+        };
         let app = Router::new().fallback(dispatch).with_state(manager);
         crate::serve::serve(listener, Some(tls), app, limits, shutdown).await;
         Ok(())

@@ -68,13 +68,20 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
     if let Some(r) = &m.replication
         && let Some(status) = v["SystemStatus"].as_array_mut()
     {
-        for (i, pair) in r.status_pairs().into_iter().enumerate() {
-            status.insert(i, json!(pair));
-        }
+        set_role(status, r.status_pairs());
     }
     v["NEventsListener"] = json!(m.model.listeners());
     v["SystemTime"] = json!(crate::cluster::live::rfc3339_now());
     json_response(StatusCode::OK, &v)
+}
+
+/// Puts this manager's `Role` (and a replica's `Primary`) first in `SystemStatus`, in place of
+/// the derived ones: the derived block says `Role: primary` for a manager that decides alone.
+fn set_role(status: &mut Vec<serde_json::Value>, pairs: Vec<[String; 2]>) {
+    status.retain(|p| !matches!(p.get(0).and_then(|k| k.as_str()), Some("Role" | "Primary")));
+    for (i, pair) in pairs.into_iter().enumerate() {
+        status.insert(i, json!(pair));
+    }
 }
 
 /// What a derived `/info` was derived from.
@@ -154,6 +161,34 @@ fn derive_info(m: &Manager) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replicas_role_replaces_the_derived_one() {
+        let mut status = vec![
+            json!(["Role", "primary"]),
+            json!(["Strategy", "spread"]),
+            json!(["Nodes", "2"]),
+        ];
+        set_role(
+            &mut status,
+            vec![
+                ["Role".into(), "replica".into()],
+                ["Primary".into(), "10.0.0.1:3376".into()],
+            ],
+        );
+        assert_eq!(
+            status,
+            vec![
+                json!(["Role", "replica"]),
+                json!(["Primary", "10.0.0.1:3376"]),
+                json!(["Strategy", "spread"]),
+                json!(["Nodes", "2"]),
+            ]
+        );
+        set_role(&mut status, vec![["Role".into(), "primary".into()]]);
+        assert_eq!(status[0], json!(["Role", "primary"]));
+        assert_eq!(status.len(), 3, "{status:?}");
+    }
 
     #[test]
     fn a_cached_info_is_kept_until_a_change_and_briefly_across_refreshes() {

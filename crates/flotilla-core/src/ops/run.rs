@@ -433,7 +433,8 @@ async fn pull(
         tag: Some(tag.to_string()),
         ..Default::default()
     };
-    let mut stream = docker.create_image(Some(opts), None, None);
+    let puller = docker.clone().with_timeout(PULL_TIMEOUT);
+    let mut stream = puller.create_image(Some(opts), None, None);
     let fail = |message: String| RunError::Pull {
         node: node.to_string(),
         image: image.to_string(),
@@ -487,6 +488,15 @@ fn split_tag(image: &str) -> (&str, &str) {
     }
 }
 
+/// How long an engine may take to answer a create, an attach or a start. Longer than the
+/// per-engine timeout of listings and health checks (`--timeout`): an engine looks up a volume or
+/// network plugin before it answers a create (dockerd retries a missing plugin for 15 s).
+pub const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long an engine may take to begin answering a pull: it resolves and reaches the registry
+/// (and authenticates) before its first progress line. The pull itself has no bound.
+pub const PULL_TIMEOUT: Duration = Duration::from_secs(300);
+
 pub(crate) type Created = (
     String,
     Docker,
@@ -502,6 +512,8 @@ pub(crate) async fn create_and_start(
     console_size: Option<(u16, u16)>,
     progress: &(dyn RunProgress + Sync),
 ) -> Result<Created, RunError> {
+    // The client's timeout is the per-engine one, for listings: per operation here.
+    let docker = docker.with_timeout(CREATE_TIMEOUT);
     let mut body = spec.body.clone();
     // What the engine gets: env without the rules, labels with them.
     body.env = (!prepared.env.is_empty()).then(|| prepared.env.clone());
