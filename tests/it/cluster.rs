@@ -309,7 +309,7 @@ fn a_host_port_clash_fails_with_the_classic_message() {
 fn info_text_and_json_state_document() {
     let (s, _) = swarm_store();
     // how long `info` takes is a figure of `cargo bench --bench run`
-    let o = s.run(&["info"]);
+    let o = s.run(&["info", "--timeout", "30s"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("Role: primary\nStrategy: spread\nFilters: health, port, containerslots, dependency, affinity, constraint, whitelist\nNodes: 4\n"), "{out}");
@@ -325,7 +325,7 @@ fn info_text_and_json_state_document() {
     assert!(out.contains("storagedriver="), "{out}");
     assert!(out.contains("Name: swarm-master\n"), "{out}");
 
-    let o = s.run(&["info", "--format", "json"]);
+    let o = s.run(&["info", "--timeout", "30s", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let nodes = doc["nodes"].as_array().unwrap();
@@ -374,6 +374,9 @@ fn explain_and_dry_run_decide_without_creating() {
     let name = format!("dry-{}", suffix());
     let o = s.run(&[
         "run",
+        // Under a loaded machine an engine may take longer than the default 5 s.
+        "--timeout",
+        "30s",
         "--explain",
         "--name",
         &name,
@@ -406,6 +409,9 @@ fn explain_and_dry_run_decide_without_creating() {
 
     let o = s.run(&[
         "run",
+        // Under a loaded machine an engine may take longer than the default 5 s.
+        "--timeout",
+        "30s",
         "--dry-run",
         "--name",
         &name,
@@ -428,6 +434,9 @@ fn explain_and_dry_run_decide_without_creating() {
     // An impossible placement: explained, exit 1, the classic message once on stderr.
     let o = s.run(&[
         "run",
+        // Under a loaded machine an engine may take longer than the default 5 s.
+        "--timeout",
+        "30s",
         "--explain",
         "-e",
         "constraint:model==tiny",
@@ -894,7 +903,7 @@ fn an_unreachable_member_is_pending_and_hidden_from_ps() {
         eprintln!("create refused an unreachable engine; nothing to check");
         return;
     }
-    let o = s.run(&["info"]);
+    let o = s.run(&["info", "--timeout", "30s"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains(&format!(" dead: {}:2399\n", b2.ip)), "{out}");
@@ -902,6 +911,9 @@ fn an_unreachable_member_is_pending_and_hidden_from_ps() {
     assert!(out.contains("  └ Error: "), "{out}");
     let o = s.run(&[
         "run",
+        // Under a loaded machine an engine may take longer than the default 5 s.
+        "--timeout",
+        "30s",
         "--dry-run",
         "-e",
         "constraint:node==dead",

@@ -81,8 +81,9 @@ fn events_since(env: &TestStore, machine: &str, since: &str) -> String {
         "events",
         "--since",
         since,
+        // A second past now: `--until` is whole seconds, and `since` may lie within the current one.
         "--until",
-        "0s",
+        &(crate::model::unix_now() + 2).to_string(),
         "--format",
         "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
     ]))
@@ -213,8 +214,9 @@ fn up_converges_a_three_machine_cluster_and_down_removes_it() {
         "events",
         "--since",
         outer_since.trim(),
+        // A second past now: `--until` is whole seconds, and `since` may lie within the current one.
         "--until",
-        "0s",
+        &(crate::model::unix_now() + 2).to_string(),
         "--filter",
         &format!("label=flotilla.store={}", env.path().display()),
         "--format",
