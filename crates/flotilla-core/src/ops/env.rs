@@ -186,7 +186,10 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
                     return Err(MachineError::Other {
                         machine: opts.name.clone(),
                         message: format!(
-                            "the swarm manager at {master} does not answer, but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",
+                            "the swarm manager at {master} does not answer ({}), but the engine and its certificates are fine; is the manager started (`flotilla manage --swarm {}`)?",
+                            master_error
+                                .as_ref()
+                                .map_or_else(|| "no answer".to_string(), probe_cause),
                             opts.name
                         ),
                     });
@@ -209,6 +212,14 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         ip,
         cert_path: store.machine_dir(&opts.name).to_string_lossy().into_owned(),
     })
+}
+
+/// The probe's own words, without the machine's name the error repeats.
+fn probe_cause(e: &MachineError) -> String {
+    match e {
+        MachineError::Probe { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The variables to set, in docker-machine's order.
