@@ -43,6 +43,7 @@ pub mod forward;
 mod images;
 mod lists;
 mod networks;
+mod per_node;
 mod replica;
 mod reschedule;
 mod rest;

@@ -21,8 +21,9 @@ use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::fanout::{self, Call, Head, Outcome};
-use super::{Manager, error, json_response};
+use super::fanout::{self, Call, Head};
+use super::per_node::Kind;
+use super::{Manager, error};
 use crate::cluster::live::Health;
 use crate::cluster::model::Found;
 
@@ -51,10 +52,10 @@ pub(super) async fn call(
             connect(m, version, &name.join("/"), op, req, body).await
         }
         (&Method::GET, name) if !name.is_empty() => {
-            inspect(m, version, &name.join("/"), &req).await
+            NETWORKS.inspect(m, version, &name.join("/"), &req).await
         }
         (&Method::DELETE, name) if !name.is_empty() => {
-            remove(m, version, &name.join("/"), &req).await
+            NETWORKS.remove(m, version, &name.join("/"), &req).await
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -66,20 +67,12 @@ pub(super) async fn call(
     }
 }
 
-fn bad_name(name: &str) -> Response<Body> {
-    error(
-        StatusCode::BAD_REQUEST,
-        format!("invalid network name {name:?}"),
-    )
-}
-
-fn with_query(mut target: String, req: &Head) -> String {
-    if let Some(q) = req.uri().query() {
-        target.push('?');
-        target.push_str(q);
-    }
-    target
-}
+/// Networks for [`per_node`]: a `local`-scope network lives on its node.
+const NETWORKS: Kind = Kind {
+    path: "networks",
+    noun: "network",
+    is_local: |v| v.get("Scope").and_then(Value::as_str) == Some("local"),
+};
 
 /// `POST /networks/create`.
 async fn create(m: &Manager, version: &str, req: Head, body: Body) -> Response<Body> {
@@ -98,10 +91,7 @@ async fn create(m: &Manager, version: &str, req: Head, body: Body) -> Response<B
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    if !fanout::safe_name(&name) {
-        return bad_name(&name);
-    }
-    let (mut nodes, rest) = match fanout::targets(m, &name) {
+    let (mut nodes, rest) = match NETWORKS.resolve(m, &name) {
         Ok(t) => t,
         Err(r) => return *r,
     };
@@ -115,78 +105,7 @@ async fn create(m: &Manager, version: &str, req: Head, body: Body) -> Response<B
         nodes.truncate(1);
     }
     spec.insert("Name".into(), json!(rest));
-    let call = Call::like(
-        &req,
-        Method::POST,
-        format!("{version}/networks/create"),
-        Bytes::from(Value::Object(spec).to_string()),
-    );
-    let mut o = Outcome::of(fanout::each(&nodes, &call).await);
-    // A create answered 404 (a driver plugin not found) failed too.
-    o.failed.append(&mut o.missing);
-    if let Some(f) = o.failure(&format!("network create {name}")) {
-        return f;
-    }
-    match o.ok.first() {
-        Some(r) => fanout::relay(r),
-        None => error(StatusCode::INTERNAL_SERVER_ERROR, "no node answered"),
-    }
-}
-
-/// `GET /networks/{name}`: the first Healthy node (by name) that has it; a local network as
-/// `NODE/NAME`.
-async fn inspect(m: &Manager, version: &str, name: &str, req: &Head) -> Response<Body> {
-    if !fanout::safe_name(name) {
-        return bad_name(name);
-    }
-    let (nodes, rest) = match fanout::targets(m, name) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    let target = with_query(format!("{version}/networks/{rest}"), req);
-    let call = Call::like(req, Method::GET, target, Bytes::new());
-    let o = Outcome::of(fanout::each(&nodes, &call).await);
-    match o.ok.first() {
-        Some(r) => {
-            let mut v = r.json();
-            if v.get("Scope").and_then(Value::as_str) == Some("local")
-                && let Some(n) = v.get("Name").and_then(Value::as_str)
-            {
-                v["Name"] = json!(format!("{}/{n}", r.node.name()));
-            }
-            json_response(StatusCode::OK, &v)
-        }
-        None => o
-            .failure(&format!("network inspect {name}"))
-            .unwrap_or_else(|| o.not_found()),
-    }
-}
-
-/// `DELETE /networks/{name}`: from every Healthy node that has it.
-async fn remove(m: &Manager, version: &str, name: &str, req: &Head) -> Response<Body> {
-    if !fanout::safe_name(name) {
-        return bad_name(name);
-    }
-    let (nodes, rest) = match fanout::targets(m, name) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    let call = Call::like(
-        req,
-        Method::DELETE,
-        format!("{version}/networks/{rest}"),
-        Bytes::new(),
-    );
-    let o = Outcome::of(fanout::each(&nodes, &call).await);
-    if let Some(f) = o.failure(&format!("network rm {name}")) {
-        return f;
-    }
-    if o.ok.is_empty() {
-        return o.not_found();
-    }
-    let mut r = Response::new(Body::empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    r
+    NETWORKS.create(version, &req, &name, &nodes, spec).await
 }
 
 /// `POST /networks/{name}/connect|disconnect`: on the container's node, the container named by
@@ -200,7 +119,7 @@ async fn connect(
     body: Body,
 ) -> Response<Body> {
     if !fanout::safe_name(name) {
-        return bad_name(name);
+        return *NETWORKS.bad_name(name);
     }
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,

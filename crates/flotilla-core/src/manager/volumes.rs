@@ -5,14 +5,15 @@
 //! that has it; prune on every Healthy node. A call done on some nodes and refused by others
 //! answers an error naming each failed node.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Method, Response, StatusCode};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::fanout::{self, Call, Head, Outcome};
-use super::{Manager, error, json_response};
+use super::fanout::{self, Head};
+use super::per_node::Kind;
+use super::{Manager, error};
 
 /// Largest create body (a few KiB of JSON).
 const MAX_BODY: usize = 1 << 20;
@@ -33,10 +34,10 @@ pub(super) async fn call(
             fanout::prune(m, &req, version, "volumes", "VolumesDeleted").await
         }
         (&Method::GET, name) if !name.is_empty() => {
-            inspect(m, version, &name.join("/"), &req).await
+            VOLUMES.inspect(m, version, &name.join("/"), &req).await
         }
         (&Method::DELETE, name) if !name.is_empty() => {
-            remove(m, version, &name.join("/"), &req).await
+            VOLUMES.remove(m, version, &name.join("/"), &req).await
         }
         _ => error(
             StatusCode::NOT_FOUND,
@@ -48,12 +49,12 @@ pub(super) async fn call(
     }
 }
 
-fn bad_name(name: &str) -> Response<Body> {
-    error(
-        StatusCode::BAD_REQUEST,
-        format!("invalid volume name {name:?}"),
-    )
-}
+/// Volumes for [`per_node`]: a `local` volume lives on its node.
+const VOLUMES: Kind = Kind {
+    path: "volumes",
+    noun: "volume",
+    is_local: |v| v.get("Driver").and_then(Value::as_str) == Some("local"),
+};
 
 /// A name like the engine's own for an anonymous volume (64 hex digits).
 fn random_name() -> String {
@@ -82,86 +83,10 @@ async fn create(m: &Manager, version: &str, req: Head, body: Body) -> Response<B
         Some(n) if !n.is_empty() => n.to_string(),
         _ => random_name(),
     };
-    if !fanout::safe_name(&name) {
-        return bad_name(&name);
-    }
-    let (nodes, rest) = match fanout::targets(m, &name) {
+    let (nodes, rest) = match VOLUMES.resolve(m, &name) {
         Ok(t) => t,
         Err(r) => return *r,
     };
     spec.insert("Name".into(), json!(rest));
-    let call = Call::like(
-        &req,
-        Method::POST,
-        format!("{version}/volumes/create"),
-        Bytes::from(Value::Object(spec).to_string()),
-    );
-    let mut o = Outcome::of(fanout::each(&nodes, &call).await);
-    o.failed.append(&mut o.missing);
-    if let Some(f) = o.failure(&format!("volume create {name}")) {
-        return f;
-    }
-    match o.ok.first() {
-        Some(r) => fanout::relay(r),
-        None => error(StatusCode::INTERNAL_SERVER_ERROR, "no node answered"),
-    }
-}
-
-/// `GET /volumes/{name}`.
-async fn inspect(m: &Manager, version: &str, name: &str, req: &Head) -> Response<Body> {
-    if !fanout::safe_name(name) {
-        return bad_name(name);
-    }
-    let (nodes, rest) = match fanout::targets(m, name) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    let call = Call::like(
-        req,
-        Method::GET,
-        format!("{version}/volumes/{rest}"),
-        Bytes::new(),
-    );
-    let o = Outcome::of(fanout::each(&nodes, &call).await);
-    match o.ok.first() {
-        Some(r) => {
-            let mut v = r.json();
-            if v.get("Driver").and_then(Value::as_str) == Some("local")
-                && let Some(n) = v.get("Name").and_then(Value::as_str)
-            {
-                v["Name"] = json!(format!("{}/{n}", r.node.name()));
-            }
-            json_response(StatusCode::OK, &v)
-        }
-        None => o
-            .failure(&format!("volume inspect {name}"))
-            .unwrap_or_else(|| o.not_found()),
-    }
-}
-
-/// `DELETE /volumes/{name}`: from every Healthy node that has it.
-async fn remove(m: &Manager, version: &str, name: &str, req: &Head) -> Response<Body> {
-    if !fanout::safe_name(name) {
-        return bad_name(name);
-    }
-    let (nodes, rest) = match fanout::targets(m, name) {
-        Ok(t) => t,
-        Err(r) => return *r,
-    };
-    let mut target = format!("{version}/volumes/{rest}");
-    if let Some(q) = req.uri().query() {
-        target.push('?');
-        target.push_str(q);
-    }
-    let call = Call::like(req, Method::DELETE, target, Bytes::new());
-    let o = Outcome::of(fanout::each(&nodes, &call).await);
-    if let Some(f) = o.failure(&format!("volume rm {name}")) {
-        return f;
-    }
-    if o.ok.is_empty() {
-        return o.not_found();
-    }
-    let mut r = Response::new(Body::empty());
-    *r.status_mut() = StatusCode::NO_CONTENT;
-    r
+    VOLUMES.create(version, &req, &name, &nodes, spec).await
 }
