@@ -48,13 +48,13 @@ pub(super) fn events(m: &Manager, req: &Request) -> Response<Body> {
     let closing = m.closing.clone();
     let (tx, out) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(256);
     tokio::spawn(async move {
-        let mut last = i64::MIN;
         let in_range = |t: i64| until.is_none_or(|u| t <= u);
+        // The buffer is in the order events arrived, from engines whose streams interleave:
+        // one past `until` does not end the replay.
         for ev in past {
             if !in_range(ev.time_nano) {
-                return;
+                continue;
             }
-            last = last.max(ev.time_nano);
             if matches(&filters, &ev.doc) && tx.send(Ok(Bytes::from(ev.line()))).await.is_err() {
                 return;
             }
@@ -81,10 +81,6 @@ pub(super) fn events(m: &Manager, req: &Request) -> Response<Body> {
             };
             match ev {
                 Ok(ev) => {
-                    // Replayed by the buffer already.
-                    if since.is_some() && ev.time_nano <= last && last != i64::MIN {
-                        continue;
-                    }
                     if !in_range(ev.time_nano) {
                         return;
                     }

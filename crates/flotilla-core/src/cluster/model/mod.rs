@@ -275,16 +275,11 @@ impl Model {
         &self,
         since_nano: Option<i64>,
     ) -> (Vec<Arc<SwarmEvent>>, broadcast::Receiver<Arc<SwarmEvent>>) {
+        // Under the lock `publish` holds: every event is either in `past` or comes on `rx`,
+        // never both, never neither.
+        let recent = self.shared.recent.lock().unwrap_or_else(|p| p.into_inner());
         let rx = self.shared.events.subscribe();
-        let past = match since_nano {
-            Some(t) => self
-                .shared
-                .recent
-                .lock()
-                .map(|r| r.since(t))
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
+        let past = since_nano.map(|t| recent.since(t)).unwrap_or_default();
         (past, rx)
     }
 

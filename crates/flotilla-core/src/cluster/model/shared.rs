@@ -114,9 +114,10 @@ impl Shared {
 
     pub fn publish(&self, ev: SwarmEvent) {
         let ev = Arc::new(ev);
-        if let Ok(mut r) = self.recent.lock() {
-            r.push(ev.clone());
-        }
+        // Buffered and broadcast under one lock: a client that reads the buffer and subscribes
+        // under it too (`Model::events`) sees each event exactly once.
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.push(ev.clone());
         let _ = self.events.send(ev);
     }
 
