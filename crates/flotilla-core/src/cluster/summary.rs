@@ -83,13 +83,22 @@ pub struct NodeSummary {
     pub server_version: String,
 }
 
+/// What the manager answering is among the swarm's managers (classic's `Role` line).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Decides (creates, reschedules): the only manager, or the one elected.
+    #[default]
+    Primary,
+    /// Relays what it does not answer itself to the primary, when one is elected.
+    Replica { primary: Option<String> },
+}
+
 /// A swarm's summary, nodes in natural name order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub containers: Counts,
     pub images: usize,
-    /// `primary` for a manager that decides, `replica` for one that relays.
-    pub role: String,
+    pub role: Role,
     pub strategy: String,
     pub filters: Vec<&'static str>,
     pub nodes: Vec<NodeSummary>,
@@ -155,7 +164,7 @@ impl Summary {
         Summary {
             containers: total,
             images,
-            role: "primary".into(),
+            role: Role::Primary,
             strategy: live.state.strategy.to_string(),
             filters: DEFAULT_FILTERS.iter().map(|f| f.name()).collect(),
             nodes,
@@ -174,12 +183,21 @@ impl Summary {
     /// as (key, value) pairs; `docker info` prints each as `KEY: VALUE`.
     pub fn status_pairs(&self) -> Vec<[String; 2]> {
         let pair = |k: &str, v: String| [k.to_string(), v];
-        let mut out = vec![
-            pair("Role", self.role.clone()),
+        let mut out = match &self.role {
+            Role::Primary => vec![pair("Role", "primary".into())],
+            Role::Replica { primary } => vec![
+                pair("Role", "replica".into()),
+                pair(
+                    "Primary",
+                    primary.clone().unwrap_or_else(|| "none elected".into()),
+                ),
+            ],
+        };
+        out.extend([
             pair("Strategy", self.strategy.clone()),
             pair("Filters", self.filters.join(", ")),
             pair("Nodes", self.nodes.len().to_string()),
-        ];
+        ]);
         for n in &self.nodes {
             let c = n.containers;
             out.push([format!(" {}", n.name), n.addr.clone()]);
@@ -217,5 +235,53 @@ impl Summary {
             out.push(pair("  └ ServerVersion", n.server_version.clone()));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(role: Role) -> Summary {
+        Summary {
+            containers: Counts::default(),
+            images: 0,
+            role,
+            strategy: "spread".into(),
+            filters: vec!["health"],
+            nodes: Vec::new(),
+            cpus: 0,
+            memory: 0,
+            name: "swarm-master".into(),
+            discovery: "token://abc".into(),
+        }
+    }
+
+    #[test]
+    fn the_role_leads_the_status_and_a_replica_names_its_primary() {
+        let head = |s: Summary| s.status_pairs().into_iter().take(3).collect::<Vec<_>>();
+        let p = |k: &str, v: &str| [k.to_string(), v.to_string()];
+        assert_eq!(
+            head(summary(Role::Primary)),
+            vec![
+                p("Role", "primary"),
+                p("Strategy", "spread"),
+                p("Filters", "health")
+            ]
+        );
+        assert_eq!(
+            head(summary(Role::Replica {
+                primary: Some("10.0.0.1:3376".into())
+            })),
+            vec![
+                p("Role", "replica"),
+                p("Primary", "10.0.0.1:3376"),
+                p("Strategy", "spread")
+            ]
+        );
+        assert_eq!(
+            head(summary(Role::Replica { primary: None }))[1],
+            p("Primary", "none elected")
+        );
     }
 }

@@ -56,18 +56,15 @@ impl Replication {
         }
     }
 
-    /// classic's lines at the head of `/info`'s `SystemStatus`.
-    pub fn status_pairs(&self) -> Vec<[String; 2]> {
+    /// This manager's role, for `/info`.
+    pub fn role(&self) -> crate::cluster::summary::Role {
+        use crate::cluster::summary::Role as R;
         if self.leads() {
-            return vec![["Role".into(), "primary".into()]];
+            return R::Primary;
         }
-        vec![
-            ["Role".into(), "replica".into()],
-            [
-                "Primary".into(),
-                self.primary().unwrap_or_else(|| "none elected".into()),
-            ],
-        ]
+        R::Replica {
+            primary: self.primary(),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{API_VERSION, Manager, json_response};
 use crate::cluster::live::Health;
-use crate::cluster::summary::Summary;
+use crate::cluster::summary::{Role, Summary};
 use crate::scheduler::strategy::Usage;
 
 pub(super) fn ping() -> Response<Body> {
@@ -45,6 +45,7 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
     let key = InfoKey {
         generation: m.model.generation(),
         touched: m.model.touched(),
+        role: m.replication.as_ref().map(|r| r.role()).unwrap_or_default(),
     };
     let cached = m.info.lock().ok().and_then(|c| {
         c.as_ref()
@@ -54,7 +55,7 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
     let mut v = match cached {
         Some(v) => v,
         None => {
-            let v = derive_info(m);
+            let v = derive_info(m, key.role.clone());
             if let Ok(mut c) = m.info.lock() {
                 *c = Some(CachedInfo {
                     key,
@@ -65,30 +66,18 @@ pub(super) fn info(m: &Manager) -> Response<Body> {
             v
         }
     };
-    if let Some(r) = &m.replication
-        && let Some(status) = v["SystemStatus"].as_array_mut()
-    {
-        set_role(status, r.status_pairs());
-    }
     v["NEventsListener"] = json!(m.model.listeners());
     v["SystemTime"] = json!(crate::cluster::live::rfc3339_now());
     json_response(StatusCode::OK, &v)
 }
 
-/// Puts this manager's `Role` (and a replica's `Primary`) first in `SystemStatus`, in place of
-/// the derived ones: the derived block says `Role: primary` for a manager that decides alone.
-fn set_role(status: &mut Vec<serde_json::Value>, pairs: Vec<[String; 2]>) {
-    status.retain(|p| !matches!(p.get(0).and_then(|k| k.as_str()), Some("Role" | "Primary")));
-    for (i, pair) in pairs.into_iter().enumerate() {
-        status.insert(i, json!(pair));
-    }
-}
-
 /// What a derived `/info` was derived from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct InfoKey {
     generation: u64,
     touched: u64,
+    /// A replica's role changes with elections, not with the model.
+    role: Role,
 }
 
 /// A derived `/info`, kept until the model changes. Refreshes that only move nodes' `UpdatedAt`
@@ -107,11 +96,12 @@ const UPDATED_AT_LAG: std::time::Duration = std::time::Duration::from_secs(1);
 impl CachedInfo {
     fn fresh_for(&self, key: &InfoKey, now: std::time::Instant) -> bool {
         self.key.generation == key.generation
+            && self.key.role == key.role
             && (self.key.touched == key.touched || now.duration_since(self.at) < UPDATED_AT_LAG)
     }
 }
 
-fn derive_info(m: &Manager) -> serde_json::Value {
+fn derive_info(m: &Manager, role: Role) -> serde_json::Value {
     let live = m.model.live(false);
     let (mut running, mut paused, mut stopped) = (0u64, 0u64, 0u64);
     for c in live.views.iter().flat_map(|v| &v.containers) {
@@ -142,7 +132,7 @@ fn derive_info(m: &Manager) -> serde_json::Value {
             "ContainersStopped": stopped,
             "Images": images,
             "Driver": "",
-            "SystemStatus": Summary::of(&live).status_pairs(),
+            "SystemStatus": Summary { role, ..Summary::of(&live) }.status_pairs(),
             "NCPU": ncpu,
             "MemTotal": mem,
             "Name": name,
@@ -163,40 +153,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_replicas_role_replaces_the_derived_one() {
-        let mut status = vec![
-            json!(["Role", "primary"]),
-            json!(["Strategy", "spread"]),
-            json!(["Nodes", "2"]),
-        ];
-        set_role(
-            &mut status,
-            vec![
-                ["Role".into(), "replica".into()],
-                ["Primary".into(), "10.0.0.1:3376".into()],
-            ],
-        );
-        assert_eq!(
-            status,
-            vec![
-                json!(["Role", "replica"]),
-                json!(["Primary", "10.0.0.1:3376"]),
-                json!(["Strategy", "spread"]),
-                json!(["Nodes", "2"]),
-            ]
-        );
-        set_role(&mut status, vec![["Role".into(), "primary".into()]]);
-        assert_eq!(status[0], json!(["Role", "primary"]));
-        assert_eq!(status.len(), 3, "{status:?}");
-    }
-
-    #[test]
     fn a_cached_info_is_kept_until_a_change_and_briefly_across_refreshes() {
         let t0 = std::time::Instant::now();
         let c = CachedInfo {
             key: InfoKey {
                 generation: 5,
                 touched: 9,
+                role: Role::Primary,
             },
             at: t0,
             value: serde_json::Value::Null,
@@ -204,19 +167,30 @@ mod tests {
         let same = InfoKey {
             generation: 5,
             touched: 9,
+            role: Role::Primary,
         };
         let refreshed = InfoKey {
             generation: 5,
             touched: 10,
+            role: Role::Primary,
         };
         let changed = InfoKey {
             generation: 6,
             touched: 9,
+            role: Role::Primary,
         };
         let later = t0 + UPDATED_AT_LAG;
         assert!(c.fresh_for(&same, later));
         assert!(c.fresh_for(&refreshed, t0));
         assert!(!c.fresh_for(&refreshed, later));
         assert!(!c.fresh_for(&changed, t0));
+        // An election changes the role, not the model.
+        let demoted = InfoKey {
+            role: Role::Replica {
+                primary: Some("10.0.0.1:3376".into()),
+            },
+            ..same
+        };
+        assert!(!c.fresh_for(&demoted, t0));
     }
 }
