@@ -249,9 +249,14 @@ async fn one_leader_failover_and_etcd_outage() {
     }
     assert!(survivors.iter().all(|m| !m.leadership.holds()));
 
-    // etcd is back: one leader again, the others follow it.
+    // etcd is back with its data, the leases extended: the leader before the outage resumes
+    // its lease and leads again (no new election), the others follow it.
     etcd.up();
-    one_leader(&survivors, Duration::from_secs(20)).await;
+    let after = one_leader(&survivors, Duration::from_secs(20)).await;
+    assert_eq!(
+        survivors[after].addr, survivors[third].addr,
+        "the lead changed hands across an etcd restart"
+    );
     for m in ms.into_iter().chain([late]) {
         m.resign().await;
     }

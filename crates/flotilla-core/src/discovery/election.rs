@@ -15,9 +15,12 @@
 //! deciding before anyone else can start. Leadership is checked when a decision starts, not read
 //! from the last published [`Role`] (a task that is late to publish cannot extend it).
 //!
-//! etcd persists leases and extends them after its own restart, so a manager may find the leader
-//! key still holding its own address from a previous session: it deletes that stale key (only
-//! while it holds its own address) and campaigns again.
+//! etcd persists leases and extends them after its own restart. A session that ended because
+//! etcd was down could not revoke its lease: the next session resumes that lease when etcd kept
+//! it, so the leader before the outage is the leader after it (no second election, no change of
+//! primary for the clients). A manager that still finds the leader key holding its own address
+//! under another lease (a previous process) deletes that stale key (only while it holds its own
+//! address) and campaigns again.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -192,8 +195,11 @@ impl Election {
                     backoff = (backoff * 2).min(self.ttl);
                 }
             }
-            if let Some(id) = self.take_lease() {
-                self.client.revoke(id).await;
+            // Kept when etcd could not be told: the next session resumes it (below).
+            if let Some(id) = self.current_lease()
+                && self.client.revoke(id).await
+            {
+                self.take_lease();
             }
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -203,13 +209,17 @@ impl Election {
         self.leadership.set(None);
         if let Some(id) = self.take_lease() {
             let _ = self.client.delete_if(&self.leader_key, &self.me).await;
-            self.client.revoke(id).await;
+            let _ = self.client.revoke(id).await;
         }
         self.publish(Role::Candidate);
     }
 
     fn take_lease(&self) -> Option<i64> {
         self.lease.lock().ok().and_then(|mut l| l.take())
+    }
+
+    fn current_lease(&self) -> Option<i64> {
+        self.lease.lock().ok().and_then(|l| *l)
     }
 
     /// One session: a lease, this manager's address, then campaign and lead or follow until the
@@ -223,11 +233,27 @@ impl Election {
 
     async fn session_inner(&self) -> std::result::Result<std::convert::Infallible, SessionEnd> {
         let sent = Instant::now();
-        let lease = self.client.grant(self.ttl).await?;
-        if let Ok(mut l) = self.lease.lock() {
-            *l = Some(lease);
-        }
-        let mut alive_until = sent + self.ttl;
+        // The last session's lease, when etcd was down as it ended (not revoked) and has kept
+        // it through its restart, still holds this manager's keys, the leader key perhaps:
+        // resumed, a leader stays the leader instead of handing the lead to a new election.
+        let resumed = match self.current_lease() {
+            Some(id) => self
+                .client
+                .keep_alive(id)
+                .await?
+                .map(|ttl| (id, sent + ttl)),
+            None => None,
+        };
+        let (lease, mut alive_until) = match resumed {
+            Some(r) => r,
+            None => {
+                let lease = self.client.grant(self.ttl).await?;
+                if let Ok(mut l) = self.lease.lock() {
+                    *l = Some(lease);
+                }
+                (lease, sent + self.ttl)
+            }
+        };
         self.client
             .put(&self.manager_key, &self.me, Some(lease))
             .await?;

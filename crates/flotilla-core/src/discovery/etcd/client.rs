@@ -387,11 +387,12 @@ impl Client {
             .map(|t| Duration::from_secs(t.unsigned_abs())))
     }
 
-    /// Revokes a lease (its keys go with it); an expired lease is not an error.
-    pub async fn revoke(&self, id: i64) {
-        let _ = self
-            .call("/v3/lease/revoke", json!({"ID": id.to_string()}))
-            .await;
+    /// Revokes a lease (its keys go with it); false when etcd did not answer (an expired
+    /// lease is not an error: etcd answers).
+    pub async fn revoke(&self, id: i64) -> bool {
+        self.call("/v3/lease/revoke", json!({"ID": id.to_string()}))
+            .await
+            .is_ok()
     }
 
     /// Watches `key` (every key under it with `prefix`) from `start_revision`.
