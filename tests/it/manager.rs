@@ -376,16 +376,19 @@ fn the_docker_cli_drives_the_swarm_through_the_manager() {
             .status
             .success()
     );
-    let o = docker(&["volume", "ls", "--format", "{{.Name}}"]);
+    // The model learns of it from backend2's event stream: a moment later.
+    crate::model::eventually(
+        "the volume made on backend2 listed",
+        Duration::from_secs(10),
+        || {
+            let o = docker(&["volume", "ls", "--format", "{{.Name}}"]);
+            let listed = stdout(&o).lines().any(|l| l == format!("backend2/{vol}"));
+            (!listed).then(|| format!("{} {}", stdout(&o), stderr(&o)))
+        },
+    );
     let _ = engine_docker(&backend2)
         .args(["volume", "rm", &vol])
         .output();
-    assert!(
-        stdout(&o).lines().any(|l| l == format!("backend2/{vol}")),
-        "{} {}",
-        stdout(&o),
-        stderr(&o)
-    );
     let o = docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     let busybox = stdout(&o)
         .lines()
