@@ -101,23 +101,34 @@ pub fn replication_stores(
     out
 }
 
-/// Reads each store's managers and leader, each read bounded by `timeout`; a store that fails
-/// or does not answer in time is skipped (`env` then falls back to the other addresses).
+/// Reads each store's managers and leader, all at once, each read bounded by `timeout` (so an
+/// unreachable store costs `timeout` once, not once per store); a store that fails or does not
+/// answer in time is skipped (`env` then falls back to the other addresses). In the stores'
+/// order.
 async fn managers_views(stores: &[String], timeout: Duration) -> Vec<ManagersView> {
     use crate::discovery::DiscoveryUrl;
-    let mut out = Vec::new();
-    for url in stores {
+    let reads = stores.iter().map(|url| async move {
         let Ok(DiscoveryUrl::Etcd { endpoints, prefix }) = DiscoveryUrl::parse(url) else {
-            continue;
+            return None;
         };
         let read = crate::discovery::election::managers(url, &endpoints, &prefix, timeout);
         match tokio::time::timeout(timeout, read).await {
-            Ok(Ok((managers, leader))) => out.push(ManagersView { managers, leader }),
-            Ok(Err(e)) => tracing::debug!("the swarm's managers are not known from {url}: {e}"),
-            Err(_) => tracing::debug!("{url} did not answer within {timeout:?}"),
+            Ok(Ok((managers, leader))) => Some(ManagersView { managers, leader }),
+            Ok(Err(e)) => {
+                tracing::debug!("the swarm's managers are not known from {url}: {e}");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("{url} did not answer within {timeout:?}");
+                None
+            }
         }
-    }
-    out
+    });
+    futures_util::future::join_all(reads)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Resolves and checks the connection to a machine's engine (or its swarm
