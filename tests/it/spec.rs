@@ -397,3 +397,96 @@ fn create_swarm_master_runs_the_manager_on_a_generic_host() {
             .success()
     );
 }
+
+/// Issue 12, item 4: `create --swarm-master` on two generic hosts of one etcd swarm. The first
+/// decides alone until the second joins; then both run elected managers (`--replication
+/// --advertise IP:3376`): exactly one `Role: primary`, the other a replica naming it, and
+/// `env --swarm` on either master points at the primary.
+#[test]
+fn two_masters_of_one_etcd_swarm_run_one_primary_and_one_replica() {
+    support::require_testbed();
+    support::ensure_network();
+    // On the hosts' bridge: the managers on the hosts reach it there.
+    let etcd = crate::support_discovery::Etcd::start_on("10.78.0.1");
+    let env = Env::new();
+    let key = support::keypair(env.dir.path(), "id_masters");
+    let pubkey = key.with_extension("pub");
+    let h1 = SshHost::start("ma", &pubkey);
+    let h2 = SshHost::start("mb", &pubkey);
+    let discovery = format!("etcd://{}/two-masters", etcd.endpoint);
+    let create = |host: &SshHost, name: &str| {
+        let out = env
+            .cmd()
+            .args(["create", "-d", "generic", "--generic-ip-address", &host.ip])
+            .arg("--generic-ssh-key")
+            .arg(&key)
+            .args(["--swarm", "--swarm-master", "--swarm-discovery", &discovery])
+            .arg(name)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "create {name}: {}", output_text(&out));
+        out
+    };
+    create(&h1, "ma1");
+    let script = "cat /var/lib/flotilla/run-flotilla-manager.sh";
+    assert!(!h1.exec(script).contains("--replication"), "alone at first");
+    let out = create(&h2, "ma2");
+    assert!(
+        stderr(&out).contains("now elected with this one"),
+        "{}",
+        output_text(&out)
+    );
+    for (h, _) in [(&h1, "ma1"), (&h2, "ma2")] {
+        let s = h.exec(script);
+        assert!(
+            s.contains("--replication") && s.contains(&format!("--advertise={}:3376", h.ip)),
+            "{s}"
+        );
+    }
+    // One primary, one replica naming it (the election settles within the TTL).
+    let role = |h: &SshHost, name: &str| -> (String, String) {
+        let o = env
+            .docker_for(name)
+            .env("DOCKER_HOST", format!("tcp://{}:3376", h.ip))
+            .args(["info", "--format", "{{json .SystemStatus}}"])
+            .output()
+            .unwrap();
+        let pairs: Vec<[String; 2]> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|p| p[0] == k)
+                .map(|p| p[1].clone())
+                .unwrap_or_default()
+        };
+        (get("Role"), get("Primary"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let leader = loop {
+        let r1 = role(&h1, "ma1");
+        let r2 = role(&h2, "ma2");
+        let found = match (r1.0.as_str(), r2.0.as_str()) {
+            ("primary", "replica") if r2.1 == format!("{}:3376", h1.ip) => Some(&h1),
+            ("replica", "primary") if r1.1 == format!("{}:3376", h2.ip) => Some(&h2),
+            _ => None,
+        };
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no single primary: ma1 {r1:?}, ma2 {r2:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for name in ["ma1", "ma2"] {
+        let out = env.cmd().args(["env", "--swarm", name]).output().unwrap();
+        assert!(
+            stdout(&out).contains(&format!("DOCKER_HOST=\"tcp://{}:3376\"", leader.ip)),
+            "env --swarm {name}: {}",
+            output_text(&out)
+        );
+    }
+    let out = env.cmd().args(["rm", "-y", "ma1", "ma2"]).output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+}

@@ -226,7 +226,7 @@ pub struct Etcd {
 }
 
 impl Etcd {
-    fn spawn(dir: &std::path::Path, client: u16, peer: u16) -> Child {
+    fn spawn(dir: &std::path::Path, ip: &str, client: u16, peer: u16) -> Child {
         let exe = std::env::var("ETCD_BIN").unwrap_or_else(|_| "etcd".into());
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -239,9 +239,9 @@ impl Etcd {
             .arg("--data-dir")
             .arg(dir.join("data"))
             .arg("--listen-client-urls")
-            .arg(format!("http://127.0.0.1:{client}"))
+            .arg(format!("http://{ip}:{client}"))
             .arg("--advertise-client-urls")
-            .arg(format!("http://127.0.0.1:{client}"))
+            .arg(format!("http://{ip}:{client}"))
             .arg("--listen-peer-urls")
             .arg(format!("http://127.0.0.1:{peer}"))
             .arg("--initial-advertise-peer-urls")
@@ -260,13 +260,18 @@ impl Etcd {
     }
 
     pub fn start() -> Etcd {
+        Etcd::start_on("127.0.0.1")
+    }
+
+    /// Clients served on `ip` (a testbed bridge's own address, for hosts on that bridge).
+    pub fn start_on(ip: &str) -> Etcd {
         let dir = tempfile::tempdir().expect("tempdir");
         let client = free_port();
         let peer = free_port();
-        let child = Etcd::spawn(dir.path(), client, peer);
+        let child = Etcd::spawn(dir.path(), ip, client, peer);
         let mut e = Etcd {
             child,
-            endpoint: format!("127.0.0.1:{client}"),
+            endpoint: format!("{ip}:{client}"),
             peer,
             dir,
         };
@@ -282,13 +287,9 @@ impl Etcd {
 
     /// Starts etcd again on the same ports with the same data (after [`Etcd::kill`]).
     pub fn restart(&mut self) {
-        let client: u16 = self
-            .endpoint
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("client port");
-        self.child = Etcd::spawn(self.dir.path(), client, self.peer);
+        let (ip, client) = self.endpoint.rsplit_once(':').expect("IP:PORT");
+        let client: u16 = client.parse().expect("client port");
+        self.child = Etcd::spawn(self.dir.path(), ip, client, self.peer);
         self.wait_ready();
     }
 

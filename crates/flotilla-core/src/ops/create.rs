@@ -123,14 +123,33 @@ pub async fn create(
                     message,
                 });
             }
+            // Masters deployed before this one decided alone; from now on they are elected.
+            match super::master::redeploy_peers(store, &m.name, &say).await {
+                Ok(peers) if !peers.is_empty() => progress.step(
+                    &m.name,
+                    &format!("Managers on {} now elected with this one", peers.join(", ")),
+                ),
+                Ok(_) => {}
+                // Left as it is, that manager would decide alone beside the elected one.
+                Err(e) => {
+                    return Err(CreateError::Step {
+                        machine: m.name.clone(),
+                        step: "switching the swarm's other masters to leader election",
+                        message: format!(
+                            "{e}; run `flotilla provision` on that master before using the swarm"
+                        ),
+                    });
+                }
+            }
         }
     } else if swarm.is_swarm {
-        // The master's manager learns of the new member.
+        // The masters' managers learn of the new member.
         match super::master::sync_members(store, &swarm.discovery).await {
-            Ok(Some(master)) => {
-                progress.step(&m.name, &format!("Added to the manager on {master}"))
-            }
-            Ok(None) => {}
+            Ok(masters) if !masters.is_empty() => progress.step(
+                &m.name,
+                &format!("Added to the manager on {}", masters.join(", ")),
+            ),
+            Ok(_) => {}
             Err(e) => progress.warn(
                 &m.name,
                 &format!("the manager on the master does not know this member yet: {e}"),

@@ -25,6 +25,7 @@ use crate::provision::os::InitSystem;
 use crate::provision::service::{self, MANAGER_CERT, MANAGER_KEY, REMOTE_BINARY, REMOTE_STORE};
 use crate::provision::{self, Host, ProvisionError};
 use crate::remote::{Remote, sh_quote};
+use crate::store::machine::SwarmOptions;
 use crate::store::{self, Machine, Store};
 
 /// The manager's service name on the host.
@@ -180,8 +181,62 @@ fn prov(machine: &str) -> impl Fn(ProvisionError) -> MasterError + '_ {
     }
 }
 
+/// How a master's manager takes part in leader election (classic's `--replication`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replication {
+    /// The swarm's only manager: it decides alone.
+    Alone,
+    /// One of several managers (several masters, or `--swarm-opt replication`): elected
+    /// through etcd, advertised to the others at this `IP:PORT`.
+    Elected { advertise: String },
+}
+
+/// The swarm options' keys (`--swarm-opt KEY[=VALUE]`, leading dashes dropped).
+fn opt_keys(s: &SwarmOptions) -> impl Iterator<Item = (&str, Option<&str>)> {
+    s.arbitrary_flags.iter().map(|o| {
+        let o = o.trim().trim_start_matches('-');
+        match o.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (o, None),
+        }
+    })
+}
+
+/// Whether `m`'s manager is elected (pure): when the swarm has other masters in the store, or
+/// its options ask for it. Election needs an etcd store: the discovery when it is `etcd://`, or
+/// `--swarm-opt replication-store=etcd://…`; without one several masters are refused, since
+/// two managers deciding alone would place containers twice.
+pub fn replication(m: &Machine, other_masters: &[&str], ip: &str) -> Result<Replication, String> {
+    let s = m.swarm();
+    let asked = opt_keys(s).any(|(k, _)| k == "replication");
+    if other_masters.is_empty() && !asked {
+        return Ok(Replication::Alone);
+    }
+    let has_store = s.discovery.starts_with("etcd://")
+        || opt_keys(s)
+            .any(|(k, v)| k == "replication-store" && v.is_some_and(|v| v.starts_with("etcd://")));
+    if !has_store {
+        let why = if other_masters.is_empty() {
+            "--swarm-opt replication".to_string()
+        } else {
+            format!("several masters (also {})", other_masters.join(", "))
+        };
+        return Err(format!(
+            "{why} need leader election through etcd: use an etcd:// discovery or --swarm-opt replication-store=etcd://HOST:PORT/PATH"
+        ));
+    }
+    let advertise = match opt_keys(s)
+        .find(|(k, _)| *k == "advertise")
+        .and_then(|(_, v)| v)
+    {
+        Some(a) => a.to_string(),
+        None => format!("{ip}:{}", s.host_port()),
+    };
+    Ok(Replication::Elected { advertise })
+}
+
 /// The manager's arguments on the host.
-fn manager_service(m: &Machine, listen: &str) -> service::Service {
+fn manager_service(m: &Machine, listen: &str, replication: &Replication) -> service::Service {
     let s = m.swarm();
     let mut args: Vec<String> = vec![
         "-s".into(),
@@ -201,6 +256,15 @@ fn manager_service(m: &Machine, listen: &str) -> service::Service {
         let o = o.trim().trim_start_matches('-');
         if !o.is_empty() {
             args.push(format!("--{o}"));
+        }
+    }
+    if let Replication::Elected { advertise } = replication {
+        let given = |k: &str| opt_keys(s).any(|(key, _)| key == k);
+        if !given("replication") {
+            args.push("--replication".into());
+        }
+        if !given("advertise") {
+            args.push(format!("--advertise={advertise}"));
         }
     }
     service::Service {
@@ -498,6 +562,10 @@ pub async fn deploy(
     let sha = sha256_hex(&binary);
     let engine_addr = loaded.addr().await?;
     let url = engine_addr.with_port(m.swarm().host_port());
+    let others = other_masters(store, &m);
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    let replication = replication(&m, &others, engine_addr.host().unwrap_or_default())
+        .map_err(|e| MasterError::other(master, e))?;
     let previous = Deployed::read(store, master);
     let proxy = match proxy {
         Some(p) => p,
@@ -549,7 +617,7 @@ pub async fn deploy(
                 .map_err(prov(master))?,
         );
 
-        let mut services = vec![manager_service(&m, &listen_url(&m))];
+        let mut services = vec![manager_service(&m, &listen_url(&m), &replication)];
         if let Some(p) = &proxy {
             services.push(proxy_service(&m, p));
         }
@@ -613,33 +681,77 @@ pub async fn deploy(
     result
 }
 
-/// The master of a swarm whose services flotilla deployed, if any.
-fn deployed_master(store: &Store, discovery: &str) -> Option<String> {
-    store.list_names().ok()?.into_iter().find(|n| {
-        store
-            .load(n)
-            .is_ok_and(|m| m.swarm().master && m.swarm().discovery == discovery)
-            && Deployed::read(store, n).is_some()
-    })
+/// The swarm's masters in the store, by name.
+fn masters(store: &Store, discovery: &str) -> Vec<String> {
+    let Ok(names) = store.list_names() else {
+        return Vec::new();
+    };
+    names
+        .into_iter()
+        .filter(|n| {
+            store
+                .load(n)
+                .is_ok_and(|m| m.swarm().master && m.swarm().discovery == discovery)
+        })
+        .collect()
 }
 
-/// Rewrites the swarm's members on its master (after a member was created or removed). A
-/// swarm without a deployed manager needs nothing. Returns the master's name when it synced.
-pub async fn sync_members(store: &Store, discovery: &str) -> Result<Option<String>, MasterError> {
-    let Some(master) = deployed_master(store, discovery) else {
-        return Ok(None);
-    };
-    let loaded = handle::load(store, &master)?;
-    let c = connect(&loaded).await?;
-    let r = async {
-        let host = Host::new(c.remote.as_ref()).await.map_err(prov(&master))?;
-        write_members(&host, store, discovery)
-            .await
-            .map_err(prov(&master))
+/// The other masters of `m`'s swarm.
+fn other_masters(store: &Store, m: &Machine) -> Vec<String> {
+    masters(store, &m.swarm().discovery)
+        .into_iter()
+        .filter(|n| *n != m.name)
+        .collect()
+}
+
+/// The masters of a swarm whose services flotilla deployed.
+fn deployed_masters(store: &Store, discovery: &str) -> Vec<String> {
+    masters(store, discovery)
+        .into_iter()
+        .filter(|n| Deployed::read(store, n).is_some())
+        .collect()
+}
+
+/// Deploys again the other deployed masters of `master`'s swarm, after `master` joined it: a
+/// manager that decided alone is elected from now on (its arguments change, so it restarts).
+/// Returns the masters redeployed.
+pub async fn redeploy_peers(
+    store: &Store,
+    master: &str,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<Vec<String>, MasterError> {
+    let m = store
+        .load(master)
+        .map_err(|e| MasterError::other(master, e.to_string()))?;
+    let mut done = Vec::new();
+    for peer in deployed_masters(store, &m.swarm().discovery) {
+        if peer != master {
+            deploy(store, &peer, None, progress).await?;
+            done.push(peer);
+        }
     }
-    .await;
-    c.remote.close().await;
-    r.map(|_| Some(master))
+    Ok(done)
+}
+
+/// Rewrites the swarm's members on each of its deployed masters (after a member was created or
+/// removed). A swarm without a deployed manager needs nothing. Returns the masters synced.
+pub async fn sync_members(store: &Store, discovery: &str) -> Result<Vec<String>, MasterError> {
+    let mut synced = Vec::new();
+    for master in deployed_masters(store, discovery) {
+        let loaded = handle::load(store, &master)?;
+        let c = connect(&loaded).await?;
+        let r = async {
+            let host = Host::new(c.remote.as_ref()).await.map_err(prov(&master))?;
+            write_members(&host, store, discovery)
+                .await
+                .map_err(prov(&master))
+        }
+        .await;
+        c.remote.close().await;
+        r?;
+        synced.push(master);
+    }
+    Ok(synced)
 }
 
 /// Stops and removes the master's services and their files (before `rm` of the master). A
@@ -655,7 +767,7 @@ pub async fn remove(store: &Store, master: &str) -> Result<bool, MasterError> {
         let host = Host::new(c.remote.as_ref()).await.map_err(prov(master))?;
         let init = d.init();
         let step = "removing the master's services";
-        let mut services = vec![manager_service(&m, &listen_url(&m))];
+        let mut services = vec![manager_service(&m, &listen_url(&m), &Replication::Alone)];
         if let Some(p) = &d.proxy {
             services.push(proxy_service(&m, p));
         }
@@ -736,7 +848,7 @@ mod tests {
 
     #[test]
     fn the_manager_runs_on_the_small_store_with_its_certificate() {
-        let s = manager_service(&master(), "tcp://0.0.0.0:3376");
+        let s = manager_service(&master(), "tcp://0.0.0.0:3376", &Replication::Alone);
         assert_eq!(
             s.args,
             vec![
@@ -753,6 +865,77 @@ mod tests {
                 "/var/lib/flotilla/manager/server-key.pem",
                 "--strategy=binpack",
             ]
+        );
+    }
+
+    fn etcd_master(opts: &[&str]) -> Machine {
+        let mut m = master();
+        m.host_options.swarm_options.discovery = "etcd://10.0.0.9:2379/swarm".into();
+        m.host_options.swarm_options.arbitrary_flags = opts.iter().map(|o| o.to_string()).collect();
+        m
+    }
+
+    #[test]
+    fn a_lone_master_decides_alone_and_several_are_elected_through_etcd() {
+        let elected = |a: &str| Replication::Elected {
+            advertise: a.into(),
+        };
+        assert_eq!(
+            replication(&etcd_master(&[]), &[], "10.0.0.5"),
+            Ok(Replication::Alone)
+        );
+        assert_eq!(
+            replication(&etcd_master(&[]), &["m2"], "10.0.0.5"),
+            Ok(elected("10.0.0.5:3376"))
+        );
+        // Asked for on one master; an advertised address given is kept.
+        assert_eq!(
+            replication(
+                &etcd_master(&["replication", "advertise=1.2.3.4:4000"]),
+                &[],
+                "10.0.0.5"
+            ),
+            Ok(elected("1.2.3.4:4000"))
+        );
+        // Another discovery needs an etcd replication store.
+        let e = replication(&master(), &["m2"], "10.0.0.5").unwrap_err();
+        assert!(
+            e.contains("several masters (also m2)") && e.contains("replication-store"),
+            "{e}"
+        );
+        let mut m = master();
+        m.host_options.swarm_options.arbitrary_flags =
+            vec!["replication-store=etcd://10.0.0.9:2379/s".into()];
+        assert_eq!(
+            replication(&m, &["m2"], "10.0.0.5"),
+            Ok(elected("10.0.0.5:3376"))
+        );
+    }
+
+    #[test]
+    fn an_elected_manager_is_started_with_replication_and_its_address() {
+        let s = manager_service(
+            &etcd_master(&[]),
+            "tcp://0.0.0.0:3376",
+            &Replication::Elected {
+                advertise: "10.0.0.5:3376".into(),
+            },
+        );
+        assert_eq!(
+            s.args[s.args.len() - 2..],
+            ["--replication", "--advertise=10.0.0.5:3376"]
+        );
+        // Given as swarm options already: not repeated.
+        let s = manager_service(
+            &etcd_master(&["replication", "advertise=1.2.3.4:4000"]),
+            "tcp://0.0.0.0:3376",
+            &Replication::Elected {
+                advertise: "1.2.3.4:4000".into(),
+            },
+        );
+        assert_eq!(
+            s.args[s.args.len() - 2..],
+            ["--replication", "--advertise=1.2.3.4:4000"]
         );
     }
 
