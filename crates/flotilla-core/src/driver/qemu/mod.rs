@@ -137,7 +137,17 @@ pub fn state_of(status: &str) -> State {
 enum BootError {
     /// KVM could not run the guest (it stopped with an internal error).
     Kvm(String),
+    /// QEMU itself aborted (a failed assertion in the emulator, not the guest's fault): booted
+    /// once more.
+    EmulatorCrash(DriverError),
     Other(DriverError),
+}
+
+/// Whether QEMU's last messages say the emulator aborted on a failed assertion: QEMU 7.2's
+/// multi-threaded TCG hits `iotlb_to_section: Assertion ... failed` now and then while the
+/// guest's kernel probes its PCI bus (seen in 1 of about 10 two-VM boots here).
+fn emulator_aborted(qemu_messages: &str) -> bool {
+    qemu_messages.contains("Assertion") && qemu_messages.contains("failed")
 }
 
 impl From<DriverError> for BootError {
@@ -623,17 +633,20 @@ impl QemuDriver {
         let mut last_err = String::new();
         loop {
             if self.live_pid().is_none() {
-                let log = self.qemu_messages(10);
-                let log = if log.is_empty() {
+                let messages = self.qemu_messages(10);
+                let log = if messages.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({log})")
+                    format!(" ({messages})")
                 };
-                return Err(step_err(
+                let e = step_err(
                     step,
                     format!("QEMU exited during the boot{log}; {}", self.console_tail()),
-                )
-                .into());
+                );
+                if emulator_aborted(&messages) {
+                    return Err(BootError::EmulatorCrash(e));
+                }
+                return Err(e.into());
             }
             if let Ok(mut q) = self.qmp().await
                 && let Ok(status) = q.status().await
@@ -745,7 +758,17 @@ impl QemuDriver {
             );
         }
         self.spawn(choice.kvm).await?;
-        match self.wait_ready(choice.kvm).await {
+        let mut first = self.wait_ready(choice.kvm).await;
+        if let Err(BootError::EmulatorCrash(e)) = &first {
+            tracing::warn!(
+                "({}) QEMU aborted during the boot; booting again: {e}",
+                self.vm()
+            );
+            self.halt().await;
+            self.spawn(choice.kvm).await?;
+            first = self.wait_ready(choice.kvm).await;
+        }
+        match first {
             Ok(()) => Ok(()),
             Err(BootError::Kvm(why)) if requested == Accel::Auto => {
                 accel::mark_kvm_failed();
@@ -758,7 +781,7 @@ impl QemuDriver {
                         self.halt().await;
                         Err(step_err("waiting for SSH", why))
                     }
-                    Err(BootError::Other(e)) => {
+                    Err(BootError::Other(e) | BootError::EmulatorCrash(e)) => {
                         self.halt().await;
                         Err(e)
                     }
@@ -773,7 +796,7 @@ impl QemuDriver {
                     ),
                 ))
             }
-            Err(BootError::Other(e)) => {
+            Err(BootError::Other(e) | BootError::EmulatorCrash(e)) => {
                 self.halt().await;
                 Err(e)
             }
@@ -1092,6 +1115,17 @@ impl Driver for QemuDriver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_emulator_assertion_is_told_from_a_guest_failure() {
+        assert!(emulator_aborted(
+            "qemu-system-x86_64: system/physmem.c:2678: iotlb_to_section: Assertion `section_index < d->map.sections_nb' failed."
+        ));
+        assert!(!emulator_aborted(
+            "qemu-system-x86_64: -drive file=x: Could not open 'x': No such file or directory"
+        ));
+        assert!(!emulator_aborted(""));
+    }
 
     fn ctx(dir: &Path) -> DriverContext {
         DriverContext {
