@@ -706,6 +706,8 @@ fn proxy_tls_local_mode_certificates_methods_hsts_and_renewal() {
     );
     let trust = Some(ca_file.as_path());
     let red = d("red");
+    // Both listeners on the new configuration (during a reload an old worker may still take a
+    // connection with the one before).
     assert!(
         wait_until(Duration::from_secs(20), || curl(
             "https",
@@ -716,7 +718,8 @@ fn proxy_tls_local_mode_certificates_methods_hsts_and_renewal() {
             &[]
         )
         .status
-            == 200),
+            == 200
+            && curl("http", &red, http, "/", None, &[]).status == 301),
         "HTTPS never answered; log:\n{}",
         w.log()
     );
@@ -1322,7 +1325,8 @@ fn proxy_acme_with_pebble_issues_renews_and_keeps_http_on_failure() {
             &[]
         )
         .status
-            == 200),
+            == 200
+            && curl("http", &host, http, "/", None, &[]).status == 301),
         "no HTTPS with a pebble certificate; log:\n{}\npebble:\n{}",
         w.log(),
         pebble.log()
@@ -1449,12 +1453,19 @@ fn proxy_node_mode_terminates_tls_with_the_certificates_directory() {
         "log:\n{}",
         w.log()
     );
-    // the redirect targets the published HTTPS port
-    let r = curl_at(&front_ip, "http", &host, http, "/a", None, &[]);
+    // the redirect targets the published HTTPS port (waited for: while nginx reloads, an old
+    // worker may still take a new connection with the configuration before)
     let location = format!("https://{host}:{https}/a");
-    assert_eq!(
-        (r.status, r.header("location")),
-        (301, Some(location.as_str()))
+    let redirected = || {
+        let r = curl_at(&front_ip, "http", &host, http, "/a", None, &[]);
+        (r.status, r.header("location").map(str::to_string))
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || redirected()
+            == (301, Some(location.clone()))),
+        "{:?}; log:\n{}",
+        redirected(),
+        w.log()
     );
     // no default certificate: unknown names are refused at the handshake
     assert_eq!(
