@@ -992,6 +992,48 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         stderr(&o)
     );
 
+    // resize (no CLI command sends it outside a terminal: the API as a terminal client sends
+    // it): the container's TTY on backend2 takes the size, as `stty size` inside it reports.
+    let tty = c.name("apitty");
+    let o = docker(&[
+        "run",
+        "-d",
+        "-t",
+        "--name",
+        &tty,
+        "-l",
+        "flotilla-testbed=1",
+        "-e",
+        "constraint:node==backend2",
+        "flotilla-busybox",
+        "sh",
+        "-c",
+        "while :; do stty size > /size; sleep 0.2; done",
+    ]);
+    assert!(o.status.success(), "run -t: {}", stderr(&o));
+    let certs = s.path().join("certs");
+    let o = run(StdCommand::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .arg("--cacert")
+        .arg(certs.join("ca.pem"))
+        .arg("--cert")
+        .arg(certs.join("cert.pem"))
+        .arg("--key")
+        .arg(certs.join("key.pem"))
+        .arg(format!(
+            "https://127.0.0.1:{port}/v1.41/containers/{tty}/resize?h=33&w=111"
+        )));
+    assert_eq!(stdout(&o), "200", "resize: {}", stderr(&o));
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&docker(&[
+            "exec", &tty, "cat", "/size"
+        ]))
+        .trim()
+            == "33 111"),
+        "the TTY was not resized: {}",
+        stdout(&docker(&["exec", &tty, "cat", "/size"]))
+    );
+
     // top, stats (one and all), port.
     let o = docker(&["top", &one]);
     assert!(
