@@ -530,6 +530,24 @@ fn images_pulled_tagged_saved_loaded_pushed_and_removed_across_the_swarm() {
     assert!(o.status.success(), "login: {}", stderr(&o));
     assert!(stdout(&o).contains("Login Succeeded"), "{}", stdout(&o));
 
+    // `docker search` is relayed to one node: its answer is the engine's. (A registry 2 has no
+    // search API, so the engine's answer here is its error; the Hub is not reachable offline.)
+    let via_manager = docker(&["search", &format!("{reg}/flotilla")]);
+    let direct = on_master(&["search", &format!("{reg}/flotilla")]);
+    assert_eq!(
+        (via_manager.status.code(), stdout(&via_manager)),
+        (direct.status.code(), stdout(&direct)),
+        "{} / {}",
+        stderr(&via_manager),
+        stderr(&direct)
+    );
+    assert!(
+        !stderr(&direct).is_empty() && stderr(&via_manager).contains(stderr(&direct).trim()),
+        "{} / {}",
+        stderr(&via_manager),
+        stderr(&direct)
+    );
+
     // `docker pull` through the manager: every node, progress per node.
     let o = docker(&["pull", &image]);
     assert!(o.status.success(), "{} {}", stdout(&o), stderr(&o));
