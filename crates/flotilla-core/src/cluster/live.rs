@@ -47,8 +47,9 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Containers listed or inspected.
     pub detail: Detail,
-    /// Where to keep inspected containers between commands (see
-    /// [`InspectCache`]); `None` inspects every container every time.
+    /// The directory (the swarm's) whose `containers.json` keeps inspected containers between
+    /// commands (see [`InspectCache`]); `None`, or [`Detail::Summary`], keeps nothing and
+    /// inspects every container every time.
     pub cache: Option<PathBuf>,
 }
 
@@ -76,11 +77,15 @@ pub struct InspectCache {
 pub struct EngineFacts {
     /// The address it was read from (a member that moved is asked again).
     pub addr: String,
+    /// The engine's ID (`ID`); cloned VMs may share one, so nodes are never keyed by it.
     pub id: String,
+    /// CPUs (`NCPU`).
     pub cpus: f64,
+    /// Memory in bytes (`MemTotal`).
     pub memory: u64,
     /// Daemon and built-in labels (the record's are merged at use).
     pub labels: BTreeMap<String, String>,
+    /// The engine's version (`ServerVersion`).
     pub server_version: String,
     /// Unix seconds when read.
     pub at: u64,
@@ -92,11 +97,16 @@ pub const SPEC_CACHE_TTL: Duration = Duration::from_secs(30);
 /// The cached facts of one container.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inspected {
+    /// CPU reservation in CPUs: `NanoCpus`, or `CpuShares` read as whole CPUs as classic Swarm
+    /// did, whichever is larger.
     pub cpus: f64,
+    /// Memory reservation in bytes (`HostConfig.Memory`).
     pub memory: u64,
     /// Requested host bindings (they hold a port even while stopped).
     pub ports: Vec<Port>,
+    /// Exposed port keys (`6379/tcp`).
     pub exposed_ports: Vec<String>,
+    /// `HostConfig.NetworkMode`; empty for the engine's default.
     pub network_mode: String,
     /// Unix seconds when inspected.
     pub at: u64,
@@ -169,8 +179,13 @@ fn inspected_of(c: &Container, at: u64) -> Inspected {
 /// A node's state in the classic sense.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Health {
+    /// Answered in full: the only state the scheduler chooses.
     Healthy,
+    /// Validated once, then failing: a query after `/info` in the one-off view;
+    /// `--engine-failure-retry` failed attempts in a row in a manager's model.
     Unhealthy,
+    /// Never validated: unreachable, or its `/info` failed or reported no CPUs or memory
+    /// (classic kept retrying such an engine).
     Pending,
 }
 
@@ -190,7 +205,10 @@ impl fmt::Display for Health {
 /// flotilla, so its record is where the user describes it.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The engine and the certificates that reach it.
     pub member: Member,
+    /// The `--engine-label` pairs of the member's machine record; empty for an address only
+    /// the discovery backend lists.
     pub record_labels: BTreeMap<String, String>,
 }
 
@@ -220,10 +238,15 @@ pub fn targets(store: &Store, members: Vec<Member>) -> Vec<Target> {
 /// What `info` and `ps` show about a node beyond the state document.
 #[derive(Debug, Clone)]
 pub struct NodeView {
+    /// The member's name ([`Member::name`]), also the node's name in the state.
     pub name: String,
+    /// Where the engine listens.
     pub addr: EngineAddr,
+    /// Classic's node state.
     pub health: Health,
+    /// The last failure's message; `None` once the engine answered in full.
     pub error: Option<String>,
+    /// The engine's version (`ServerVersion`); empty for an engine that never answered.
     pub server_version: String,
     /// When the engine answered (RFC 3339, UTC).
     pub updated_at: String,
@@ -242,9 +265,11 @@ impl NodeView {
 
 /// A swarm as its engines describe it right now.
 pub struct Live {
+    /// The swarm viewed, as resolved.
     pub swarm: Swarm,
     /// The scheduler's input; node `i` is `views[i]`.
     pub state: ClusterState,
+    /// What `info` and `ps` show per node, in the order of `state.nodes`.
     pub views: Vec<NodeView>,
     clients: Vec<Option<Docker>>,
 }
@@ -278,27 +303,42 @@ impl Live {
 /// and `ps` show its model's health states without asking every engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ViewDoc {
+    /// [`Swarm::discovery`].
     pub discovery: String,
+    /// [`Swarm::master`].
     pub master: Option<String>,
+    /// [`Swarm::strategy`].
     pub strategy: Option<String>,
+    /// [`Live::state`]; node `i` is `views[i]`.
     pub state: ClusterState,
+    /// [`Live::views`], one per node of `state`.
     pub views: Vec<ViewNode>,
 }
 
 /// One [`NodeView`] of a [`ViewDoc`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ViewNode {
+    /// [`NodeView::name`].
     pub name: String,
+    /// [`NodeView::addr`] as it prints (`tcp://HOST:PORT`, `unix://PATH`), parsed back by
+    /// [`ViewDoc::into_live`].
     pub addr: String,
+    /// [`NodeView::health`].
     pub health: Health,
+    /// [`NodeView::error`].
     pub error: Option<String>,
+    /// [`NodeView::server_version`].
     pub server_version: String,
+    /// [`NodeView::updated_at`] (RFC 3339, UTC).
     pub updated_at: String,
+    /// [`NodeView::containers`]: the engine's container list entries.
     pub containers: Vec<ContainerSummary>,
+    /// [`NodeView::images`]: tagged images on the engine.
     pub images: usize,
 }
 
 impl ViewDoc {
+    /// The document of a view, as a manager answers it.
     pub fn of(live: &Live) -> ViewDoc {
         ViewDoc {
             discovery: live.swarm.discovery.clone(),

@@ -13,27 +13,42 @@ use crate::discovery;
 use crate::engine::EngineAddr;
 use crate::store::{Machine, Store, StoreError, TlsFiles};
 
+/// One engine of a swarm, with what it takes to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
+    /// The machine's name in the store; for an address only the discovery backend lists,
+    /// that address as `host:port` (`[v6]:port`).
     pub name: String,
+    /// Where the member's engine listens.
     pub addr: EngineAddr,
+    /// Client certificates for a TCP engine: the machine's own, or the store's for an
+    /// address from the discovery backend; `None` for an engine not reached over TCP.
     pub tls: Option<TlsFiles>,
 }
 
+/// Why a swarm could not be chosen or resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
+    /// The store's machines could not be listed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No machine in the store joined a swarm, and no selector was given.
     #[error(
         "no swarm in the store; create machines with --swarm --swarm-discovery URL, or name one with --swarm"
     )]
     NoSwarm,
+    /// No selector, and the store's machines joined several swarms: their list, each as
+    /// `MASTER (URL)` or the bare URL.
     #[error("several swarms in the store ({0}); choose one with --swarm MASTER-NAME|DISCOVERY-URL")]
     Ambiguous(String),
+    /// The selector names a machine that joined no swarm.
     #[error("machine {0:?} is not part of a swarm")]
     NotInSwarm(String),
+    /// The selector is neither a machine's name nor a URL (it has no `://`).
     #[error("no machine named {0:?} and not a discovery URL")]
     Unknown(String),
+    /// No machine of the swarm could be reached, and its discovery backend listed nobody or
+    /// could not be read (the discovery URL).
     #[error("swarm {0} has no members")]
     Empty(String),
 }
@@ -41,9 +56,12 @@ pub enum ClusterError {
 /// A swarm as chosen on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Swarm {
+    /// The discovery URL, which names the swarm (`token://…`, `etcd://…`, `nodes://…`).
     pub discovery: String,
     /// The master's name, when a machine in the store is the master.
     pub master: Option<String>,
+    /// The master's `--swarm-strategy` (`spread`, `binpack`, `random`); `None` without a
+    /// master in the store.
     pub strategy: Option<String>,
 }
 
@@ -56,7 +74,8 @@ fn swarm_machines(store: &Store) -> Result<Vec<Machine>, StoreError> {
         .collect())
 }
 
-/// Pure: picks the swarm from the stored machines and the selector.
+/// Pure: picks the swarm from the stored machines and the selector (a discovery URL, a
+/// machine's name, or `None` for the only swarm in the store).
 pub fn choose(machines: &[Machine], selector: Option<&str>) -> Result<Swarm, ClusterError> {
     let swarm_of = |url: &str| {
         let master = machines
@@ -106,7 +125,8 @@ pub fn choose(machines: &[Machine], selector: Option<&str>) -> Result<Swarm, Clu
 }
 
 /// Discovery settings from the environment (`FLOTILLA_DISCOVERY_URL`,
-/// `FLOTILLA_DISCOVERY_CA`), as the discovery commands read them.
+/// `FLOTILLA_DISCOVERY_CA`, `FLOTILLA_DISCOVERY_SECRET_FILE`), as the discovery commands read
+/// them, with a 10-second timeout.
 pub fn discovery_settings(store: &Store) -> discovery::Settings {
     discovery::Settings {
         service: std::env::var("FLOTILLA_DISCOVERY_URL")

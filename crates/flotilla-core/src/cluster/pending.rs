@@ -40,21 +40,31 @@ use crate::store::{
 /// The label holding a container's cluster-unique swarm ID.
 pub const LABEL_SWARM_ID: &str = "com.docker.swarm.id";
 
+/// Why the swarm's decision lock or its pending entries could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PendingError {
+    /// The lock file could not be opened or locked.
     #[error("cannot lock {path}: {source}")]
     Lock {
+        /// The lock file (`lock` alone when the waiting task itself failed).
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The swarm's directory could not be created, or `pending.json` not written.
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The directory or file.
         path: PathBuf,
+        /// What the system (or the JSON encoder) said.
         source: std::io::Error,
     },
+    /// A file of the swarm's directory could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
 }
@@ -89,7 +99,8 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// The entries that still count at `now`.
+/// The entries that still count at `now` (Unix seconds): not expired, and settled or still
+/// written by a process that `alive` says runs.
 pub fn live_entries(
     entries: Vec<PendingEntry>,
     now: u64,
@@ -189,7 +200,8 @@ impl DecisionLock {
         live_entries(self.read_all(), now_secs(), alive)
     }
 
-    /// Records a decided container, dropping entries that no longer count.
+    /// Records a decided container, dropping entries that no longer count. The entry expires
+    /// after `ttl` (at least one second), or sooner if this process ends first.
     pub fn record(
         &self,
         swarm_id: &str,
@@ -220,7 +232,8 @@ impl DecisionLock {
         self.write_all(&entries)
     }
 
-    /// Removes an entry (the container now exists, or will never).
+    /// Removes an entry (the container now exists, or will never), dropping entries that no
+    /// longer count; the file is left untouched when nothing changes.
     pub fn remove(&self, swarm_id: &str) -> Result<(), PendingError> {
         let before = self.read_all();
         let after: Vec<PendingEntry> = live_entries(before.clone(), now_secs(), alive)

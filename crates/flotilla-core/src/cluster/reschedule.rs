@@ -225,8 +225,8 @@ pub fn plan_failure(
 }
 
 /// The containers of a returning node to remove: those with the policy whose swarm ID lives on
-/// another Healthy node (the copy made while it was away). `others` maps swarm ID → the nodes
-/// that hold it.
+/// another Healthy node (the copy made while it was away), as (container ID, swarm ID). `others`
+/// maps swarm ID → the nodes that hold it.
 pub fn stale_copies(
     returned: &NodeData,
     others: &BTreeMap<String, BTreeSet<String>>,
@@ -298,7 +298,8 @@ impl Ledger {
 
     /// Replaces what is known of one node by what the model lists for it. A node the model never
     /// listed (Pending: its engine did not answer this manager yet) keeps its persisted records:
-    /// they are all that is known of it.
+    /// they are all that is known of it. `true` when a record changed (the ledger is worth
+    /// saving).
     pub fn refresh_node(&mut self, node: &NodeData) -> bool {
         if node.facts.is_none() && node.health.health == Health::Pending {
             return false;

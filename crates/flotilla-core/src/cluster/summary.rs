@@ -44,12 +44,17 @@ pub fn cpus_text(nano: u64) -> String {
 /// Containers by state, as `docker info` counts them.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
+    /// Every container, whatever its state.
     pub total: usize,
+    /// Running or restarting.
     pub running: usize,
+    /// Paused.
     pub paused: usize,
+    /// Every other state (exited, created, dead, …, or none reported).
     pub stopped: usize,
 }
 
+/// One node's containers by state, from its engine's own list.
 pub fn counts(view: &NodeView) -> Counts {
     let mut c = Counts::default();
     for s in &view.containers {
@@ -66,20 +71,31 @@ pub fn counts(view: &NodeView) -> Counts {
 /// One node's block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeSummary {
+    /// The member's name.
     pub name: String,
+    /// `host:port` as classic Swarm showed it (`unix://PATH` for a socket), or `(unknown)`.
     pub addr: String,
+    /// The engine's ID, or `(unknown)` for an engine that never answered.
     pub id: String,
+    /// Classic's node state.
     pub health: Health,
+    /// The node's containers by state (the status prints only the total unless Healthy).
     pub containers: Counts,
-    /// Reserved and total CPUs in nano-CPUs (total with the overcommit).
+    /// Reserved CPUs in nano-CPUs.
     pub cpus_used: u64,
+    /// The node's CPUs in nano-CPUs, with the overcommit.
     pub cpus_total: u64,
-    /// Reserved and total memory in bytes (total with the overcommit).
+    /// Reserved memory in bytes.
     pub memory_used: u64,
+    /// The node's memory in bytes, with the overcommit.
     pub memory_total: u64,
+    /// Node labels (record, daemon and built-in ones), in key order.
     pub labels: Vec<(String, String)>,
+    /// Why the node is not Healthy; printed as `└ Error` only when set.
     pub error: Option<String>,
+    /// When the engine last answered (RFC 3339, UTC).
     pub updated_at: String,
+    /// The engine's version; empty for an engine that never answered.
     pub server_version: String,
 }
 
@@ -90,27 +106,40 @@ pub enum Role {
     #[default]
     Primary,
     /// Relays what it does not answer itself to the primary, when one is elected.
-    Replica { primary: Option<String> },
+    Replica {
+        /// The elected primary's advertised address; `None` (`none elected`) while no manager
+        /// leads.
+        primary: Option<String>,
+    },
 }
 
 /// A swarm's summary, nodes in natural name order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// Every node's containers, added up.
     pub containers: Counts,
+    /// Tagged images on every node, added up (an image on two nodes counts twice).
     pub images: usize,
+    /// [`Role::Primary`] from [`Summary::of`]; a replica manager sets its own.
     pub role: Role,
+    /// The placement strategy (`spread`, `binpack`, `random`).
     pub strategy: String,
+    /// The scheduler's filters, in the order they apply.
     pub filters: Vec<&'static str>,
+    /// One block per node.
     pub nodes: Vec<NodeSummary>,
-    /// Nano-CPUs and bytes of the nodes that are not Pending.
+    /// Nano-CPUs of the nodes that are not Pending, with the overcommit.
     pub cpus: u64,
+    /// Bytes of memory of the nodes that are not Pending, with the overcommit.
     pub memory: u64,
     /// The master's name, or the discovery URL when no machine is the master.
     pub name: String,
+    /// The swarm's discovery URL.
     pub discovery: String,
 }
 
 impl Summary {
+    /// The summary of a view, as the primary manager (or a one-off `info`) reports it.
     pub fn of(live: &Live) -> Summary {
         let overcommit = live.state.overcommit;
         let mut order: Vec<usize> = (0..live.views.len()).collect();

@@ -50,6 +50,7 @@ pub fn alive(pid: u32) -> bool {
 pub struct ManagerRecord {
     /// `tcp://IP:PORT`, with `127.0.0.1` for a manager listening on every interface.
     pub url: String,
+    /// The manager's process id: names its file, and a record whose process is gone is stale.
     pub pid: u32,
     /// With `--replication`: the `etcd://` store the managers are elected through, where
     /// `env --swarm` reads the leader and every manager's advertised address.

@@ -24,6 +24,7 @@ pub struct SwarmEvent {
 }
 
 impl SwarmEvent {
+    /// The document as one newline-terminated JSON line, as `GET /events` streams it.
     pub fn line(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec(&self.doc).unwrap_or_default();
         out.push(b'\n');
@@ -205,6 +206,7 @@ pub struct Recent {
 }
 
 impl Recent {
+    /// Keeps an event, dropping the oldest once [`BUFFER`] are kept.
     pub fn push(&mut self, ev: Arc<SwarmEvent>) {
         if self.events.len() == BUFFER {
             self.events.pop_front();
@@ -221,10 +223,12 @@ impl Recent {
             .collect()
     }
 
+    /// Events kept, at most [`BUFFER`].
     pub fn len(&self) -> usize {
         self.events.len()
     }
 
+    /// Whether no event was kept yet.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }

@@ -40,6 +40,7 @@ impl Transition {
 /// A node's health and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthState {
+    /// Where the node is in classic's cycle; Pending until its first full answer.
     pub health: Health,
     /// Failed attempts since the last success.
     pub failures: u32,

@@ -20,9 +20,12 @@ use crate::cluster::pending::LABEL_SWARM_ID;
 pub enum Found {
     /// Node name and full container ID.
     One {
+        /// The node's name.
         node: String,
+        /// The container's full ID.
         id: String,
     },
+    /// No container matches.
     None,
     /// Several containers match; the message names the way out.
     Many,
@@ -140,7 +143,9 @@ const SUB_RESOURCES: &[&str] = &[
 /// container itself, as `DELETE /containers/{id}`; `attach/ws` for the websocket attach).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerCall {
+    /// The container as the client named it (`NODE/NAME` when both exist), for [`find`].
     pub key: String,
+    /// One of the allowed sub-resources, `attach/ws`, or `""` for the container itself.
     pub sub: String,
 }
 

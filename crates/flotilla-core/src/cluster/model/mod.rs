@@ -67,14 +67,17 @@ use crate::store::Store;
 pub struct ModelOptions {
     /// `--engine-refresh-min-interval` / `--engine-refresh-max-interval`: each engine is
     /// re-listed after a random delay in this range (so a thousand engines do not refresh in
-    /// step).
+    /// step). Default 30 s.
     pub refresh_min: Duration,
+    /// The upper end of that range; default 60 s, never below `refresh_min`.
     pub refresh_max: Duration,
-    /// `--engine-failure-retry`: failures before a Healthy node is Unhealthy.
+    /// `--engine-failure-retry`: failures in a row before a Healthy node is Unhealthy
+    /// (default 3).
     pub failure_retry: u32,
-    /// How long one request to an engine may take.
+    /// How long one request to an engine may take (default 10 s).
     pub timeout: Duration,
-    /// How often membership is re-read when the discovery backend has no watch.
+    /// How often membership is re-read when the discovery backend has no watch (default
+    /// 10 s).
     pub discovery_poll: Duration,
 }
 
@@ -164,6 +167,7 @@ impl Model {
         model
     }
 
+    /// The swarm the model follows, as resolved when it started.
     pub fn swarm(&self) -> &Swarm {
         &self.shared.swarm
     }
@@ -198,6 +202,7 @@ impl Model {
         self.shared.read().nodes.values().cloned().collect()
     }
 
+    /// One node by name; `None` when no member (or no longer one) has that name.
     pub fn node(&self, name: &str) -> Option<Arc<NodeData>> {
         self.shared.read().nodes.get(name).cloned()
     }

@@ -14,17 +14,22 @@ use crate::cluster::state::{self, Image};
 /// five minutes, as classic re-read its specs).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
+    /// The engine's ID (`ID`); cloned VMs may share one, so nodes are never keyed by it.
     pub id: String,
+    /// CPUs (`NCPU`), above zero.
     pub cpus: f64,
+    /// Memory in bytes (`MemTotal`), above zero.
     pub memory: u64,
     /// Daemon and built-in labels (the record's are merged in [`NodeData::labels`]).
     pub labels: BTreeMap<String, String>,
+    /// The engine's version (`ServerVersion`).
     pub server_version: String,
 }
 
 impl Facts {
     /// From an `/info` answer; an engine without CPUs or memory is not a Docker Engine (a
-    /// classic Swarm manager answers `/info` too), as classic's validation said.
+    /// classic Swarm manager answers `/info` too), as classic's validation said. `shown` is the
+    /// engine's address as the error names it; the error is that message.
     pub fn of(info: &SystemInfo, shown: &str) -> Result<Facts, String> {
         let cpus = info.ncpu.unwrap_or(0);
         let memory = info.mem_total.unwrap_or(0);
@@ -47,7 +52,10 @@ impl Facts {
 /// (reservations, ports, labels) and its `docker ps` row, all derived once when it changes.
 #[derive(Debug, Clone)]
 pub struct ContainerRecord {
+    /// The engine's inspect answer, kept whole (the proxy's routes and the row's status read
+    /// it).
     pub inspect: ContainerInspectResponse,
+    /// What the scheduler counts, derived from `inspect`.
     pub container: state::Container,
     /// The list entry as JSON text around its `Status` (which is computed when asked: it says
     /// how long ago), so a list of 30,000 rows is a concatenation, not 30,000 documents built.
@@ -57,7 +65,10 @@ pub struct ContainerRecord {
 /// A `GET /containers/json` entry, serialised, split where its `Status` goes.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
+    /// The JSON text up to where the `Status` string goes.
     pub before_status: String,
+    /// The JSON text after the `Status` string; empty if the split failed, and then
+    /// `before_status` is the whole row.
     pub after_status: String,
     /// `Created` (unix seconds), the list's sort key.
     pub created: i64,
@@ -95,7 +106,8 @@ impl ContainerRecord {
         }
     }
 
-    /// The row with its status at unix time `now`.
+    /// Appends the row to `out`, with its status at unix time `now` (seconds); a container on a
+    /// node that is not Healthy shows `Host Down`, as classic did.
     pub fn write_row(&self, out: &mut Vec<u8>, now: f64, node_healthy: bool) {
         out.extend_from_slice(self.row.before_status.as_bytes());
         if self.row.after_status.is_empty() {
@@ -107,10 +119,12 @@ impl ContainerRecord {
         out.extend_from_slice(self.row.after_status.as_bytes());
     }
 
+    /// The full container ID.
     pub fn id(&self) -> &str {
         &self.container.id
     }
 
+    /// The container's name, without the leading `/`.
     pub fn name(&self) -> &str {
         self.container.name.trim_start_matches('/')
     }
@@ -121,9 +135,11 @@ impl ContainerRecord {
 /// a node's `Arc` (copy on write), so a reader never sees half an update.
 #[derive(Debug, Clone)]
 pub struct NodeData {
+    /// The engine and how to reach it; its name is the node's.
     pub member: Member,
     /// Labels the machine record declares (`create --engine-label`), under the daemon's.
     pub record_labels: BTreeMap<String, String>,
+    /// Classic's node state, with the failure count and last error.
     pub health: HealthState,
     /// Whether the node's event stream is up right now (the proxy's `connected`): a node can be
     /// Healthy with its stream reconnecting, or Pending with none yet.
@@ -134,12 +150,16 @@ pub struct NodeData {
     pub facts: Option<Facts>,
     /// Container ID → record, every state.
     pub containers: BTreeMap<String, Arc<ContainerRecord>>,
+    /// The engine's image list, tagged or not.
     pub images: Arc<Vec<ImageSummary>>,
+    /// The engine's networks.
     pub networks: Arc<Vec<Network>>,
+    /// The engine's volumes.
     pub volumes: Arc<Vec<Volume>>,
 }
 
 impl NodeData {
+    /// A node not heard from yet: Pending, not connected, no facts, nothing listed.
     pub fn new(member: Member, record_labels: BTreeMap<String, String>) -> NodeData {
         NodeData {
             member,
@@ -155,6 +175,7 @@ impl NodeData {
         }
     }
 
+    /// The node's name: its member's.
     pub fn name(&self) -> &str {
         &self.member.name
     }

@@ -15,8 +15,11 @@ pub enum Change {
     Container(String),
     /// This container is gone: drop it.
     Removed(String),
+    /// An image was pulled, tagged, removed, …: list the engine's images again.
     Images,
+    /// A network was created or removed: list the engine's networks again.
     Networks,
+    /// A volume was created or removed: list the engine's volumes again.
     Volumes,
     /// The daemon's configuration (labels, resources) may have changed.
     Info,

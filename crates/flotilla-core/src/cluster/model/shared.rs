@@ -19,26 +19,40 @@ use crate::scheduler::Snapshot;
 pub enum ModelChange {
     /// A node's health changed; `transition` is the classic event it emitted, if any.
     Health {
+        /// The node's name.
         node: String,
+        /// Its health now.
         health: Health,
+        /// The classic `engine_*` event the change emitted, if any.
         transition: Option<Transition>,
+        /// The last failure's message; `None` after a success.
         error: Option<String>,
     },
     /// A node's event stream came up or went down (its health changes only after
     /// `--engine-failure-retry` failures; this changes at once).
     Connection {
+        /// The node's name.
         node: String,
+        /// Whether its stream is up now; a failed attempt is told with `false` even when the
+        /// stream was already down.
         connected: bool,
+        /// Why the attempt failed or the stream went down, when known.
         error: Option<String>,
     },
     /// Containers of a node changed (`ids`: added, updated or removed); `resync` after a full
     /// listing.
     Containers {
+        /// The node's name.
         node: String,
+        /// Full IDs of the containers added, updated or removed.
         ids: Vec<String>,
+        /// The node was listed in full: its images, networks and volumes were replaced too.
+        /// `ids` still names every container that changed.
         resync: bool,
     },
+    /// A node joined the swarm (Pending until its engine answers); its name.
     NodeAdded(String),
+    /// A node left the swarm (it left discovery); its name.
     NodeRemoved(String),
 }
 
