@@ -148,6 +148,7 @@ impl From<DriverError> for BootError {
 
 static WARNED_TCG: AtomicBool = AtomicBool::new(false);
 
+/// A VM run by QEMU from a cloud image; the QEMU process, not a hypervisor service, is the VM.
 pub struct QemuDriver {
     c: Config,
     checksum: Option<image::Checksum>,
@@ -155,6 +156,8 @@ pub struct QemuDriver {
 }
 
 impl QemuDriver {
+    /// For `create`: checks the flags (an image is required, sizes have minimums, a bridge needs
+    /// `--qemu-bridge`, the user cannot be root) and picks the VM's MAC address.
     pub fn from_options(o: &QemuOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         let image = o
             .image
@@ -270,6 +273,7 @@ impl QemuDriver {
         })
     }
 
+    /// From the stored `Driver` object; an unknown `Accel` or `Network` is refused.
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| config_err(e.to_string()))?;
         c.accel.parse::<Accel>().map_err(config_err)?;
