@@ -1,5 +1,5 @@
 //! Reaching a Docker engine: addresses, mutual-TLS configuration, a fast
-//! probe (`GET /version`) and full bollard clients.
+//! probe (`GET /_ping`, else `GET /version`) and full bollard clients.
 //!
 //! The probe is used by `ls`, `env`, `config` and `active`: it builds one
 //! rustls configuration per certificate set and speaks a single HTTP/1.1
@@ -29,14 +29,24 @@ pub const DEFAULT_TLS_PORT: u16 = 2376;
 /// Where an engine listens: `tcp://HOST:PORT` or `unix:///path`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EngineAddr {
-    Tcp { host: String, port: u16 },
+    /// A TCP engine, reached with mutual TLS when certificates are given.
+    Tcp {
+        /// An IP address (IPv6 without brackets) or a DNS name.
+        host: String,
+        /// The port, [`DEFAULT_TLS_PORT`] when the URL names none.
+        port: u16,
+    },
+    /// A local socket, reached without TLS; the absolute path, at most 107 bytes.
     Unix(PathBuf),
 }
 
+/// A string that is not an engine URL flotilla accepts (see [`EngineAddr`]'s `FromStr`).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid engine URL {url:?}: {reason}")]
 pub struct AddrError {
+    /// The URL as given.
     pub url: String,
+    /// What is wrong with it, for the user.
     pub reason: String,
 }
 
@@ -166,18 +176,42 @@ impl EngineAddr {
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     #[error("timed out after {}s waiting for {addr}", .after.as_secs_f32())]
-    Timeout { addr: String, after: Duration },
+    /// No answer within the timeout (host down, firewall, or an engine still starting).
+    Timeout {
+        /// The engine's URL.
+        addr: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
+    /// The TCP or unix connection was refused or reset (the host or engine is down).
     #[error("cannot connect to {addr}: {source}")]
     Connect {
+        /// The engine's URL.
         addr: String,
+        /// The connection error.
         source: std::io::Error,
     },
     #[error("TLS handshake with {addr} failed: {message}")]
-    Tls { addr: String, message: String },
+    /// The TLS handshake failed or the engine rejected the client certificate: the
+    /// certificates do not match (`regenerate-certs` fixes an engine's).
+    Tls {
+        /// The engine's URL.
+        addr: String,
+        /// rustls's or the engine's complaint.
+        message: String,
+    },
+    /// The store's CA, client certificate or key could not be read or parsed.
     #[error("cannot load TLS files: {0}")]
     TlsFiles(String),
     #[error("unexpected answer from {addr}: {message}")]
-    Protocol { addr: String, message: String },
+    /// The HTTP exchange failed, or its answer was not an engine's (an error status, a body
+    /// that is not the version).
+    Protocol {
+        /// The engine's URL.
+        addr: String,
+        /// What was wrong with the answer.
+        message: String,
+    },
 }
 
 impl ProbeError {
@@ -187,17 +221,23 @@ impl ProbeError {
     }
 }
 
-/// What `GET /version` tells about an engine.
+/// What the probe learns about an engine: from `/_ping`'s headers when they name the version,
+/// else from `GET /version`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct EngineVersion {
+    /// The engine's version (`20.10.24`, `v` not included).
     pub version: String,
+    /// The Engine API version it speaks (`1.41`).
     #[serde(default)]
     pub api_version: String,
+    /// The engine's OS type (`linux`).
     #[serde(default)]
     pub os: String,
+    /// The engine's architecture (`amd64`); empty when the answer came from `/_ping`.
     #[serde(default)]
     pub arch: String,
+    /// The host's kernel version; empty when the answer came from `/_ping`.
     #[serde(default)]
     pub kernel_version: String,
 }
@@ -440,8 +480,10 @@ const API_VERSION: bollard::ClientVersion = bollard::ClientVersion {
 /// Why a member could not get a client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The store's TLS files could not be loaded.
     #[error(transparent)]
     Tls(#[from] ProbeError),
+    /// bollard refused to build the client.
     #[error(transparent)]
     Bollard(#[from] bollard::errors::Error),
 }

@@ -26,8 +26,11 @@ use super::{Driver, DriverContext, DriverError, State};
 use crate::provision::daemon;
 use crate::remote::{RemoteTarget, exec::connect_docker_host};
 
+/// The engine that runs the node containers when `--docker-host` is not given: the local one.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
+/// The `docker` driver's create flags (`--docker-*`); by default a `docker:dind` node on the
+/// local engine's `bridge` network, with the capability set rather than `--privileged`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerOptions {
     /// Engine that runs the node containers (docker driver)
@@ -68,6 +71,7 @@ struct Config {
     machine_name: String,
 }
 
+/// A machine that is a container named `flotilla-<machine>` running its own engine.
 pub struct DockerDriver {
     c: Config,
     ctx: DriverContext,
@@ -103,6 +107,7 @@ fn is_not_found(e: &bollard::errors::Error) -> bool {
 }
 
 impl DockerDriver {
+    /// For `create`; nothing is checked until `pre_create_check` pings the engine.
     pub fn from_options(f: &DockerOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         Ok(DockerDriver {
             c: Config {
@@ -119,6 +124,7 @@ impl DockerDriver {
         })
     }
 
+    /// From the stored `Driver` object.
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| DriverError::Config {
             driver: "docker",

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::{Driver, DriverContext, DriverError, State};
 use crate::remote::{self, RemoteTarget, SshTarget, sh_quote};
 
+/// The `generic` driver's create flags (`--generic-*`); the defaults are docker-machine's
+/// (`root`, port 22, engine port 2376).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenericOptions {
     /// IP address or host name of the host (generic driver; required)
@@ -58,6 +60,7 @@ struct Config {
     machine_name: String,
 }
 
+/// A host that exists already, reached over SSH with a per-machine `known_hosts`.
 pub struct GenericDriver {
     c: Config,
     /// The user's key, copied into the store by `create`.
@@ -73,6 +76,8 @@ fn config_err(message: String) -> DriverError {
 }
 
 impl GenericDriver {
+    /// For `create`; `--generic-ip-address` is required. A given key is copied into the machine's
+    /// directory by `create`, after `pre_create_check` has read it.
     pub fn from_options(f: &GenericOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         let ip = f
             .ip_address
@@ -105,6 +110,7 @@ impl GenericDriver {
         })
     }
 
+    /// From the stored `Driver` object.
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| config_err(e.to_string()))?;
         Ok(GenericDriver {

@@ -25,19 +25,31 @@ use crate::store::Machine;
 /// Machine states, with docker-machine's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum State {
+    /// No known state: the backend reported none, or one docker-machine has no name for
+    /// (shown empty, as docker-machine did).
     #[serde(rename = "")]
     None,
+    /// The host is up (its engine may still be starting).
     Running,
+    /// Suspended in memory (a paused VM or container); `start` resumes it.
     Paused,
+    /// Suspended to disk (VirtualBox's saved state).
     Saved,
+    /// Powered off or exited; `start` brings it back.
     Stopped,
+    /// Shutting down.
     Stopping,
+    /// Booting.
     Starting,
+    /// The state query failed or the host reports a fault.
     Error,
+    /// `ls` gave up waiting for the answer (never returned by a driver).
     Timeout,
 }
 
 impl State {
+    /// docker-machine's spelling, as `ls` prints it and `--filter state=` matches it; `""`
+    /// for `None`.
     pub fn as_str(self) -> &'static str {
         match self {
             State::None => "",
@@ -59,26 +71,44 @@ impl fmt::Display for State {
     }
 }
 
+/// Why a driver could not answer or act.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
+    /// The host is down, so it has no URL, IP or shell; not a fault in itself.
     #[error("host is not running")]
     NotRunning,
+    /// The driver cannot do this (e.g. `stop` on `generic`).
     #[error("the {driver} driver does not support {action}")]
     Unsupported {
+        /// The driver's name.
         driver: &'static str,
+        /// The refused action, named as its command (`stop`, `ssh`, …).
         action: &'static str,
     },
+    /// A check before anything was created failed; `create` then exits with code 3, as
+    /// docker-machine did.
     #[error("pre-create check failed: {0}")]
     PreCreate(String),
+    /// No driver of that name: neither built in nor a `flotilla-driver-<name>` plugin on `PATH`.
     #[error(
         "driver {name:?} not found: it is not built in ({builtin}) and no flotilla-driver-{name} plugin is on PATH"
     )]
-    Unknown { name: String, builtin: String },
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The built-in drivers' names, comma-separated, for the message.
+        builtin: String,
+    },
+    /// The driver's flags or stored configuration are invalid.
     #[error("invalid {driver} driver configuration: {message}")]
     Config {
+        /// The driver's name.
         driver: &'static str,
+        /// What is wrong, for the user.
         message: String,
     },
+    /// Anything else the driver or its backend (VBoxManage, QEMU, the Docker API, a plugin)
+    /// reported.
     #[error("{0}")]
     Failed(String),
 }
@@ -86,13 +116,20 @@ pub enum DriverError {
 /// What a driver needs to know about its machine.
 #[derive(Debug, Clone)]
 pub struct DriverContext {
+    /// The machine's name, as its store directory is named.
     pub machine_name: String,
+    /// The machine's directory in the store (`<store>/machines/<name>`), where the driver
+    /// keeps its disks, keys and sockets.
     pub machine_dir: PathBuf,
+    /// The store's root, for what machines share (the image cache, other machines' directories).
     pub store_root: PathBuf,
 }
 
+/// One machine's backend: how it is created, started, stopped, removed and reached.
+/// Actions a driver cannot perform keep the default, which answers [`DriverError::Unsupported`].
 #[async_trait]
 pub trait Driver: Send + Sync {
+    /// The driver's name, as `--driver` takes it and `config.json`'s `DriverName` stores it.
     fn name(&self) -> &'static str;
 
     /// The configuration persisted as `config.json`'s `Driver` object.
@@ -103,27 +140,36 @@ pub trait Driver: Send + Sync {
         Ok(())
     }
 
+    /// Creates the host (VM, container or adopted host) and leaves it running; the engine is
+    /// provisioned afterwards, by the caller, when [`Driver::provisions`] says so.
     async fn create(&mut self) -> Result<(), DriverError>;
 
+    /// Asks the backend for the host's current state.
     async fn state(&self) -> Result<State, DriverError>;
 
+    /// The address the host is reached at (what `flotilla ip` prints); `NotRunning` when it
+    /// has none.
     async fn ip(&self) -> Result<String, DriverError>;
 
     /// The engine URL (`tcp://IP:2376`); `NotRunning` when the host is down.
     async fn url(&self) -> Result<String, DriverError>;
 
+    /// Boots a stopped host (or resumes a paused one); unsupported by default.
     async fn start(&mut self) -> Result<(), DriverError> {
         Err(self.unsupported("start"))
     }
 
+    /// Shuts the host down gracefully; unsupported by default.
     async fn stop(&mut self) -> Result<(), DriverError> {
         Err(self.unsupported("stop"))
     }
 
+    /// Reboots the host; unsupported by default.
     async fn restart(&mut self) -> Result<(), DriverError> {
         Err(self.unsupported("restart"))
     }
 
+    /// Powers the host off at once; unsupported by default.
     async fn kill(&mut self) -> Result<(), DriverError> {
         Err(self.unsupported("kill"))
     }
@@ -181,10 +227,15 @@ pub trait Driver: Send + Sync {
 /// was given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DriverOptions {
+    /// `--url` of the `none` driver.
     pub none: none::NoneOptions,
+    /// `--generic-*` flags.
     pub generic: generic::GenericOptions,
+    /// `--docker-*` flags.
     pub docker: docker::DockerOptions,
+    /// `--virtualbox-*` flags.
     pub virtualbox: virtualbox::VirtualboxOptions,
+    /// `--qemu-*` flags.
     pub qemu: qemu::QemuOptions,
     /// Values of a plugin driver's flags, by flag name (the plugin
     /// declares its flags over the plugin protocol).

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Driver, DriverContext, DriverError, State};
 use crate::engine::EngineAddr;
 
+/// The `none` driver's create flags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoneOptions {
     /// URL of the engine to adopt (none driver): tcp://HOST:PORT or unix:///PATH
@@ -23,12 +24,14 @@ struct Config {
     machine_name: String,
 }
 
+/// Adopts the engine at a URL; flotilla neither creates, provisions nor removes anything.
 pub struct NoneDriver {
     addr: EngineAddr,
     ctx: DriverContext,
 }
 
 impl NoneDriver {
+    /// For `create`; `--url` is required.
     pub fn from_options(flags: &NoneOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         let addr = flags.url.clone().ok_or_else(|| DriverError::Config {
             driver: "none",
@@ -37,6 +40,7 @@ impl NoneDriver {
         Ok(NoneDriver { addr, ctx })
     }
 
+    /// From the stored `Driver` object (its `URL`).
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| DriverError::Config {
             driver: "none",

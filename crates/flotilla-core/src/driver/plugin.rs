@@ -28,6 +28,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(600);
 /// How long the handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The executable a plugin for `driver` must be called: `flotilla-driver-<driver>`.
 pub fn binary_name(driver: &str) -> String {
     format!("flotilla-driver-{driver}")
 }
@@ -61,10 +62,14 @@ pub struct FlagSpec {
     /// `string`, `int`, `bool` or `list` (repeatable string).
     #[serde(default = "default_kind")]
     pub kind: String,
+    /// The flag's help text.
     #[serde(default)]
     pub usage: String,
+    /// The value when the flag is not given (ignored for `bool`, which defaults to false);
+    /// `None`: the plugin receives `null`.
     #[serde(default)]
     pub default: Option<Value>,
+    /// An environment variable the flag's value is read from when the flag is not given.
     #[serde(default)]
     pub env: Option<String>,
 }
@@ -76,6 +81,7 @@ fn default_kind() -> String {
 /// What `describe` returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Description {
+    /// The plugin's create flags, added to `create`'s command line.
     #[serde(default)]
     pub flags: Vec<FlagSpec>,
 }
@@ -219,6 +225,8 @@ struct Stored {
     protocol_version: u32,
 }
 
+/// A driver served by a plugin process, started on the first call and killed when the driver
+/// is dropped; its stored configuration is the plugin's own, opaque to flotilla.
 pub struct PluginDriver {
     name: &'static str,
     path: PathBuf,
@@ -229,6 +237,7 @@ pub struct PluginDriver {
 }
 
 impl PluginDriver {
+    /// For `create`, with the values of the plugin's flags by flag name.
     pub fn for_create(
         name: &str,
         path: PathBuf,
@@ -247,6 +256,7 @@ impl PluginDriver {
         }
     }
 
+    /// From the stored `Driver` object; one that does not parse is taken as empty.
     pub fn load(name: &str, path: PathBuf, config: Value, ctx: DriverContext) -> Self {
         let stored: Stored = serde_json::from_value(config).unwrap_or_default();
         let mut d = Self::for_create(name, path, BTreeMap::new(), ctx);

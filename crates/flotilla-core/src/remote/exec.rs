@@ -34,6 +34,8 @@ pub fn connect_docker_host(host: &str, timeout: Duration) -> Result<Docker, Stri
     engine::client(&addr, files.as_ref(), timeout).map_err(|e| e.to_string())
 }
 
+/// A runner that executes commands in a container through the Engine API (`docker exec`), as
+/// the container's default user; each command may take 15 minutes.
 pub struct ExecRemote {
     docker: Docker,
     container: String,
@@ -42,6 +44,7 @@ pub struct ExecRemote {
 }
 
 impl ExecRemote {
+    /// Connects to the engine at `docker_host` and checks the container is running.
     pub async fn connect(
         docker_host: &str,
         container: &str,

@@ -19,15 +19,19 @@ pub use ssh::SshTarget;
 pub struct Output {
     /// Exit code; `None` when the command was killed by a signal.
     pub code: Option<i32>,
+    /// Everything the command printed on stdout.
     pub stdout: Vec<u8>,
+    /// Everything the command printed on stderr.
     pub stderr: Vec<u8>,
 }
 
 impl Output {
+    /// Exit code 0.
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
 
+    /// stdout as text, invalid UTF-8 replaced.
     pub fn stdout_str(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
@@ -43,18 +47,51 @@ impl Output {
     }
 }
 
+/// Why a command could not be run on a machine. A command that ran and failed is not an error:
+/// its [`Output`] says so.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
+    /// The runner could not be opened (SSH login failed, container not running, engine
+    /// unreachable).
     #[error("cannot connect to {target}: {message}")]
-    Connect { target: String, message: String },
+    Connect {
+        /// The machine as [`Remote::describe`] names it.
+        target: String,
+        /// ssh's or the engine's explanation.
+        message: String,
+    },
+    /// The private key is readable by others, which ssh would refuse.
     #[error("ssh key {path}: permissions {mode:04o} are too open (others can read it)")]
-    KeyPermissions { path: PathBuf, mode: u32 },
+    KeyPermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits (`0o644`, …).
+        mode: u32,
+    },
+    /// The private key cannot be read or is not a regular file.
     #[error("ssh key {path}: {message}")]
-    Key { path: PathBuf, message: String },
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        message: String,
+    },
+    /// The connection failed while a command ran; whether the command took effect is unknown.
     #[error("lost the connection to {target}: {message}")]
-    Transport { target: String, message: String },
+    Transport {
+        /// The machine as [`Remote::describe`] names it.
+        target: String,
+        /// What broke.
+        message: String,
+    },
+    /// A command did not finish in time (15 minutes).
     #[error("timed out after {}s running a command on {target}", .after.as_secs())]
-    Timeout { target: String, after: Duration },
+    Timeout {
+        /// The machine as [`Remote::describe`] names it.
+        target: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
 }
 
 /// Where a machine's commands run: what a driver hands to provisioning and
@@ -62,16 +99,19 @@ pub enum RemoteError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RemoteTarget {
+    /// A host reached with the system `ssh`.
     Ssh(SshTarget),
     /// A container on a Docker engine (`docker exec`).
     Container {
         /// The engine's URL (`unix://…` or `tcp://…`).
         docker_host: String,
+        /// The container's name or ID.
         container: String,
     },
 }
 
 impl RemoteTarget {
+    /// Whether commands run through `docker exec` (a `docker` driver node) rather than SSH.
     pub fn is_container(&self) -> bool {
         matches!(self, RemoteTarget::Container { .. })
     }

@@ -21,8 +21,11 @@ use super::{Output, Remote, RemoteError};
 /// How to reach a host over SSH.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SshTarget {
+    /// Host name or IP address (an IPv6 literal without brackets).
     pub host: String,
+    /// The SSH port (a NAT or user-network forward for local VMs).
     pub port: u16,
+    /// The login user; non-root users need password-less sudo for provisioning.
     pub user: String,
     /// Private key; `None` lets ssh use the agent and the user's defaults.
     #[serde(default)]
@@ -32,6 +35,7 @@ pub struct SshTarget {
 }
 
 impl SshTarget {
+    /// `user@host:port`, for messages.
     pub fn describe(&self) -> String {
         format!("{}@{}:{}", self.user, self.host, self.port)
     }
@@ -100,6 +104,8 @@ pub fn check_key(path: &Path) -> Result<(), RemoteError> {
     Ok(())
 }
 
+/// A runner over one multiplexed `ssh` connection (its control socket in the temp directory);
+/// each command may take 15 minutes.
 pub struct SshRemote {
     session: Session,
     target: SshTarget,
@@ -146,6 +152,8 @@ fn unwrap_exit_127(mut out: Output) -> Output {
 }
 
 impl SshRemote {
+    /// Checks the key, then logs in, recording an unknown host key in the target's `known_hosts`
+    /// (accept-new); `timeout` is ssh's connect timeout, and the whole login may take 5 s more.
     pub async fn connect(target: &SshTarget, timeout: Duration) -> Result<Self, RemoteError> {
         if let Some(k) = &target.key {
             check_key(k)?;

@@ -26,6 +26,7 @@ pub struct HostFacts {
 }
 
 impl HostFacts {
+    /// Reads `/dev/kvm`, `/proc/cpuinfo` and `/sys/module/kvm_pvm` of this host.
     pub fn read() -> HostFacts {
         let dev_kvm = std::fs::OpenOptions::new()
             .read(true)
@@ -80,7 +81,9 @@ pub fn kvm_usable(h: &HostFacts) -> Result<(), String> {
 /// The accelerator a boot uses and, when `auto` fell back, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// KVM rather than TCG.
     pub kvm: bool,
+    /// Why `auto` chose TCG, for a warning; `None` when nothing fell back.
     pub fallback_reason: Option<String>,
 }
 

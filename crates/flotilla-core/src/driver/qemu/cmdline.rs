@@ -6,32 +6,58 @@ use std::path::PathBuf;
 /// The guest port the engine listens on behind a user-network forward.
 pub const GUEST_ENGINE_PORT: u16 = 2376;
 
+/// How the VM's one network card reaches the outside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nic {
     /// User networking with loopback forwards to the guest's SSH and
     /// engine ports.
-    User { ssh_port: u16, engine_port: u16 },
+    User {
+        /// The host's loopback port forwarded to the guest's port 22.
+        ssh_port: u16,
+        /// The host's loopback port forwarded to [`GUEST_ENGINE_PORT`].
+        engine_port: u16,
+    },
     /// A tap QEMU opens itself (root): `script` attaches it to the bridge.
     /// The tap is not persistent, so it goes away with QEMU, even on SIGKILL.
-    Tap { script: PathBuf },
+    Tap {
+        /// The ifup script ([`ifup_script`]) QEMU runs with the tap's name.
+        script: PathBuf,
+    },
     /// A tap made by qemu-bridge-helper, for users who may not make taps
     /// (the bridge must be allowed in /etc/qemu/bridge.conf).
-    Helper { bridge: String },
+    Helper {
+        /// The host bridge the tap joins.
+        bridge: String,
+    },
 }
 
+/// Everything the command line depends on; paths are usually in the machine's directory.
 #[derive(Debug, Clone)]
 pub struct VmSpec {
+    /// The machine's name; QEMU's process is named `flotilla-<name>`.
     pub name: String,
+    /// KVM (`-cpu host`) rather than TCG (`-cpu max`).
     pub kvm: bool,
+    /// TCG's translation cache in MB; 0 leaves QEMU's default.
     pub tb_size_mb: u32,
+    /// vCPUs (`-smp`).
     pub cpus: u32,
+    /// Memory in MB (`-m`).
     pub memory_mb: u32,
+    /// The qcow2 disk (the overlay over the base image).
     pub disk: PathBuf,
+    /// The cloud-init `cidata` seed ISO, attached read-only.
     pub seed: PathBuf,
+    /// The network card's backend.
     pub nic: Nic,
+    /// The network card's MAC address, chosen at create and kept (a bridge's static address
+    /// is matched to it by the seed).
     pub mac: String,
+    /// The QMP control socket QEMU listens on.
     pub qmp: PathBuf,
+    /// The file the serial console is written to.
     pub console: PathBuf,
+    /// Where QEMU writes its PID once daemonized.
     pub pidfile: PathBuf,
     /// Where QEMU writes its messages once daemonized (`-D`): without it
     /// they go to /dev/null, "KVM internal error" among them.

@@ -16,28 +16,49 @@ use std::time::Duration;
 
 use ring::digest::{Context, SHA256};
 
+/// Why the base image could not be found, fetched, verified or used.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// A local image (path or `file://`) that is not a file.
     #[error("image {0} does not exist or is not a file")]
     Missing(PathBuf),
+    /// The download failed (connection, HTTP status, or writing into the cache).
     #[error("downloading {url}: {message}")]
-    Download { url: String, message: String },
+    Download {
+        /// The image's URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The image's SHA-256 is not the one `--qemu-image-checksum` expects; a download that fails
+    /// this is not kept.
     #[error(
         "the image {what} has SHA-256 {actual}, not the expected {expected} (--qemu-image-checksum)"
     )]
     Checksum {
+        /// The image: its URL or path.
         what: String,
+        /// The checksum asked for, lower-case hex.
         expected: String,
+        /// The image's actual SHA-256, lower-case hex.
         actual: String,
     },
+    /// `--qemu-image-checksum` is not a SHA-256.
     #[error(
         "--qemu-image-checksum {0:?} is not a SHA-256 (64 hex digits, optionally after sha256:)"
     )]
     BadChecksum(String),
+    /// A local file, the cache lock or `qemu-img` could not be used; the message says which.
     #[error("{0}")]
     Io(String),
+    /// `qemu-img info` rejected the file, or its format is neither qcow2 nor raw.
     #[error("{path} is not a disk image qemu can use: {message}")]
-    NotAnImage { path: PathBuf, message: String },
+    NotAnImage {
+        /// The file examined.
+        path: PathBuf,
+        /// `qemu-img`'s complaint, or the unusable format.
+        message: String,
+    },
 }
 
 /// An expected SHA-256, lower-case hex.
@@ -45,6 +66,7 @@ pub enum ImageError {
 pub struct Checksum(String);
 
 impl Checksum {
+    /// Reads `HEX` or `sha256:HEX` (64 hex digits, any case).
     pub fn parse(s: &str) -> Result<Checksum, ImageError> {
         let t = s.trim();
         let hex = t
@@ -59,6 +81,7 @@ impl Checksum {
         }
     }
 
+    /// The digest as 64 lower-case hex digits.
     pub fn hex(&self) -> &str {
         &self.0
     }
@@ -269,7 +292,9 @@ async fn download(
 /// What `qemu-img info` says about an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageInfo {
+    /// The format (`qcow2`, `raw`, …), as QEMU names it.
     pub format: String,
+    /// The disk size the guest sees, in bytes.
     pub virtual_size: u64,
 }
 

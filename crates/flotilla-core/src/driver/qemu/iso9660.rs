@@ -19,12 +19,17 @@ const FIRST_FILE_LBA: u32 = 25;
 /// One path table entry for the root: 8 bytes, a 1-byte name, 1 byte pad.
 const PATH_TABLE_SIZE: u32 = 10;
 
+/// Why the image could not be laid out; only inputs outside this writer's small scope fail.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IsoError {
+    /// A file name that is empty, longer than 30 characters, or not plain printable ASCII
+    /// without `/;*?\`.
     #[error("file name {0:?} is empty, too long or not plain ASCII")]
     BadName(String),
+    /// The root directory's records do not fit in its one sector.
     #[error("too many files for one directory sector")]
     TooManyFiles,
+    /// A volume id longer than 16 characters (Joliet's limit) or not ASCII.
     #[error("volume id {0:?} is longer than 16 characters or not ASCII")]
     BadVolumeId(String),
 }
@@ -32,15 +37,22 @@ pub enum IsoError {
 /// A calendar time for the directory records, in UTC.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
+    /// The year, 1900–2155 (what a directory record can hold).
     pub year: u16,
+    /// Month, 1–12.
     pub month: u8,
+    /// Day of the month, 1–31.
     pub day: u8,
+    /// Hour, 0–23.
     pub hour: u8,
+    /// Minute, 0–59.
     pub minute: u8,
+    /// Second, 0–59.
     pub second: u8,
 }
 
 impl Stamp {
+    /// The current UTC time, the year clamped into 1900–2155.
     pub fn now() -> Stamp {
         let t = time::OffsetDateTime::now_utc();
         Stamp {

@@ -158,6 +158,7 @@ impl From<DriverError> for BootError {
 
 static WARNED_TCG: AtomicBool = AtomicBool::new(false);
 
+/// A VM run by QEMU from a cloud image; the QEMU process, not a hypervisor service, is the VM.
 pub struct QemuDriver {
     c: Config,
     checksum: Option<image::Checksum>,
@@ -165,6 +166,8 @@ pub struct QemuDriver {
 }
 
 impl QemuDriver {
+    /// For `create`: checks the flags (an image is required, sizes have minimums, a bridge needs
+    /// `--qemu-bridge`, the user cannot be root) and picks the VM's MAC address.
     pub fn from_options(o: &QemuOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         let image = o
             .image
@@ -280,6 +283,7 @@ impl QemuDriver {
         })
     }
 
+    /// From the stored `Driver` object; an unknown `Accel` or `Network` is refused.
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| config_err(e.to_string()))?;
         c.accel.parse::<Accel>().map_err(config_err)?;

@@ -35,7 +35,9 @@ pub fn free_port(preferred: u16) -> std::io::Result<u16> {
 /// An IPv4 address with its prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
+    /// The address itself (a host address, not necessarily the network's).
     pub addr: Ipv4Addr,
+    /// The prefix length, 0–32.
     pub prefix: u8,
 }
 
@@ -48,6 +50,7 @@ impl Cidr {
         }
     }
 
+    /// Whether `a` is on this network.
     pub fn contains(&self, a: Ipv4Addr) -> bool {
         u32::from(a) & self.mask() == u32::from(self.addr) & self.mask()
     }

@@ -12,6 +12,7 @@ pub const DEFAULT_MEMORY_MB: u32 = 1024;
 pub const DEFAULT_CPUS: u32 = 2;
 /// Size of the VM's disk (the qcow2 overlay over the image) in MB.
 pub const DEFAULT_DISK_SIZE_MB: u64 = 20000;
+/// The QEMU system emulator run when `--qemu-binary` is not given, looked up on `PATH`.
 pub const DEFAULT_BINARY: &str = "qemu-system-x86_64";
 /// The user cloud-init creates with the machine's key and password-less sudo.
 pub const DEFAULT_SSH_USER: &str = "flotilla";
@@ -28,11 +29,14 @@ pub enum Accel {
     /// KVM when the host's KVM can run a stock guest kernel, else TCG.
     #[default]
     Auto,
+    /// KVM always; a `/dev/kvm` that cannot be opened fails the pre-create check.
     Kvm,
+    /// TCG, QEMU's software emulation, always: slower, but it runs anywhere.
     Tcg,
 }
 
 impl Accel {
+    /// The flag's and the stored configuration's spelling (`auto`, `kvm`, `tcg`).
     pub fn as_str(self) -> &'static str {
         match self {
             Accel::Auto => "auto",
@@ -74,6 +78,7 @@ pub enum Network {
 }
 
 impl Network {
+    /// The flag's and the stored configuration's spelling (`user`, `bridge`).
     pub fn as_str(self) -> &'static str {
         match self {
             Network::User => "user",
@@ -107,19 +112,29 @@ pub struct QemuOptions {
     pub image: Option<String>,
     /// Expected SHA-256 of the image (`sha256:HEX` or `HEX`).
     pub image_checksum: Option<String>,
+    /// vCPUs ([`DEFAULT_CPUS`]; 1 to 64).
     pub cpus: u32,
+    /// Memory in MB ([`DEFAULT_MEMORY_MB`]; at least 256).
     pub memory_mb: u32,
+    /// Disk size in MB ([`DEFAULT_DISK_SIZE_MB`]; at least 1000).
     pub disk_size_mb: u64,
+    /// KVM or TCG; `Auto` by default.
     pub accel: Accel,
+    /// User-mode networking (the default) or a host bridge.
     pub network: Network,
     /// The host bridge for `Network::Bridge`.
     pub bridge: Option<String>,
     /// A fixed address on the bridge (`A.B.C.D`, the bridge's prefix);
     /// by default the next free one in the bridge's subnet.
     pub ip_address: Option<String>,
+    /// The QEMU executable, a path or a name on `PATH` ([`DEFAULT_BINARY`]).
     pub binary: String,
+    /// The guest user cloud-init creates ([`DEFAULT_SSH_USER`]); not `root`.
     pub ssh_user: String,
+    /// Seconds a boot may take until an SSH login succeeds ([`DEFAULT_BOOT_TIMEOUT_SECS`]).
     pub boot_timeout_secs: u64,
+    /// TCG's translation cache in MB ([`DEFAULT_TB_SIZE_MB`]); 0 leaves QEMU's default. Unused
+    /// under KVM.
     pub tb_size_mb: u32,
 }
 

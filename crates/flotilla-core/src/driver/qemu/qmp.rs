@@ -15,29 +15,43 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
+/// Why a QMP exchange failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QmpError {
+    /// The socket could not be connected to: usually QEMU is not running.
     #[error("connecting to QMP at {path}: {source}")]
     Connect {
+        /// The socket's path.
         path: String,
+        /// The connect error.
         source: std::io::Error,
     },
+    /// Reading or writing the socket failed.
     #[error("QMP: {0}")]
     Io(#[from] std::io::Error),
+    /// No answer within the timeout (another client may hold the socket).
     #[error("QMP did not answer within {0:?}")]
     Timeout(Duration),
+    /// QEMU closed the socket, as it does when it exits.
     #[error("QMP closed the connection")]
     Closed,
+    /// A line that is not JSON, or not the message expected.
     #[error("QMP sent something that is not a QMP message: {0}")]
     Protocol(String),
+    /// QEMU answered the command with an error.
     #[error("QMP {command} failed: {class}: {desc}")]
     Command {
+        /// The command sent.
         command: String,
+        /// QMP's error class (`GenericError`, `CommandNotFound`, …).
         class: String,
+        /// QEMU's description of the error.
         desc: String,
     },
 }
 
+/// A connection to a VM's QMP socket, ready for commands; every read and write has the timeout
+/// given to [`Qmp::connect`].
 pub struct Qmp {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,

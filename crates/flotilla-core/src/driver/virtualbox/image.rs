@@ -9,12 +9,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Why the boot image or the VM's key could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// A local image (path or `file://`) that is not a file.
     #[error("boot image {0} does not exist or is not a file")]
     Missing(PathBuf),
+    /// The download failed (connection, HTTP status, or writing into the cache).
     #[error("downloading the boot image {url}: {message}")]
-    Download { url: String, message: String },
+    Download {
+        /// The image's URL.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// A local file or `ssh-keygen` failed; the message names which.
     #[error("{0}")]
     Io(String),
 }

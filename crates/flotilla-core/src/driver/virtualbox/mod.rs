@@ -36,8 +36,12 @@ use vbm::{Vbm, VbmError};
 pub const DEFAULT_BOOT2DOCKER_URL: &str =
     "https://github.com/boot2docker/boot2docker/releases/download/v19.03.12/boot2docker.iso";
 
+/// The host-only network when none is given: inside the range VirtualBox ≥ 6.1.28 allows
+/// without `/etc/vbox/networks.conf` (docker-machine's `192.168.99.1/24` is not).
 pub const DEFAULT_HOSTONLY_CIDR: &str = "192.168.56.1/24";
 
+/// The `virtualbox` driver's create flags (`--virtualbox-*`); defaults are docker-machine's
+/// where it had the flag, except the host-only network ([`DEFAULT_HOSTONLY_CIDR`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VirtualboxOptions {
     /// Memory of the VM in MB (virtualbox driver)
@@ -70,7 +74,7 @@ pub struct VirtualboxOptions {
     pub share_folder: Option<String>,
     /// Skip the check of VBox.log for disabled VT-x/AMD-v (virtualbox driver)
     pub no_vtx_check: bool,
-    /// How long a booting VM may take until it answers SSH and has an IP (virtualbox driver)
+    /// How long a booting VM may take until it answers SSH and has an IP, in seconds (virtualbox driver)
     pub boot_timeout: u64,
 }
 
@@ -152,6 +156,7 @@ fn step_err(step: &str, e: impl std::fmt::Display) -> DriverError {
     DriverError::Failed(format!("{step}: {e}"))
 }
 
+/// A boot2docker VM run by VirtualBox, reached over SSH through a NAT port forward.
 pub struct VirtualboxDriver {
     c: Config,
     ctx: DriverContext,
@@ -181,6 +186,9 @@ fn one_of(flag: &str, v: &str, allowed: &[&str]) -> Result<(), DriverError> {
 }
 
 impl VirtualboxDriver {
+    /// For `create`: checks the flags (NIC, promiscuous-mode and UI types, minimum sizes), warns
+    /// about a host-only network VirtualBox may refuse, and resolves a CPU count below 1 to the
+    /// host's (at most 32).
     pub fn from_options(f: &VirtualboxOptions, ctx: DriverContext) -> Result<Self, DriverError> {
         let cidr = HostOnlyCidr::parse(&f.hostonly_cidr).map_err(|e| config_err(e.to_string()))?;
         if !cidr.allowed_by_default() {
@@ -253,6 +261,7 @@ impl VirtualboxDriver {
         })
     }
 
+    /// From the stored `Driver` object.
     pub fn from_config(v: &serde_json::Value, ctx: DriverContext) -> Result<Self, DriverError> {
         let c: Config = serde_json::from_value(v.clone()).map_err(|e| config_err(e.to_string()))?;
         Ok(VirtualboxDriver { c, ctx })

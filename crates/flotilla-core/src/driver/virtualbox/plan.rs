@@ -32,34 +32,50 @@ fn path(p: &Path) -> String {
 /// will not guess its way out of.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// Not `A.B.C.D/N`, or the host part is the broadcast address.
     #[error(
         "invalid host-only cidr {0:?}: expected an IPv4 host address and prefix, e.g. 192.168.56.1/24"
     )]
     BadCidr(String),
+    /// The address is the network's own (the host part is zero); the second field is a valid
+    /// example.
     #[error(
         "host-only cidr {0} must be given with a host address, not a network address (for example {1})"
     )]
     NetworkAddress(String, String),
+    /// The prefix is outside /8–/30.
     #[error("host-only cidr {0}: the prefix must be between /8 and /30")]
     BadPrefix(String),
+    /// Two host-only adapters share a name, so flotilla cannot tell which one to use.
     #[error(
         "VirtualBox has several host-only adapters named {0:?}; remove one (VBoxManage hostonlyif remove NAME)"
     )]
     DuplicateName(String),
+    /// Two host-only adapters share an address, so flotilla cannot tell which one to use.
     #[error(
         "VirtualBox has several host-only adapters with the IP {0}; remove one (VBoxManage hostonlyif remove NAME)"
     )]
     DuplicateIp(Ipv4Addr),
+    /// The host-only network is already a host interface's network (docker-machine's check).
     #[error(
         "host-only cidr {cidr} conflicts with the host interface {iface} ({addr}); choose another --virtualbox-hostonly-cidr"
     )]
     Collision {
+        /// The host-only network asked for.
         cidr: String,
+        /// The host interface on that network.
         iface: String,
+        /// The interface's address and prefix.
         addr: String,
     },
+    /// VBoxManage printed something the parser does not understand.
     #[error("cannot read VBoxManage's answer to `{what}`: {detail}")]
-    Parse { what: &'static str, detail: String },
+    Parse {
+        /// The command whose output it was.
+        what: &'static str,
+        /// What did not parse.
+        detail: String,
+    },
 }
 
 // ---------------------------------------------------------------- CIDR --
@@ -67,7 +83,9 @@ pub enum PlanError {
 /// The host-only network: the host's address on it and the prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostOnlyCidr {
+    /// The host's address on the network (never the network or broadcast address).
     pub ip: Ipv4Addr,
+    /// The prefix length, 8 to 30.
     pub prefix: u8,
 }
 
@@ -103,22 +121,27 @@ impl HostOnlyCidr {
         Ok(c)
     }
 
+    /// The netmask as a host-order integer.
     pub fn mask_bits(&self) -> u32 {
         u32::MAX << (32 - u32::from(self.prefix))
     }
 
+    /// The netmask, dotted (what VBoxManage's `--netmask` takes).
     pub fn netmask(&self) -> Ipv4Addr {
         Ipv4Addr::from(self.mask_bits())
     }
 
+    /// The network's own address (host part zero).
     pub fn network(&self) -> Ipv4Addr {
         Ipv4Addr::from(u32::from(self.ip) & self.mask_bits())
     }
 
+    /// The network's broadcast address (host part all ones).
     pub fn broadcast(&self) -> Ipv4Addr {
         Ipv4Addr::from(u32::from(self.network()) | !self.mask_bits())
     }
 
+    /// Whether `ip` is on this network.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         u32::from(ip) & self.mask_bits() == u32::from(self.network())
     }
@@ -175,11 +198,16 @@ pub fn mask_prefix(mask: Ipv4Addr) -> Option<u8> {
     (m.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
 }
 
+/// The host-only network's DHCP server as flotilla wants it ([`HostOnlyCidr::dhcp`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DhcpConfig {
+    /// The server's own address.
     pub ip: Ipv4Addr,
+    /// The network's netmask.
     pub netmask: Ipv4Addr,
+    /// The first address leased.
     pub lower: Ipv4Addr,
+    /// The last address leased.
     pub upper: Ipv4Addr,
 }
 
@@ -203,16 +231,22 @@ pub fn parse_machinereadable(text: &str) -> BTreeMap<String, String> {
 /// A VM's state as VirtualBox names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmState {
+    /// `running`.
     Running,
+    /// `paused`.
     Paused,
+    /// `saved`: suspended to disk.
     Saved,
+    /// `poweroff`: shut down.
     PowerOff,
+    /// `aborted`: the VM process died; treated like `poweroff`.
     Aborted,
     /// Any transient state (starting, stopping, saving, restoring, …).
     Other,
 }
 
 impl VmState {
+    /// From `showvminfo --machinereadable`'s `VMState`; `None` when it has none.
     pub fn parse(showvminfo: &str) -> Option<VmState> {
         let info = parse_machinereadable(showvminfo);
         Some(match info.get("VMState")?.as_str() {
@@ -277,10 +311,16 @@ pub fn version_ok(v: (u32, u32, u32)) -> bool {
 /// One `list hostonlyifs` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostOnlyIf {
+    /// The adapter's name (`vboxnet0`).
     pub name: String,
+    /// Whether VirtualBox reports DHCP enabled on it.
     pub dhcp: bool,
+    /// The host's address on it; `None` when unset or unreadable.
     pub ip: Option<Ipv4Addr>,
+    /// Its netmask; `None` when unset or unreadable.
     pub netmask: Option<Ipv4Addr>,
+    /// The internal network name its DHCP server is registered under
+    /// (`HostInterfaceNetworking-<name>` when VirtualBox does not say).
     pub network_name: String,
 }
 
@@ -346,14 +386,22 @@ pub fn parse_hostonlyifs(text: &str) -> Result<Vec<HostOnlyIf>, PlanError> {
 /// One `list dhcpservers` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DhcpServer {
+    /// The network it serves (a host-only adapter's [`HostOnlyIf::network_name`]).
     pub network_name: String,
+    /// The server's own address.
     pub ip: Option<Ipv4Addr>,
+    /// The network's netmask.
     pub netmask: Option<Ipv4Addr>,
+    /// The first address leased.
     pub lower: Option<Ipv4Addr>,
+    /// The last address leased.
     pub upper: Option<Ipv4Addr>,
+    /// Whether the server runs.
     pub enabled: bool,
 }
 
+/// Parses `list dhcpservers` (old and VirtualBox 6.1+ key names); entries without a network
+/// name are dropped.
 pub fn parse_dhcpservers(text: &str) -> Vec<DhcpServer> {
     blocks(text, "NetworkName")
         .into_iter()
@@ -465,14 +513,23 @@ pub fn collision(
 /// Everything the create sequence needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmSpec {
+    /// The VM's name in VirtualBox (the machine's name).
     pub name: String,
+    /// Where VirtualBox keeps the VM's files (the machine's directory).
     pub basefolder: PathBuf,
+    /// The boot ISO, attached as a DVD.
     pub iso: PathBuf,
+    /// The VDI disk.
     pub disk: PathBuf,
+    /// vCPUs.
     pub cpus: u32,
+    /// Memory in MB.
     pub memory_mb: u32,
+    /// The first (NAT) NIC's adapter type.
     pub nat_nictype: String,
+    /// NAT resolves DNS with the host's resolver (`--natdnshostresolver1`).
     pub host_dns_resolver: bool,
+    /// NAT proxies DNS through the host (`--natdnsproxy1`).
     pub dns_proxy: bool,
     /// `(host path, share name)`, when a share is set up.
     pub share: Option<(PathBuf, String)>,
@@ -756,6 +813,7 @@ pub fn dhcp_call(
     ]))
 }
 
+/// The second NIC on the host-only adapter `ifname`: the address the host reaches the VM at.
 pub fn nic2_call(name: &str, ifname: &str, nictype: &str, promisc: &str) -> Call {
     call([
         "modifyvm",
@@ -787,10 +845,12 @@ pub fn natpf_calls(name: &str, port: u16) -> [Call; 2] {
     ]
 }
 
+/// Boots the VM with the UI type (`headless`, `gui`, …).
 pub fn startvm_call(name: &str, ui: &str) -> Call {
     call(["startvm", name, "--type", ui])
 }
 
+/// Asks for the VM's details in the form [`parse_machinereadable`] reads.
 pub fn showvminfo_call(name: &str) -> Call {
     call(["showvminfo", name, "--machinereadable"])
 }
@@ -798,18 +858,21 @@ pub fn showvminfo_call(name: &str) -> Call {
 /// What `start` does in each state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartPlan {
+    /// Running already: nothing to do.
     AlreadyRunning,
     /// Paused: resume only.
     Resume(Call),
     /// Saved or stopped: port-forward then `startvm`; a stopped VM gets its
     /// host-only network (re)checked first.
     Boot {
+        /// Whether the host-only adapter and its DHCP server are checked first.
         setup_network: bool,
     },
     /// A transient state: try again later.
     Busy,
 }
 
+/// What `start` does from `state` (see [`StartPlan`]).
 pub fn start_plan(state: VmState, name: &str, ui: &str) -> StartPlan {
     match state {
         VmState::Running => StartPlan::AlreadyRunning,
@@ -835,6 +898,7 @@ pub fn stop_calls(state: VmState, name: &str) -> Vec<Call> {
     }
 }
 
+/// `kill`: power off at once, unless powered off or aborted already.
 pub fn kill_calls(state: VmState, name: &str) -> Vec<Call> {
     match state {
         VmState::PowerOff | VmState::Aborted => vec![],

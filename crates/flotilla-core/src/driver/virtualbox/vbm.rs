@@ -26,14 +26,28 @@ pub async fn lock() -> MutexGuard<'static, ()> {
 const RETRIES: u32 = 5;
 const RETRY_DELAY: Duration = Duration::from_millis(100);
 
+/// Why a VBoxManage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VbmError {
+    /// No VBoxManage in `$VBOX_INSTALL_PATH` or on `PATH`: VirtualBox is not installed.
     #[error("VBoxManage not found; install VirtualBox (5.0 or later) and put VBoxManage on PATH")]
     NotFound,
+    /// It could not be run, exited non-zero, or printed `error:` on stderr.
     #[error("VBoxManage {args} failed: {detail}")]
-    Failed { args: String, detail: String },
+    Failed {
+        /// The arguments, space-separated.
+        args: String,
+        /// Its stderr on one line (or the exit code and stdout when stderr was empty).
+        detail: String,
+    },
+    /// It did not finish in time and was killed.
     #[error("VBoxManage {args} did not finish within {}s", .after.as_secs())]
-    Timeout { args: String, after: Duration },
+    Timeout {
+        /// The arguments, space-separated.
+        args: String,
+        /// The timeout that expired.
+        after: Duration,
+    },
 }
 
 impl VbmError {
@@ -50,7 +64,9 @@ impl VbmError {
 /// What a successful call printed.
 #[derive(Debug, Clone, Default)]
 pub struct VbmOutput {
+    /// Standard output, lossily decoded.
     pub stdout: String,
+    /// Standard error: progress and warnings (an `error:` line fails the call).
     pub stderr: String,
 }
 
@@ -84,6 +100,7 @@ fn one_line(s: &str) -> String {
         .join("; ")
 }
 
+/// The located VBoxManage, with a 120 s timeout per call.
 #[derive(Debug, Clone)]
 pub struct Vbm {
     program: PathBuf,
@@ -91,6 +108,7 @@ pub struct Vbm {
 }
 
 impl Vbm {
+    /// Locates VBoxManage ([`find`]); `NotFound` when it is not installed.
     pub fn new() -> Result<Self, VbmError> {
         Ok(Vbm {
             program: find().ok_or(VbmError::NotFound)?,
@@ -155,6 +173,7 @@ impl Vbm {
         }
     }
 
+    /// Runs a planned call under the process-wide lock, like [`Vbm::run`].
     pub async fn call(&self, c: &Call) -> Result<VbmOutput, VbmError> {
         self.run(c).await
     }
