@@ -13,51 +13,80 @@ use crate::store::{self, Machine, Store, StoreError};
 /// An explicit certificate set to use instead of the store's own.
 #[derive(Debug, Clone)]
 pub struct TlsSet {
+    /// The CA the engine's server certificate is signed by (`--tls-ca-cert`), copied as `ca.pem`.
     pub ca: PathBuf,
+    /// The client certificate the engine accepts (`--tls-client-cert`), copied as `cert.pem`.
     pub cert: PathBuf,
+    /// The client certificate's key (`--tls-client-key`), copied as `key.pem` (mode 0600).
     pub key: PathBuf,
 }
 
+/// One machine to create: `create`'s flags, or a machine of a cluster file.
 #[derive(Debug, Clone)]
 pub struct CreateOptions {
+    /// The machine's name, checked by [`store::validate_name`]; it must not exist yet.
     pub name: String,
+    /// The driver's name (`generic`, `none`, `docker`, `virtualbox`, `qemu`, …).
     pub driver: String,
+    /// The `--DRIVER-*` flags, read by the driver.
     pub driver_options: DriverOptions,
+    /// The `--engine-*` flags, recorded and applied when the engine is provisioned.
     pub engine: EngineOptions,
+    /// The `--swarm*` flags; `is_swarm` needs a `discovery` URL.
     pub swarm: SwarmOptions,
+    /// Extra subject alternative names for the engine's server certificate (`--tls-san`).
     pub tls_san: Vec<String>,
+    /// Certificates to use instead of the store's CA and client certificate; `None`: the store's.
     pub tls: Option<TlsSet>,
+    /// How long the connection check of an engine that is not provisioned (adopted) may take;
+    /// a failed check only warns.
     pub check_timeout: Duration,
     /// How `--swarm-discovery token://TOKEN` is resolved and reached.
     pub discovery: discovery::Settings,
 }
 
+/// Why a create failed. Once the name is reserved, the machine's record stays with the error
+/// (see [`create`]).
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
+    /// The name is invalid or taken, or the record could not be written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store's CA and client certificate could not be created or read.
     #[error(transparent)]
     Certs(#[from] certs::CertError),
     /// The driver refused before anything was created (exit code 3).
     #[error("machine {machine:?}: {source}")]
     PreCreate {
+        /// The machine being created.
         machine: String,
+        /// The driver's reason.
         source: DriverError,
     },
     /// The driver name or its flags are unusable.
     #[error("machine {machine:?}: {source}")]
     Driver {
+        /// The machine being created.
         machine: String,
+        /// The driver's reason.
         source: DriverError,
     },
+    /// A step after the name was reserved failed; the record carries `step: message` as its
+    /// error.
     #[error("machine {machine:?}: {step}: {message}")]
     Step {
+        /// The machine being created.
         machine: String,
+        /// What was being done (`creating the machine`, `registering in discovery`, …).
         step: &'static str,
+        /// Why it failed.
         message: String,
     },
+    /// The `--swarm-discovery` URL is malformed, or its discovery does not answer or does not
+    /// know the token; checked before a machine exists.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    /// `--swarm` or `--swarm-master` was given without `--swarm-discovery`.
     #[error(
         "--swarm and --swarm-master need --swarm-discovery URL (for example token://$(flotilla token create))"
     )]
@@ -65,14 +94,18 @@ pub enum CreateError {
     /// Provisioning failed at a named step.
     #[error("machine {machine:?}: {source}")]
     Provision {
+        /// The machine being created.
         machine: String,
+        /// The step and its cause.
         source: crate::provision::ProvisionError,
     },
 }
 
 /// Something worth telling the user while a create runs.
 pub trait Progress: Send + Sync {
+    /// A step begins or succeeds (`Creating machine...`).
     fn step(&self, machine: &str, message: &str);
+    /// Something is wrong but the create goes on.
     fn warn(&self, machine: &str, message: &str);
 }
 

@@ -8,20 +8,31 @@ use crate::driver::handle::{self, MachineError};
 use crate::engine::EngineAddr;
 use crate::store::Store;
 
+/// Which machine `env` (or `config`) points at, and how long the check may take.
 #[derive(Debug, Clone)]
 pub struct EnvOptions {
+    /// The machine's name.
     pub name: String,
+    /// Point at the swarm's manager rather than the engine (`--swarm`); the machine must be a
+    /// swarm master.
     pub swarm: bool,
+    /// The bound on each probe and on each etcd store's read.
     pub timeout: Duration,
 }
 
 /// What a client needs to reach a machine.
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// The machine's name (`DOCKER_MACHINE_NAME`).
     pub name: String,
+    /// The address that answered (`DOCKER_HOST`): the engine's, or with `swarm` a manager's.
     pub url: String,
+    /// The machine's IP as its driver reports it; empty when the driver cannot say.
     pub ip: String,
+    /// The machine's directory in the store, holding `ca.pem`, `cert.pem` and `key.pem`
+    /// (`DOCKER_CERT_PATH`).
     pub cert_path: String,
+    /// The address is TCP, hence TLS with client certificates; false for a Unix socket.
     pub tls: bool,
 }
 

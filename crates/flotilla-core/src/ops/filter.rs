@@ -8,34 +8,57 @@ use regex::Regex;
 
 use crate::driver::State;
 
+/// Why a `--filter` value was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FilterError {
+    /// The value has no `=`; carries the value.
     #[error("unsupported filter syntax {0:?}: expected KEY=VALUE")]
     Syntax(String),
+    /// The key is not one of `driver`, `label`, `name`, `state`, `swarm`; carries it, lowercased.
     #[error("unsupported filter key {0:?}; supported keys: driver, label, name, state, swarm")]
     UnknownKey(String),
+    /// A `name=` value is not a regular expression.
     #[error("invalid name filter {pattern:?}: {message}")]
-    Regex { pattern: String, message: String },
+    Regex {
+        /// The value after `name=`.
+        pattern: String,
+        /// The regex crate's verdict: the last line of its multi-line error.
+        message: String,
+    },
 }
 
+/// The parsed `--filter` values, by key. An empty list does not filter; values of one key are
+/// ORed, keys ANDed.
 #[derive(Debug, Default, Clone)]
 pub struct Filters {
+    /// Driver names, compared without case.
     pub driver: Vec<String>,
+    /// State names (`Running`, `Stopped`, …, or `none`), compared without case; the only filter
+    /// that needs to ask the driver.
     pub state: Vec<String>,
+    /// Unanchored regular expressions on the machine's name.
     pub name: Vec<Regex>,
+    /// Swarm master names: a machine matches when it belongs to the swarm of that master.
     pub swarm: Vec<String>,
+    /// Engine labels `KEY=VALUE` (value compared without case), or `KEY` alone (`None`): any
+    /// value.
     pub label: Vec<(String, Option<String>)>,
 }
 
 /// What the static filters look at; no network needed.
 pub struct Subject<'a> {
+    /// The machine's name.
     pub name: &'a str,
+    /// Its driver's name.
     pub driver: &'a str,
+    /// Its engine labels, as `(key, value)`.
     pub labels: Vec<(&'a str, &'a str)>,
+    /// The name of its swarm's master; `None` outside a swarm.
     pub swarm_master: Option<&'a str>,
 }
 
 impl Filters {
+    /// Parses `KEY=VALUE` items (keys without case); the first bad item is the error.
     pub fn parse(raw: &[String]) -> Result<Filters, FilterError> {
         let mut f = Filters::default();
         for item in raw {
@@ -69,6 +92,8 @@ impl Filters {
         Ok(f)
     }
 
+    /// True when a `state` filter is given: matching then needs each machine's state from its
+    /// driver.
     pub fn has_state(&self) -> bool {
         !self.state.is_empty()
     }
@@ -98,6 +123,7 @@ impl Filters {
             && (self.name.is_empty() || self.name.iter().any(|r| r.is_match(name)))
     }
 
+    /// The `state` filter alone; `none` matches the state [`State::None`] (an unknown state).
     pub fn matches_state(&self, state: State) -> bool {
         self.state.is_empty()
             || self.state.iter().any(|s| {

@@ -14,19 +14,31 @@ use crate::driver::{DriverError, State};
 use crate::provision::{self, ProvisionError};
 use crate::store::Store;
 
+/// The lifecycle command to run on each machine. The state changes wait up to two minutes for
+/// the driver to report the new state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Start the machine (nothing to do when it runs), then wait until its engine answers with
+    /// the machine's certificates (not for an adopted engine).
     Start,
+    /// Stop the machine gracefully and wait until it is `Stopped`.
     Stop,
+    /// Restart a running machine, start a stopped one, then wait as [`Action::Start`] does.
     Restart,
+    /// Stop the machine at once (the driver's hard stop) and wait until it is `Stopped`.
     Kill,
+    /// Configure the engine again from the record, and redeploy the swarm manager on a master;
+    /// refused for an adopted engine.
     Provision,
     /// Provision with a newly issued server certificate.
     RegenerateCerts,
+    /// Upgrade the engine with the host's package manager, starting the machine first if needed.
     Upgrade,
 }
 
 impl Action {
+    /// The action as a verb, for messages and the log (`regenerate certificates for` for
+    /// [`Action::RegenerateCerts`]).
     pub fn verb(self) -> &'static str {
         match self {
             Action::Start => "start",
@@ -43,7 +55,9 @@ impl Action {
 /// One machine's result: a message for the user, or the error.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The machine's name, as given.
     pub name: String,
+    /// What was done (`Started "a"; …`), or why it failed.
     pub result: Result<String, MachineError>,
 }
 
@@ -53,6 +67,8 @@ pub type ProgressFn = Arc<dyn Fn(&str, &str) + Send + Sync>;
 /// How long to wait for a state change or for the engine.
 const WAIT: Duration = Duration::from_secs(120);
 
+/// Runs `action` on every machine concurrently; one [`Outcome`] per name, in the order given.
+/// Each machine's record is saved after a success.
 pub async fn run(
     store: &Store,
     names: &[String],

@@ -16,19 +16,37 @@ use crate::store::{Machine, Store, StoreError};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct HostRow {
+    /// The machine's name (its directory in the store).
     pub name: String,
+    /// The ACTIVE column: `*`, `* (swarm)` or `-` (see [`active_marker`]); empty when the
+    /// query timed out.
     pub active: String,
+    /// `DOCKER_HOST` is this machine's engine.
     pub active_host: bool,
+    /// `DOCKER_HOST` is the swarm manager on this master.
     pub active_swarm: bool,
+    /// The driver's name; `unknown` when the record cannot be read.
     pub driver_name: String,
+    /// As the driver reports it; `Error` for a record that cannot be read, a create that
+    /// failed or a driver that fails, `Timeout` when the query overran `--timeout`.
     pub state: State,
+    /// The engine's URL (`tcp://IP:2376`); empty when the driver has none (a machine that is
+    /// not running) or the query timed out.
     #[serde(rename = "URL")]
     pub url: String,
+    /// The SWARM column: the master's name, `NAME (master)` on the master itself; empty
+    /// outside a swarm or when its master is not in the store.
     pub swarm: String,
+    /// The record's swarm options; `None` when the record cannot be read.
     pub swarm_options: Option<SwarmOptions>,
+    /// The record's engine options; `None` when the record cannot be read.
     pub engine_options: Option<EngineOptions>,
+    /// The ERRORS column; empty when there is none.
     pub error: String,
+    /// The engine's version as `vX.Y.Z`; `Unknown` when it was not asked or did not answer,
+    /// empty on a timeout or an unreadable record.
     pub docker_version: String,
+    /// How long the query took (`12ms`), `timeout`, or empty for an unreadable record.
     pub response_time: String,
 }
 
@@ -44,12 +62,17 @@ impl HostRow {
         })
     }
 
+    /// The columns of plain `ls`, as docker-machine prints them.
     pub const DEFAULT_TEMPLATE: &str = "{{.Name}}\t{{.Active}}\t{{.DriverName}}\t{{.State}}\t{{.URL}}\t{{.Swarm}}\t{{.DockerVersion}}\t{{.Error}}";
 }
 
+/// What `ls` lists and how long it waits.
 #[derive(Debug, Clone)]
 pub struct LsOptions {
+    /// The `--filter` values; empty lists everything.
     pub filters: Filters,
+    /// How long each machine's query may take (`--timeout`); a machine that overruns is listed
+    /// as `Timeout`.
     pub timeout: Duration,
     /// The client's `DOCKER_HOST`, for the ACTIVE column.
     pub docker_host: Option<String>,

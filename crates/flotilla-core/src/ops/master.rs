@@ -36,17 +36,29 @@ const MARKER: &str = "manager.json";
 /// How long a (re)started manager may take to answer.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Why a master's services could not be deployed, synced, removed or asked.
 #[derive(Debug, thiserror::Error)]
 pub enum MasterError {
+    /// The master's record, driver or engine address.
     #[error(transparent)]
     Machine(#[from] MachineError),
+    /// Reaching the host, or a step run on it.
     #[error("machine {machine:?}: {source}")]
     Provision {
+        /// The master.
         machine: String,
+        /// The step and its cause.
         source: ProvisionError,
     },
+    /// Anything else: not a master, no etcd store for election, a binary that cannot be read
+    /// or does not run there, a manager that does not answer.
     #[error("machine {machine:?}: {message}")]
-    Other { machine: String, message: String },
+    Other {
+        /// The master.
+        machine: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl MasterError {
@@ -63,9 +75,14 @@ impl MasterError {
 pub struct ProxyService {
     /// The machine whose engine runs the nginx container.
     pub node: String,
+    /// The port the node publishes for nginx's HTTP (`--listen`).
     pub http_port: u16,
+    /// The port the node publishes for nginx's HTTPS (`--listen-https`); 0: none.
     pub https_port: u16,
+    /// The nginx image of the data plane container (`--proxy-image`).
     pub image: String,
+    /// The virtual host that answers requests for unknown hosts, as nginx-proxy's
+    /// `DEFAULT_HOST`; `None`: they get a 503.
     pub default_host: Option<String>,
     /// The data plane container's name.
     pub container: String,
@@ -74,16 +91,21 @@ pub struct ProxyService {
 /// What was deployed on a master, kept in its machine directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployed {
+    /// The host's init system, as detected at deploy time (how the services are run and
+    /// removed).
     pub init: String,
     /// SHA-256 of the uploaded binary, hex.
     pub binary_sha256: String,
     /// Where the manager answers.
     pub url: String,
+    /// The proxy watcher deployed next to the manager; `None`: none.
     #[serde(default)]
     pub proxy: Option<ProxyService>,
 }
 
 impl Deployed {
+    /// The master's marker; `None` when flotilla deployed nothing there (or the marker cannot
+    /// be read).
     pub fn read(store: &Store, master: &str) -> Option<Deployed> {
         let text = std::fs::read(store.machine_dir(master).join(MARKER)).ok()?;
         serde_json::from_slice(&text).ok()
@@ -103,6 +125,8 @@ impl Deployed {
 /// What a deploy did.
 #[derive(Debug, Clone, Default)]
 pub struct DeployReport {
+    /// Where the manager answers: the master's engine address with the `--swarm-host` port
+    /// (`tcp://IP:3376` by default).
     pub url: String,
     /// The binary was uploaded (new or different).
     pub uploaded: bool,
@@ -188,7 +212,10 @@ pub enum Replication {
     Alone,
     /// One of several managers (several masters, or `--swarm-opt replication`): elected
     /// through etcd, advertised to the others at this `IP:PORT`.
-    Elected { advertise: String },
+    Elected {
+        /// `IP:PORT`: `--swarm-opt advertise=…`, else the master's IP and manager port.
+        advertise: String,
+    },
 }
 
 /// The swarm options' keys (`--swarm-opt KEY[=VALUE]`, leading dashes dropped).
@@ -791,12 +818,15 @@ pub async fn remove(store: &Store, master: &str) -> Result<bool, MasterError> {
 /// Whether a master's manager answers, and where.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// The master's name.
     pub master: String,
+    /// Where the manager was asked: the master's engine address with the manager's port.
     pub url: String,
     /// Deployed by flotilla on the master (else started by hand, or not at all).
     pub deployed: bool,
     /// `flotilla/VERSION` from the manager's answer.
     pub version: Option<String>,
+    /// Why the manager did not answer; `None` when it did.
     pub error: Option<String>,
     /// The proxy watcher deployed next to it.
     pub proxy: Option<ProxyService>,

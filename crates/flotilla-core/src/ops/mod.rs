@@ -83,8 +83,10 @@ pub async fn connect_remote(
 /// Why provisioning a machine failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionFailure {
+    /// Reaching the host or configuring its engine failed.
     #[error(transparent)]
     Provision(#[from] ProvisionError),
+    /// The driver could not say how to reach the machine (its SSH target or engine URL).
     #[error(transparent)]
     Driver(#[from] DriverError),
 }

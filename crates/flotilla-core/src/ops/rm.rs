@@ -3,9 +3,12 @@
 use crate::driver::handle::{self, MachineError, MachineHandle};
 use crate::store::{Store, StoreError};
 
+/// One machine's removal, reported in the order the names were given.
 #[derive(Debug)]
 pub struct RmOutcome {
+    /// The machine's name, as given.
     pub name: String,
+    /// `Ok` once the local record is gone; `Err` names the step the removal stopped at.
     pub result: Result<(), MachineError>,
     /// Set when only the local record could be removed.
     pub warning: Option<String>,

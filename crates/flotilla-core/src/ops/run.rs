@@ -28,30 +28,44 @@ use crate::scheduler::{
 };
 use crate::store::Store;
 
+/// Why a container could not be placed, created or started.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The swarm could not be chosen (none, several without `--swarm`, unknown, empty).
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// The container's configuration cannot be turned into a scheduling request.
     #[error(transparent)]
     Spec(#[from] SpecError),
+    /// A malformed constraint or affinity, or no node fits.
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    /// A container of the swarm already has this name; classic Swarm's message, word for word.
     #[error(
         "Conflict: The name {0} is already assigned. You have to delete (or rename) that container to be able to assign {0} to a container again."
     )]
     NameConflict(String),
+    /// The swarm's decision lock or its pending entries could not be used.
     #[error(transparent)]
     Pending(#[from] PendingError),
+    /// The chosen engine refused or did not answer; nothing was retried elsewhere.
     #[error("node {node}: {step}: {message}")]
     Engine {
+        /// The chosen node.
         node: String,
+        /// The call that failed: `connect`, `create`, `attach`, `start`, `wait` or `remove`.
         step: &'static str,
+        /// The engine's message.
         message: String,
     },
+    /// The image was missing on the chosen node and pulling it failed.
     #[error("node {node}: cannot pull image {image}: {message}")]
     Pull {
+        /// The chosen node.
         node: String,
+        /// The image as the request names it.
         image: String,
+        /// The engine's or the registry's message.
         message: String,
     },
 }
@@ -59,18 +73,25 @@ pub enum RunError {
 /// What `run` should do after deciding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Decide under the decision lock, then create (and with `start`, start) the container.
     Create,
+    /// `--dry-run`: only say which node would be chosen (other runs' pending containers
+    /// count); nothing is created and the lock is held only to read the pending entries.
     DryRun,
+    /// `--explain`: as [`Mode::DryRun`], with the scheduler's verdict on each node, pass by pass.
     Explain,
 }
 
+/// How `run` reaches the swarm and what it does there.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// `--swarm`, or the only swarm.
     pub selector: Option<String>,
+    /// The bound on each engine's answer while the swarm's state is fetched.
     pub timeout: Duration,
     /// How long a pending entry counts if this process hangs.
     pub pending_ttl: Duration,
+    /// Create, or only decide.
     pub mode: Mode,
     /// Start the container once created (`run`); the manager's `create` leaves it created, as
     /// the Engine API does, and the client starts it with a second call.
@@ -87,13 +108,18 @@ pub trait RunProgress {
     fn pulled(&self, node: &str, image: &str);
 }
 
-/// A created and started container.
+/// A container created on its node (and started, with [`RunOptions::start`]).
 pub struct Started {
+    /// The container's ID, as its engine gave it.
     pub id: String,
+    /// The node it was placed on.
     pub node: String,
+    /// A client of that node's engine (bounded by [`CREATE_TIMEOUT`] per call), for the
+    /// caller's streams and [`wait_exit`].
     pub docker: Docker,
     /// The attached streams when not detached.
     pub attached: Option<bollard::container::AttachContainerResults>,
+    /// `--rm`: pass it to [`wait_exit`], which removes the container once it stops.
     pub remove_after: bool,
     /// `-i`: forward our stdin.
     pub interactive: bool,
@@ -104,9 +130,13 @@ pub struct Started {
     pub overhead_ms: u128,
 }
 
+/// What [`run`] did, by [`Mode`].
 pub enum RunOutcome {
+    /// The node that would be chosen, or why none would.
     DryRun(PlanResult),
+    /// The scheduler's reasoning; a taken name clears its decision and becomes its error.
     Explain(Box<Explanation>),
+    /// The container exists on its node (and runs, with [`RunOptions::start`]).
     Started(Box<Started>),
 }
 

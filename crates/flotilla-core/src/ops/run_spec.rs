@@ -69,32 +69,51 @@ pub struct DockerRunOptions {
 /// offending value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
+    /// A `--publish` value that does not parse.
     #[error("invalid --publish '{value}': {reason}")]
-    Publish { value: String, reason: String },
+    Publish {
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An `--expose` value that is not a port, a range, or has an unknown protocol.
     #[error("invalid --expose '{0}': expected PORT[/PROTO] or a range START-END[/PROTO]")]
     Expose(String),
+    /// A `--memory` value that is not a size (see [`parse_memory`]).
     #[error("invalid --memory '{0}': expected a size such as 512m or 1g")]
     Memory(String),
+    /// A `--cpus` value that is not a positive number (at most a million).
     #[error("invalid --cpus '{0}': expected a positive number of CPUs such as 0.5")]
     Cpus(String),
+    /// An unknown restart policy, or a maximum count on one other than `on-failure`.
     #[error("invalid --restart '{0}': expected no, always, unless-stopped or on-failure[:MAX]")]
     Restart(String),
+    /// `--rm` with a restart policy other than `no`, refused as docker refuses it.
     #[error("conflicting options: --restart and --rm")]
     RestartWithRm,
+    /// A `--name` the engine would refuse, refused before any engine is asked.
     #[error(
         "invalid container name '{0}': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least two characters"
     )]
     Name(String),
+    /// A `--label` with an empty key.
     #[error("invalid --label '{0}': the key is empty")]
     Label(String),
+    /// An empty `--volume`, or one with an empty source.
     #[error("invalid --volume '{0}': expected SRC:DST[:OPTS] or a container path")]
     Volume(String),
+    /// A line of an `--env-file` whose key is empty or holds white space.
     #[error("{file}:{line}: invalid environment line '{text}'")]
     EnvFile {
+        /// The file's path, as given.
         file: String,
+        /// The line's number, from 1.
         line: usize,
+        /// The line as written.
         text: String,
     },
+    /// The body cannot be read as a scheduling request.
     #[error(transparent)]
     Request(#[from] RequestError),
 }
@@ -104,10 +123,13 @@ pub enum SpecError {
 pub struct Spec {
     /// `--name`, or empty (the engine picks one).
     pub name: String,
+    /// The Engine API create body, placement rules still in `Env` and labels; the chosen
+    /// engine receives it with the rules moved to labels.
     pub body: ContainerCreateBody,
     /// `--rm` in the foreground: remove after the wait (the engine's
     /// AutoRemove would race with reading the exit code).
     pub remove_after: bool,
+    /// `--detach`: nothing is attached; the ID is the answer.
     pub detach: bool,
 }
 

@@ -12,7 +12,9 @@ use crate::store::Store;
 /// A program and its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
+    /// `ssh`, `scp`, `rsync` or `docker` (for a container node), found on `PATH`.
     pub program: String,
+    /// The arguments, unquoted: they are passed as they are, not through a shell.
     pub args: Vec<String>,
 }
 
@@ -81,6 +83,9 @@ pub fn ssh_invocation(target: &RemoteTarget, cmd: &[String], tty: bool) -> Invoc
     }
 }
 
+/// The command line for `ssh NAME [-- CMD…]` on a stored machine; fails when it is not
+/// running. `tty`: the caller has a terminal to lend (`-t`; over SSH, only to a session
+/// without a command).
 pub async fn ssh(
     store: &Store,
     name: &str,
@@ -94,8 +99,11 @@ pub async fn ssh(
 /// One side of `scp`: `[user@]machine:path`, or a local path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The machine's name; `None` for a local path (`localhost:` included).
     pub machine: Option<String>,
+    /// The user before `@`; `None`: the machine's own SSH user.
     pub user: Option<String>,
+    /// The path on that side, as given.
     pub path: String,
 }
 
@@ -138,8 +146,10 @@ fn remote_arg(t: &SshTarget, user: &Option<String>, path: &str) -> String {
     format!("{}:{path}", t.destination())
 }
 
+/// `scp`'s flags.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScpOptions {
+    /// Copy directories (`-r`); `docker cp` to a container node is always recursive.
     pub recursive: bool,
     /// Transfer only differences with rsync.
     pub delta: bool,
@@ -270,6 +280,8 @@ pub fn scp_invocation(
     })
 }
 
+/// The command line for `scp SRC DST`; each machine named must be running. A copy between two
+/// machines goes through this host (`scp -3`).
 pub async fn scp(
     store: &Store,
     src: &str,
