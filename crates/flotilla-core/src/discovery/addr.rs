@@ -16,16 +16,22 @@ pub const MAX_RANGE: u64 = 65_536;
 /// tooling round-trip byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Addr {
+    /// An IPv4 address, an IPv6 address (without its brackets) or a host name.
     pub host: String,
+    /// Never 0.
     pub port: u16,
 }
 
+/// Why a `host:port` was refused; each variant holds the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddrError {
+    /// Not `host:port`: no port, an empty host, or an IPv6 address without brackets.
     #[error("invalid address {0:?}: expected host:port")]
     Form(String),
+    /// The port is not a number from 1 to 65535.
     #[error("invalid address {0:?}: the port must be a number from 1 to 65535")]
     Port(String),
+    /// The host (the second field) is neither an IP address nor an RFC 1123 host name.
     #[error("invalid address {0:?}: {1:?} is not an IP address or a host name")]
     Host(String, String),
 }
@@ -111,16 +117,25 @@ pub fn valid_host(h: &str) -> bool {
     })
 }
 
+/// A `[from:to]` range that cannot be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RangeError {
+    /// Bounds that are not integers, in the wrong order, or more than [`MAX_RANGE`] values apart.
     #[error("bad range {range:?} in {item:?}: {reason}")]
     Bad {
+        /// The whole entry.
         item: String,
+        /// The `[from:to]` part.
         range: String,
+        /// What is wrong with it.
         reason: String,
     },
+    /// A second range in one entry.
     #[error("{item:?} has more than one [from:to] range; only one is supported per address")]
-    Several { item: String },
+    Several {
+        /// The whole entry.
+        item: String,
+    },
 }
 
 /// Expands the first `[from:to]` (inclusive, integers) in `item`, as classic

@@ -15,11 +15,17 @@ use super::addr::{self, Addr};
 use super::{Discovery, DiscoveryError};
 use crate::duration;
 
+/// `join`'s flags, checked and converted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinPlan {
+    /// The address kept registered (`--advertise`).
     pub advertise: Addr,
+    /// How often it is registered again (`--heartbeat`, at least a second).
     pub heartbeat: Duration,
+    /// How long each registration lasts (`--ttl`, longer than the heartbeat).
     pub ttl: Duration,
+    /// The first registration waits a random time up to this (`--delay`), so agents started
+    /// together do not register together.
     pub delay: Duration,
 }
 
@@ -68,8 +74,15 @@ pub fn validate_timeout(timeout: &str) -> Result<Duration, String> {
 
 /// What the agent reports while it runs.
 pub enum Event<'a> {
-    Registered { first: bool },
+    /// A registration succeeded.
+    Registered {
+        /// Whether it was the first one.
+        first: bool,
+    },
+    /// A later registration, or the deregistration on stop, failed; the agent goes on (a first
+    /// registration's failure is returned by [`run`] instead).
     Failed(&'a DiscoveryError),
+    /// The address was removed on stop.
     Deregistered,
 }
 

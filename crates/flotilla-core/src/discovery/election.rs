@@ -43,7 +43,10 @@ pub enum Role {
     /// This manager leads (decide only while [`Leadership::holds`]).
     Leader,
     /// Another manager leads, at this advertised address.
-    Follower { leader: String },
+    Follower {
+        /// The leader's advertised address (`IP:PORT`), as the leader key holds it.
+        leader: String,
+    },
 }
 
 /// Whether this manager may decide right now.
@@ -74,6 +77,7 @@ impl Leadership {
 pub struct ElectionOptions {
     /// The `etcd://` URL, for messages.
     pub url: String,
+    /// etcd's client endpoints, tried in turn from the last one that answered.
     pub endpoints: Vec<Addr>,
     /// The swarm's key prefix (the path of the `etcd://` URL).
     pub prefix: String,
@@ -135,6 +139,9 @@ impl From<DiscoveryError> for SessionEnd {
 }
 
 impl Election {
+    /// Prepares a candidate, without I/O: the election to [`Election::run`], the channel its
+    /// [`Role`] is published on (`Candidate` at first) and the [`Leadership`] to check before each
+    /// decision. A TTL under 2 s is raised to 2 s.
     pub fn new(opts: &ElectionOptions) -> Result<(Election, watch::Receiver<Role>, Leadership)> {
         let client = Client::new(&opts.url, &opts.endpoints, opts.timeout)?;
         let (roles, rx) = watch::channel(Role::Candidate);

@@ -15,6 +15,8 @@ use super::registry::{self, Cluster};
 use super::{Addr, Discovery, DiscoveryError, Result, addr};
 use crate::store::{self, Store};
 
+/// Where the embedded registry keeps its clusters: `<store>/discovery`, one `<TOKEN>.json` per
+/// cluster.
 pub fn dir(store_root: &Path) -> PathBuf {
     store_root.join("discovery")
 }
@@ -25,6 +27,7 @@ fn path(store_root: &Path, token: &str) -> PathBuf {
 
 const PLACE: &str = "the store's embedded registry";
 
+/// `token://TOKEN` kept in the store's embedded registry (see the module docs).
 pub struct Embedded {
     url: String,
     token: String,
@@ -32,6 +35,8 @@ pub struct Embedded {
 }
 
 impl Embedded {
+    /// The cluster `token` in the registry of the store at `root`; `url` is what errors name.
+    /// Nothing is read here: an unknown token fails at first use.
     pub fn new(url: &str, token: &str, root: &Path) -> Self {
         Embedded {
             url: url.to_string(),

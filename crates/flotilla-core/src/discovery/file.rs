@@ -17,6 +17,7 @@ use async_trait::async_trait;
 
 use super::{Addr, Discovery, DiscoveryError, Result, addr};
 
+/// A `file://` list (see the module docs).
 pub struct FileBackend {
     url: String,
     path: PathBuf,
@@ -38,6 +39,8 @@ pub fn parse(content: &str) -> Result<Vec<Addr>, String> {
 }
 
 impl FileBackend {
+    /// The list at `path`; `url` is what errors name. Nothing is read here: a missing file
+    /// fails `list`, while `register` creates it.
     pub fn new(url: &str, path: &str) -> Self {
         FileBackend {
             url: url.to_string(),

@@ -12,20 +12,25 @@ use super::{Addr, DiscoveryError, DiscoveryUrl, Settings};
 
 const FILE: &str = "discovery.json";
 
+/// A registration as recorded in the machine's `discovery.json`: enough to undo it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
+    /// The swarm's discovery URL.
     pub url: String,
     /// `--discovery-url` at registration, for `token://TOKEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// `--discovery-ca` at registration, to reach an HTTPS token service again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<PathBuf>,
+    /// The address registered, `host:port`.
     pub addr: String,
 }
 
 /// What happened to a registration request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Registered, and recorded in the machine's directory.
     Registered,
     /// The backend is a fixed list (`nodes://`): nothing to register.
     Static,

@@ -58,37 +58,65 @@ pub struct Settings {
     pub store_root: PathBuf,
 }
 
+/// Why a discovery operation failed; every variant names the discovery URL as given.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
+    /// The URL does not parse (found before any I/O).
     #[error(transparent)]
     Url(#[from] UrlError),
+    /// The backend cannot do this: registering in a `nodes://` list, a TTL in a `file://` list.
     #[error("{url}: {op} is not supported: {why}")]
     Unsupported {
+        /// The discovery URL.
         url: String,
+        /// What was asked (`register`, `registering with a TTL`…).
         op: &'static str,
+        /// Why this backend cannot, and what to use instead.
         why: String,
     },
+    /// The backend could not be reached: connection refused, DNS, TLS.
     #[error("{url}: cannot reach {target}: {message}")]
     Unreachable {
+        /// The discovery URL.
         url: String,
+        /// What was being reached (`the token service …`, `etcd at …`).
         target: String,
+        /// The error and its causes.
         message: String,
     },
+    /// No answer within [`Settings::timeout`].
     #[error("{url}: {target} did not answer within {secs}s")]
     Timeout {
+        /// The discovery URL.
         url: String,
+        /// What did not answer (`the token service …`, `etcd at …`).
         target: String,
+        /// The timeout, in seconds.
         secs: f64,
     },
+    /// The token service or the embedded registry does not know the token (never created, or
+    /// deleted).
     #[error("{url}: unknown token {token} in {place}")]
     UnknownToken {
+        /// The discovery URL.
         url: String,
+        /// The cluster token.
         token: String,
+        /// Where it was looked up: the service, or the store's registry directory.
         place: String,
+        /// Whether that was the store's embedded registry: the token may belong to a service that
+        /// `--discovery-url` should name.
         embedded: bool,
     },
+    /// Any other failure: an error answer, a malformed listing, a file that cannot be read or
+    /// written.
     #[error("{url}: {message}")]
-    Failed { url: String, message: String },
+    Failed {
+        /// The discovery URL.
+        url: String,
+        /// What failed, naming the file, service or endpoint.
+        message: String,
+    },
 }
 
 impl DiscoveryError {
@@ -114,6 +142,7 @@ impl DiscoveryError {
     }
 }
 
+/// Discovery's result: the error is a [`DiscoveryError`] unless said otherwise.
 pub type Result<T, E = DiscoveryError> = std::result::Result<T, E>;
 
 /// A cluster's membership, whatever keeps it.

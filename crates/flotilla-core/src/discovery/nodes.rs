@@ -8,12 +8,15 @@ use async_trait::async_trait;
 
 use super::{Addr, Discovery, DiscoveryError, Result};
 
+/// A `nodes://` list: [`Discovery::list`] gives the URL's addresses; registering and
+/// deregistering are refused.
 pub struct Nodes {
     url: String,
     addrs: Vec<Addr>,
 }
 
 impl Nodes {
+    /// The addresses parsed from `url`, which errors name.
     pub fn new(url: &str, addrs: Vec<Addr>) -> Self {
         Nodes {
             url: url.to_string(),

@@ -14,6 +14,8 @@ use super::addr::Addr;
 /// hostile client filling the service's memory and disk.
 pub const MAX_MEMBERS: usize = 10_000;
 
+/// Milliseconds since the Unix epoch, the time every [`Cluster`] method takes (0 if the clock
+/// is set before 1970).
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -25,29 +27,36 @@ pub fn now_ms() -> u64 {
 /// directory or the service's data directory).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cluster {
+    /// The cluster token, also the file's name (the service trusts the name over this field).
     pub token: String,
+    /// When the token was created, ms since the epoch.
     pub created_ms: u64,
     /// When this copy was written; members that had expired by then were
     /// already gone (see [`Cluster::after_restart`]).
     #[serde(default)]
     pub saved_ms: u64,
+    /// Members by address (`host:port`, as [`Addr`] prints it); expired ones stay until swept.
     #[serde(default)]
     pub members: BTreeMap<String, Registration>,
 }
 
+/// One member's registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     /// Seconds; `None` for a member that stays until deregistered (what
     /// `create --swarm` registers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_s: Option<u64>,
+    /// When it lapses, ms since the epoch; `None` without a TTL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_ms: Option<u64>,
 }
 
+/// A new member refused: the cluster already has [`MAX_MEMBERS`] live members.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cluster {token} already has {MAX_MEMBERS} members")]
 pub struct Full {
+    /// The cluster's token.
     pub token: String,
 }
 
@@ -58,6 +67,7 @@ impl Registration {
 }
 
 impl Cluster {
+    /// An empty cluster, created at `now` (ms since the epoch).
     pub fn new(token: &str, now: u64) -> Self {
         Cluster {
             token: token.to_string(),

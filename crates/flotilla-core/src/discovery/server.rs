@@ -71,25 +71,42 @@ pub const MAX_TTL_S: u64 = 365 * 24 * 3600;
 /// How long a changing request waits for its write before answering 503.
 const PERSIST_WAIT: Duration = Duration::from_secs(5);
 
+/// Why the token service could not start, or failed while serving or stopping.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// The data directory (or a file in it) cannot be created, read, locked or written.
     #[error("cannot use data directory {path}: {message}")]
-    Data { path: PathBuf, message: String },
+    Data {
+        /// The directory or file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// Another token service holds the data directory's lock.
     #[error("data directory {0} is in use by another token service")]
     Locked(PathBuf),
+    /// The listen address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address as given.
         addr: String,
+        /// The OS error.
         source: std::io::Error,
     },
+    /// The certificate chain or key cannot be read or used.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The bound listener failed (its local address cannot be read).
     #[error("the server failed: {0}")]
     Serve(std::io::Error),
 }
 
+/// How `flotilla discovery serve` runs.
 pub struct ServeOptions {
+    /// Where to listen, `HOST:PORT`; port 0 picks a free port (see [`Bound::url`]).
     pub addr: String,
+    /// Keeps the clusters across restarts (`clusters/TOKEN.json`) and the lock that keeps a
+    /// second service out; created when missing.
     pub data: PathBuf,
     /// Certificate chain and key (PEM) to serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -103,7 +120,9 @@ pub struct ServeOptions {
 /// A cluster file that could not be read at start: skipped, kept on disk as it is.
 #[derive(Debug, Clone)]
 pub struct Skipped {
+    /// The cluster file.
     pub path: PathBuf,
+    /// Why it could not be read or parsed.
     pub reason: String,
 }
 
@@ -617,6 +636,7 @@ pub async fn bind(opts: &ServeOptions) -> Result<Bound, ServerError> {
 }
 
 impl Bound {
+    /// The address bound, with the port chosen when the options gave 0.
     pub fn local_addr(&self) -> SocketAddr {
         self.local
     }

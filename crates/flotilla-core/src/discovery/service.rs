@@ -161,6 +161,8 @@ impl Client {
         Ok(token)
     }
 
+    /// `POST {base}/clusters/TOKEN[?ttl=SECONDS]`, the address as the body; a TTL under a second
+    /// is sent as 1, none means the entry stays until deregistered.
     pub async fn register(&self, token: &str, a: &Addr, ttl: Option<Duration>) -> Result<()> {
         let mut url = format!("{}/clusters/{token}", self.base);
         if let Some(t) = ttl {
@@ -175,6 +177,8 @@ impl Client {
         self.send(req, Some(token)).await.map(|_| ())
     }
 
+    /// `DELETE {base}/clusters/TOKEN/ADDR` (flotilla's extension): the address leaves at once
+    /// instead of when its TTL runs out.
     pub async fn deregister(&self, token: &str, a: &Addr) -> Result<()> {
         let url = format!("{}/clusters/{token}/{a}", self.base);
         self.send(self.http.delete(url), Some(token))
@@ -182,6 +186,8 @@ impl Client {
             .map(|_| ())
     }
 
+    /// `GET {base}/clusters/TOKEN`: the live members; an entry that is not `host:port` fails the
+    /// whole list.
     pub async fn list(&self, token: &str) -> Result<Vec<Addr>> {
         let (_, body) = self
             .send(
@@ -205,6 +211,8 @@ impl Client {
             .collect()
     }
 
+    /// `DELETE {base}/clusters/TOKEN`, with the secret when there is one: the cluster and its
+    /// members are gone.
     pub async fn delete(&self, token: &str) -> Result<()> {
         let url = format!("{}/clusters/{token}", self.base);
         self.send(self.authorized(self.http.delete(url)), Some(token))
@@ -220,6 +228,8 @@ pub struct TokenBackend {
 }
 
 impl TokenBackend {
+    /// The cluster `token` on the service at `base` (see [`Client::new`]); no request is made
+    /// here.
     pub fn new(url: &str, token: &str, base: &str, settings: &Settings) -> Result<Self> {
         Ok(TokenBackend {
             token: token.to_string(),

@@ -8,36 +8,54 @@ use super::addr::{self, Addr};
 /// `kv.path` for `join`, `manage` and `list`).
 pub const ETCD_NODES_PATH: &str = "docker/swarm/nodes";
 
+/// A parsed discovery URL: the backend it names and what that backend needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiscoveryUrl {
     /// `token://TOKEN`: the embedded registry, or the service named by
     /// `--discovery-url`; `token://HOST[:PORT][/PATH]/TOKEN`: the service
     /// at `https://HOST[:PORT][/PATH]`.
     Token {
+        /// The cluster token: 32 lowercase hexadecimal characters.
         token: String,
+        /// `https://HOST[:PORT][/PATH]` when the URL names its service; `None` for
+        /// `token://TOKEN`.
         service: Option<String>,
     },
     /// `file://PATH`: one address per line.
-    File { path: String },
+    File {
+        /// The list file's path, as written after `file://`.
+        path: String,
+    },
     /// `nodes://a:1,b:2` or a bare `a:1,b:2`, ranges expanded.
-    Nodes { addrs: Vec<Addr> },
+    Nodes {
+        /// The addresses, ranges expanded; never empty.
+        addrs: Vec<Addr>,
+    },
     /// `etcd://h1:2379,h2:2379[/prefix]`.
     Etcd {
+        /// etcd's client endpoints (port 2379 when none is given); never empty.
         endpoints: Vec<Addr>,
+        /// The key prefix, without leading or trailing `/`; empty for none.
         prefix: String,
     },
 }
 
+/// A discovery URL that does not parse; the message quotes the URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid discovery URL {url:?}: {reason}")]
 pub struct UrlError {
+    /// The URL as given.
     pub url: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
+/// The schemes flotilla supports, as its error messages list them.
 pub const SCHEMES: &str = "token://, file://, nodes:// and etcd://";
 
 impl DiscoveryUrl {
+    /// Parses a discovery URL, without I/O. A string without `://` is a `nodes://` list, as in
+    /// classic Swarm; `consul://` and `zk://` are refused by name.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let err = |reason: String| UrlError {
             url: url.to_string(),

@@ -26,12 +26,15 @@ use crate::remote::sh_quote;
 pub const PROFILE: &str = "/var/lib/boot2docker/profile";
 /// Where docker-machine put the certificates on boot2docker (persistent).
 pub const CA_PEM: &str = "/var/lib/boot2docker/ca.pem";
+/// The engine's server certificate, where docker-machine put it.
 pub const SERVER_PEM: &str = "/var/lib/boot2docker/server.pem";
+/// The engine's server key.
 pub const SERVER_KEY_PEM: &str = "/var/lib/boot2docker/server-key.pem";
 /// boot2docker restores the hostname from here at boot.
 pub const HOSTNAME_FILE: &str = "/var/lib/boot2docker/etc/hostname";
 /// boot2docker's tool that sets the hostname (and `/etc/hosts`).
 pub const SETHOSTNAME: &str = "/usr/bin/sethostname";
+/// boot2docker's init script: it sources [`PROFILE`] and starts the engine.
 pub const INIT_SCRIPT: &str = "/etc/init.d/docker";
 /// The init script's log (boot2docker ≥ 18.09).
 pub const LOG: &str = "/var/lib/boot2docker/log/docker.log";
@@ -39,10 +42,13 @@ pub const LOG: &str = "/var/lib/boot2docker/log/docker.log";
 /// What the profile holds: the machine's engine options, plain data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Profile {
+    /// The TCP port the engine listens on, with TLS.
     pub port: u16,
     /// `k=v` labels, `provider=<driver>` included.
     pub labels: Vec<String>,
+    /// `--engine-insecure-registry` values.
     pub insecure_registries: Vec<String>,
+    /// `--engine-registry-mirror` values.
     pub registry_mirrors: Vec<String>,
     /// `--engine-opt` values (`flag=value`).
     pub engine_opts: Vec<String>,
@@ -52,12 +58,20 @@ pub struct Profile {
     pub storage_driver: Option<String>,
 }
 
+/// An engine option boot2docker's profile cannot carry.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ProfileError {
+    /// A value the init script would split or glob (whitespace, `*?[`), or an empty one.
     #[error(
         "{what} {value:?} cannot go into boot2docker's EXTRA_ARGS: its init script splits and globs them (no whitespace or *?[)"
     )]
-    Unsplittable { what: &'static str, value: String },
+    Unsplittable {
+        /// The option it came from (`--engine-label`, `--engine-opt`…).
+        what: &'static str,
+        /// The value as given.
+        value: String,
+    },
+    /// A storage driver name with characters other than letters, digits and `-_.`.
     #[error("--engine-storage-driver {0:?} is not a storage driver name")]
     StorageDriver(String),
 }

@@ -23,14 +23,22 @@ use serde_json::{Map, Value};
 
 /// Where flotilla keeps its files on a host.
 pub const REMOTE_DIR: &str = "/etc/docker/flotilla";
+/// The engine's own configuration: merged with flotilla's settings, never overwritten.
 pub const DAEMON_JSON: &str = "/etc/docker/daemon.json";
+/// What flotilla changed in daemon.json ([`Managed`]), for the next provision and cleanup to
+/// undo.
 pub const MANAGED_JSON: &str = "/etc/docker/flotilla/managed.json";
+/// The CA certificate the engine checks client certificates against.
 pub const CA_PEM: &str = "/etc/docker/flotilla/ca.pem";
+/// The engine's server certificate.
 pub const SERVER_PEM: &str = "/etc/docker/flotilla/server.pem";
+/// The engine's server key (mode 0600).
 pub const SERVER_KEY_PEM: &str = "/etc/docker/flotilla/server-key.pem";
+/// The systemd drop-in carrying `--engine-opt` and `--engine-env` ([`systemd_dropin`]).
 pub const SYSTEMD_DROPIN: &str = "/etc/systemd/system/docker.service.d/10-flotilla.conf";
 /// The start script of a container node's engine (init system `direct`).
 pub const DIRECT_SCRIPT: &str = "/etc/docker/flotilla/engine.sh";
+/// The engine's log on a container node, appended to by [`DIRECT_SCRIPT`].
 pub const DIRECT_LOG: &str = "/var/log/flotilla-dockerd.log";
 
 const BEGIN: &str = "# BEGIN flotilla (managed by flotilla; do not edit inside this block)";
@@ -39,11 +47,15 @@ const END: &str = "# END flotilla";
 /// What flotilla wants in daemon.json.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Desired {
+    /// The TCP port the engine listens on with TLS, besides its unix socket.
     pub port: u16,
     /// `k=v` labels, `provider=<driver>` included.
     pub labels: Vec<String>,
+    /// `--engine-insecure-registry` values.
     pub insecure_registries: Vec<String>,
+    /// `--engine-registry-mirror` values.
     pub registry_mirrors: Vec<String>,
+    /// `--engine-storage-driver`; `None` leaves the host's setting alone.
     pub storage_driver: Option<String>,
 }
 
@@ -62,14 +74,20 @@ pub struct Managed {
     pub replaced: BTreeMap<String, Option<Value>>,
 }
 
+/// Why flotilla's settings cannot be merged into the host's engine configuration.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DaemonError {
+    /// The host's daemon.json is not a JSON object; flotilla leaves it as it is.
     #[error("{DAEMON_JSON} is not a JSON object: {0}")]
     BadDaemonJson(String),
+    /// An `--engine-opt` that daemon.json also sets: dockerd would refuse to start.
     #[error(
         "--engine-opt {flag} conflicts with \"{flag}\" in {DAEMON_JSON}; dockerd refuses a setting given both ways"
     )]
-    OptConflict { flag: String },
+    OptConflict {
+        /// The flag's name, without dashes or value.
+        flag: String,
+    },
 }
 
 /// Undoes what `managed` records.

@@ -22,23 +22,49 @@ use crate::remote::{Output, Remote, RemoteError, sh_quote};
 use crate::store::{Machine, Store};
 use os::{Family, InitSystem, OsRelease};
 
+/// Why provisioning failed; [`ProvisionError::step`] names the step for the machine's
+/// recorded error, [`ProvisionError::hint`] what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
+    /// The runner failed (SSH connection or key, `docker exec`), not a command on the host.
     #[error("{step}: {source}")]
     Remote {
+        /// The step that was running.
         step: &'static str,
+        /// The runner's error.
         source: RemoteError,
     },
+    /// A command on the host failed, or gave an answer flotilla cannot use.
     #[error("{step}: {message}")]
-    Step { step: &'static str, message: String },
+    Step {
+        /// The step that was running.
+        step: &'static str,
+        /// What failed, with the command's error output.
+        message: String,
+    },
+    /// The user is not root and `sudo -n` wants a password: flotilla never prompts.
     #[error("checking sudo: user {user:?} is not root and sudo needs a password ({detail})")]
-    SudoPassword { user: String, detail: String },
+    SudoPassword {
+        /// The remote user.
+        user: String,
+        /// What `sudo -n true` printed.
+        detail: String,
+    },
+    /// A distribution flotilla cannot install or configure an engine on.
     #[error("detecting the operating system: unsupported operating system {pretty:?} (ID={id})")]
-    Unsupported { pretty: String, id: String },
+    Unsupported {
+        /// The system's `PRETTY_NAME` (or `NAME VERSION_ID`).
+        pretty: String,
+        /// Its `ID`.
+        id: String,
+    },
+    /// The host's daemon.json is not a JSON object, or an `--engine-opt` conflicts with it.
     #[error("configuring the engine: {0}")]
     Daemon(#[from] daemon::DaemonError),
+    /// The engine's server certificate cannot be issued or saved.
     #[error("issuing the server certificate: {0}")]
     Certs(#[from] certs::CertError),
+    /// An engine option boot2docker's profile cannot carry.
     #[error("configuring the engine: {0}")]
     Boot2Docker(#[from] boot2docker::ProfileError),
 }
@@ -80,7 +106,9 @@ impl ProvisionError {
 
 /// What provisioning needs to know besides the runner.
 pub struct Request<'a> {
+    /// The store holding the CA and the machine's certificates.
     pub store: &'a Store,
+    /// The record whose engine options are applied.
     pub machine: &'a Machine,
     /// The address the engine will be reached at (its IP is a SAN).
     pub addr: EngineAddr,
@@ -98,11 +126,15 @@ pub struct Request<'a> {
 /// What provisioning found and did.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// How the host names its system (`PRETTY_NAME`).
     pub os: String,
+    /// What starts the engine: `systemd`, `sysv`, `openrc`, `direct` or `boot2docker`.
     pub init: String,
+    /// Whether the engine was missing and this run installed it.
     pub installed: bool,
     /// Remote files whose contents changed.
     pub changed: Vec<String>,
+    /// The version the engine reported over TLS at the end.
     pub engine_version: String,
 }
 
@@ -300,6 +332,7 @@ impl<'a> Host<'a> {
         Ok(())
     }
 
+    /// Removes a file or directory as root (`rm -rf`); whether there was one.
     pub async fn remove(&self, step: &'static str, path: &str) -> Result<bool, ProvisionError> {
         let p = sh_quote(path);
         let out = self
@@ -315,8 +348,11 @@ impl<'a> Host<'a> {
 /// The detected platform.
 #[derive(Debug, Clone)]
 pub struct Platform {
+    /// The host's `/etc/os-release`.
     pub os: OsRelease,
+    /// Which packages and file locations apply.
     pub family: Family,
+    /// What starts the engine.
     pub init: InitSystem,
 }
 

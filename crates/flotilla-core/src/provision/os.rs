@@ -7,10 +7,12 @@ use std::fmt;
 /// The parsed `/etc/os-release` (`KEY=VALUE` lines, one level of quotes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OsRelease {
+    /// Every `KEY=VALUE`, quotes removed; a later line wins.
     pub fields: BTreeMap<String, String>,
 }
 
 impl OsRelease {
+    /// Parses os-release text; lines that are not `KEY=VALUE` are skipped, never an error.
     pub fn parse(text: &str) -> Self {
         let mut fields = BTreeMap::new();
         for line in text.lines() {
@@ -35,14 +37,17 @@ impl OsRelease {
         OsRelease { fields }
     }
 
+    /// A field's value; empty when absent.
     pub fn get(&self, k: &str) -> &str {
         self.fields.get(k).map(String::as_str).unwrap_or("")
     }
 
+    /// `ID`, as written (matching lower-cases it).
     pub fn id(&self) -> &str {
         self.get("ID")
     }
 
+    /// `PRETTY_NAME`, else `NAME VERSION_ID`: how messages name the system.
     pub fn pretty(&self) -> String {
         let p = self.get("PRETTY_NAME");
         if !p.is_empty() {
@@ -94,10 +99,16 @@ impl OsRelease {
 /// Distribution families that differ in packages and file locations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
+    /// Debian, Ubuntu and derivatives: apt, `/etc/default/docker`.
     Debian,
+    /// RHEL, CentOS, Fedora, Rocky, Alma, Oracle and Amazon Linux: dnf or yum,
+    /// `/etc/sysconfig/docker`.
     RedHat,
+    /// Alpine: apk.
     Alpine,
+    /// Arch and Manjaro: pacman.
     Arch,
+    /// SUSE and openSUSE: zypper, `/etc/sysconfig/docker`.
     Suse,
 }
 
@@ -150,8 +161,11 @@ impl fmt::Display for Family {
 /// How the engine is started on the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitSystem {
+    /// systemd: flotilla's settings go in a drop-in for `docker.service`.
     Systemd,
+    /// SysV init scripts: flotilla's settings go in a marked block of the family's options file.
     SysV,
+    /// OpenRC: flotilla's settings go in a marked block of `/etc/conf.d/docker`.
     OpenRc,
     /// No init system manages the engine (a container node): flotilla
     /// starts `dockerd` itself from a script it installs.
@@ -176,6 +190,7 @@ elif command -v rc-service >/dev/null 2>&1 && command -v openrc >/dev/null 2>&1 
 elif [ -x /etc/init.d/docker ] || command -v service >/dev/null 2>&1 || command -v update-rc.d >/dev/null 2>&1; then echo sysv; \
 else echo direct; fi";
 
+/// The init system [`INIT_PROBE`] printed; anything else is [`InitSystem::Direct`].
 pub fn parse_init(s: &str) -> InitSystem {
     match s.trim() {
         "systemd" => InitSystem::Systemd,

@@ -28,6 +28,7 @@ pub const REMOTE_STORE: &str = "/var/lib/flotilla";
 pub const REMOTE_BINARY: &str = "/var/lib/flotilla/bin/flotilla";
 /// The manager's server certificate and key.
 pub const MANAGER_CERT: &str = "/var/lib/flotilla/manager/server.pem";
+/// The manager's server key.
 pub const MANAGER_KEY: &str = "/var/lib/flotilla/manager/server-key.pem";
 /// What starts the services of a container node at boot (the node's PID 1 runs every
 /// executable `*.start` here, see the `docker` driver).
@@ -55,10 +56,13 @@ impl Service {
         s
     }
 
+    /// Where the service logs on SysV, OpenRC and container nodes (systemd keeps its output in
+    /// the journal).
     pub fn log_file(&self) -> String {
         format!("/var/log/{}.log", self.name)
     }
 
+    /// The supervisor loop's pid (SysV and container nodes): what stop and status signal.
     pub fn pid_file(&self) -> String {
         format!("/var/run/{}.pid", self.name)
     }

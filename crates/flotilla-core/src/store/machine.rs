@@ -13,48 +13,70 @@ use std::path::{Path, PathBuf};
 /// is refused rather than silently misread.
 pub const CONFIG_VERSION: u32 = 1;
 
+/// One machine's record, `machines/<name>/config.json`, laid out as docker-machine's `Host`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct Machine {
+    /// The layout version it was written with; one newer than [`CONFIG_VERSION`] is refused.
     pub config_version: u32,
+    /// The machine's name; it must match its directory's (a record naming another machine is
+    /// corrupt).
     pub name: String,
+    /// The driver that created it (`generic`, `docker`, `qemu`, `none`…), which later starts,
+    /// stops and locates it.
     pub driver_name: String,
     /// The driver's own configuration, opaque to the core.
     #[serde(default)]
     pub driver: serde_json::Value,
+    /// What `create` was asked for beyond the driver: engine, swarm and certificates.
     #[serde(default)]
     pub host_options: HostOptions,
     /// Set while a `create` is in progress or after it failed half-way, so
     /// `ls` can show the machine with its error and `rm` can remove it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When `create` began, RFC 3339 in UTC; `None` when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
+/// docker-machine's `HostOptions`: the engine, swarm and TLS settings of a machine.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct HostOptions {
+    /// The `--engine-*` options.
     pub engine_options: EngineOptions,
+    /// The `--swarm-*` options.
     pub swarm_options: SwarmOptions,
+    /// Where the machine's certificates are, relative to the store root.
     pub auth_options: AuthOptions,
 }
 
+/// The `--engine-*` options; every provision applies them to the host's engine.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct EngineOptions {
     /// `--engine-opt flag=value`, passed to the daemon as `--flag=value`.
     pub arbitrary_flags: Vec<String>,
+    /// `--engine-env KEY=VALUE`: the daemon's environment.
     pub env: Vec<String>,
+    /// `--engine-insecure-registry`: registries the daemon may reach without verified TLS.
     pub insecure_registry: Vec<String>,
     /// `k=v` strings, as docker-machine stores them.
     pub labels: Vec<String>,
+    /// `--engine-registry-mirror` URLs (daemon.json's `registry-mirrors`).
     pub registry_mirror: Vec<String>,
+    /// `--engine-storage-driver`; empty keeps the host's driver (docker-machine forced one, which
+    /// hid the images of an engine that had used another).
     pub storage_driver: String,
+    /// `--engine-install-url`: the script run when the host has no engine
+    /// (`https://get.docker.com` by default); an installed engine is left alone.
     #[serde(rename = "InstallURL")]
     pub install_url: String,
     /// Engine version to pin at install time; empty means the installer's default.
     pub version: String,
+    /// Always `true` as flotilla writes it (its engines require client certificates); kept for
+    /// docker-machine's layout.
     pub tls_verify: bool,
 }
 
@@ -84,18 +106,33 @@ impl EngineOptions {
     }
 }
 
+/// The `--swarm-*` options, as docker-machine's `SwarmOptions`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct SwarmOptions {
+    /// A member of a swarm (`--swarm` or `--swarm-master`): `create` registers it in
+    /// [`SwarmOptions::discovery`] and `rm` deregisters it.
     pub is_swarm: bool,
+    /// `--swarm-master`: flotilla deploys the swarm's manager on this machine.
     pub master: bool,
+    /// `--swarm` as given. Recorded as docker-machine did; membership follows
+    /// [`SwarmOptions::is_swarm`].
     pub agent: bool,
+    /// The swarm's discovery URL (`token://`, `file://`, `nodes://`, `etcd://`), empty outside a
+    /// swarm. Machines with the same URL form one swarm.
     pub discovery: String,
+    /// `--swarm-strategy`: how the manager places containers (`spread`, the default, `binpack`
+    /// or `random`).
     pub strategy: String,
     /// Where the manager listens, `tcp://0.0.0.0:3376` by default.
     pub host: String,
+    /// `--swarm-addr HOST:PORT` to register in discovery; empty registers the engine's own
+    /// address.
     pub address: String,
+    /// `--swarm-opt FLAG=VALUE`: options of the manager (`replication`, `strategy`…).
     pub arbitrary_flags: Vec<String>,
+    /// `--swarm-join-opt FLAG=VALUE`: recorded as docker-machine did; flotilla runs no join agent
+    /// on members (`create` registers them itself), so nothing applies these.
     pub arbitrary_join_flags: Vec<String>,
 }
 
@@ -129,14 +166,23 @@ impl SwarmOptions {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct AuthOptions {
+    /// The store's shared certificates (`certs`).
     pub cert_dir: String,
+    /// The machine's copy of the CA certificate, which signed the engine's certificate.
     pub ca_cert_path: String,
+    /// The client certificate presented to the engine.
     pub client_cert_path: String,
+    /// The client certificate's key.
     pub client_key_path: String,
+    /// The engine's server certificate, kept so that a new provision can reuse it.
     pub server_cert_path: String,
+    /// The engine's server key.
     pub server_key_path: String,
+    /// `--tls-san` names and addresses, added to the server certificate's (the engine's host
+    /// and `localhost` are always there).
     #[serde(rename = "ServerCertSANs")]
     pub server_cert_sans: Vec<String>,
+    /// The machine's directory, `machines/<name>`.
     pub store_path: String,
 }
 
@@ -147,6 +193,7 @@ impl Default for AuthOptions {
 }
 
 impl AuthOptions {
+    /// The default layout for machine `name`: every file in `machines/<name>/`.
     pub fn for_machine(name: &str) -> Self {
         let dir = format!("machines/{name}");
         AuthOptions {
@@ -190,8 +237,11 @@ impl AuthOptions {
     "the record of machine {machine:?} gives {field} as {value:?}, which is not inside the store: certificate paths in config.json are relative to the store, without `..`"
 )]
 pub struct PathOutsideStore {
+    /// The machine whose record it is.
     pub machine: String,
+    /// The record's key, as config.json spells it (`ClientKeyPath`…).
     pub field: &'static str,
+    /// The path as the record gives it.
     pub value: String,
 }
 
@@ -211,12 +261,17 @@ pub fn inside_store(root: &Path, rel: &str) -> Option<PathBuf> {
 /// Client-side TLS material for reaching a machine's engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
+    /// The CA certificate the engine's server certificate must chain to.
     pub ca: PathBuf,
+    /// The client certificate presented to the engine.
     pub cert: PathBuf,
+    /// The client certificate's key.
     pub key: PathBuf,
 }
 
 impl Machine {
+    /// A fresh record for `create`: the current layout version, default options, certificate
+    /// paths under `machines/<name>/`, no driver configuration yet.
     pub fn new(name: &str, driver_name: &str) -> Self {
         let host_options = HostOptions {
             auth_options: AuthOptions::for_machine(name),
@@ -267,10 +322,12 @@ impl Machine {
         })
     }
 
+    /// The machine's `--engine-*` options.
     pub fn engine(&self) -> &EngineOptions {
         &self.host_options.engine_options
     }
 
+    /// The machine's `--swarm-*` options.
     pub fn swarm(&self) -> &SwarmOptions {
         &self.host_options.swarm_options
     }

@@ -25,30 +25,57 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// Why a store operation failed; each variant names the machine or the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The name breaks the hostname rule of [`validate_name`].
     #[error(
         "invalid machine name {0:?}: names start with a letter or digit and contain only 0-9a-zA-Z . -"
     )]
     InvalidName(String),
+    /// The name's directory exists, even if only from a `create` that failed half-way.
     #[error("machine {0:?} already exists")]
     AlreadyExists(String),
+    /// No directory has this name.
     #[error("machine {0:?} does not exist")]
     NotFound(String),
+    /// A file or directory exists but cannot be read.
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    Read {
+        /// What was being read.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A file or directory cannot be created, written, locked or removed.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    Write {
+        /// What was being written (for the lock, `<root>/.lock`).
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A record that does not parse as JSON, or that names another machine than its directory.
     #[error("corrupt record {path}: {message}")]
-    Corrupt { path: PathBuf, message: String },
+    Corrupt {
+        /// The record's `config.json`.
+        path: PathBuf,
+        /// The parser's complaint, or the name the record gives.
+        message: String,
+    },
+    /// A record's certificate path leads out of the store.
     #[error(transparent)]
     OutsideStore(#[from] machine::PathOutsideStore),
+    /// A record written by a newer flotilla, refused rather than misread.
     #[error(
         "{path} has config version {found}, newer than this flotilla understands ({supported}); upgrade flotilla"
     )]
     FromTheFuture {
+        /// The record's `config.json`.
         path: PathBuf,
+        /// The record's `ConfigVersion`.
         found: u32,
+        /// The newest version this build reads ([`machine::CONFIG_VERSION`]).
         supported: u32,
     },
 }
@@ -74,6 +101,7 @@ pub fn default_root() -> PathBuf {
         .join("flotilla")
 }
 
+/// The store at one root directory: a path, no open file, so cheap to clone and share.
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
@@ -86,22 +114,28 @@ pub struct StoreLock {
 }
 
 impl Store {
+    /// The store at `root`; nothing is read or created until it is used.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Store { root: root.into() }
     }
 
+    /// The root every relative path in a record is resolved against.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// `<root>/certs`: the CA and the client certificate every machine shares.
     pub fn certs_dir(&self) -> PathBuf {
         self.root.join("certs")
     }
 
+    /// `<root>/machines`: one directory per machine; its subdirectory names are the machine names.
     pub fn machines_dir(&self) -> PathBuf {
         self.root.join("machines")
     }
 
+    /// `<root>/machines/<name>`: the record and its certificate copies (the `DOCKER_CERT_PATH`).
+    /// `name` is not validated here.
     pub fn machine_dir(&self, name: &str) -> PathBuf {
         self.machines_dir().join(name)
     }
@@ -151,10 +185,14 @@ impl Store {
         Ok(names)
     }
 
+    /// Whether the machine's directory exists; its record may still be missing or corrupt.
     pub fn exists(&self, name: &str) -> bool {
         self.machine_dir(name).is_dir()
     }
 
+    /// Reads a machine's record: [`StoreError::NotFound`] without its directory,
+    /// [`StoreError::FromTheFuture`] for a newer layout, [`StoreError::Corrupt`] when it does not
+    /// parse or names another machine.
     pub fn load(&self, name: &str) -> Result<Machine, StoreError> {
         let path = self.config_path(name);
         let bytes = match std::fs::read(&path) {

@@ -39,9 +39,13 @@ pub(crate) fn int(v: &Value) -> Option<i64> {
 /// One key as etcd stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
+    /// The key, decoded from the gateway's base64.
     pub key: String,
+    /// The value, decoded (invalid UTF-8 replaced).
     pub value: String,
+    /// The revision that created the key; 0 when the answer does not say.
     pub create_revision: i64,
+    /// The revision of its last change: a watch from the next one misses nothing.
     pub mod_revision: i64,
     /// The lease the key is attached to; 0 for none.
     pub lease: i64,
@@ -79,8 +83,13 @@ fn key_value(kv: &Value) -> std::result::Result<KeyValue, String> {
 /// What a watch reported about one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchEvent {
+    /// The key was created or changed.
     Put(KeyValue),
-    Delete { key: String },
+    /// The key was deleted, or went with its lease.
+    Delete {
+        /// The deleted key.
+        key: String,
+    },
 }
 
 /// The events of one watch message (pure); `Err` when etcd says the watch is over.
@@ -115,6 +124,7 @@ pub fn watch_events(msg: &Value) -> std::result::Result<Vec<WatchEvent>, String>
     Ok(out)
 }
 
+/// An etcd v3 client over the JSON gateway, for one discovery URL (see the module docs).
 pub struct Client {
     /// The discovery URL, for error messages.
     url: String,
@@ -165,6 +175,8 @@ impl Watch<'_> {
 }
 
 impl Client {
+    /// `url` is what errors name; `endpoints` are reached over plain HTTP; `timeout` bounds each
+    /// call (a watch only while it connects). No request is made here.
     pub fn new(url: &str, endpoints: &[Addr], timeout: Duration) -> Result<Self> {
         let failed = |e: reqwest::Error| DiscoveryError::Failed {
             url: url.to_string(),
@@ -293,6 +305,7 @@ impl Client {
         Ok((kv, rev))
     }
 
+    /// Sets `key` to `value`, attached to `lease` when given (the key then goes with the lease).
     pub async fn put(&self, key: &str, value: &str, lease: Option<i64>) -> Result<()> {
         let mut body = json!({"key": B64.encode(key), "value": B64.encode(value)});
         if let Some(id) = lease {
@@ -301,6 +314,7 @@ impl Client {
         self.call("/v3/kv/put", body).await.map(|_| ())
     }
 
+    /// Deletes `key`; an absent key is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
         self.call("/v3/kv/deleterange", json!({"key": B64.encode(key)}))
             .await
@@ -363,6 +377,7 @@ impl Client {
         Ok(v.get("succeeded").and_then(Value::as_bool) == Some(true))
     }
 
+    /// Grants a lease of `ttl` (whole seconds, at least 1) and returns its ID.
     pub async fn grant(&self, ttl: Duration) -> Result<i64> {
         let v = self
             .call(

@@ -35,6 +35,8 @@ use super::{Addr, Discovery, DiscoveryUrl, Result};
 pub use client::prefix_end;
 use client::{Client, KeyValue};
 
+/// `etcd://` discovery (see the module docs). It remembers the lease of each address it
+/// registered with a TTL, so the next heartbeat can revoke it.
 pub struct Etcd {
     client: Client,
     /// `<prefix>/docker/swarm/nodes/`
@@ -57,6 +59,8 @@ pub fn entries(kvs: &[KeyValue]) -> std::result::Result<Vec<Addr>, String> {
 }
 
 impl Etcd {
+    /// `prefix` is the URL's path: nodes live under `<prefix>/docker/swarm/nodes/`. No request
+    /// is made here.
     pub fn new(url: &str, endpoints: &[Addr], prefix: &str, timeout: Duration) -> Result<Self> {
         Ok(Etcd {
             client: Client::new(url, endpoints, timeout)?,
