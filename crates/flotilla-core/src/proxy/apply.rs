@@ -18,20 +18,38 @@ use thiserror::Error;
 /// own diagnostics.
 #[derive(Debug, Error)]
 pub enum ProxyError {
+    /// A file could not be read or written, or an external command not started or waited for.
     #[error("{context}: {source}")]
     Io {
+        /// What was being done, e.g. "cannot write a temp file in DIR".
         context: String,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
+    /// `nginx -t` refused the text: the target file was not touched.
     #[error(
         "nginx rejected the new configuration; the previous one is kept\n{stderr}\nhint: check the containers named in the error, or report a bug in the renderer"
     )]
-    Invalid { stderr: String },
+    Invalid {
+        /// nginx's stderr, or the exit status when it printed nothing.
+        stderr: String,
+    },
+    /// The reload after the swap failed; [`validate_and_swap`] then puts the previous file back
+    /// (or removes the new one when there was none).
     #[error("reloading nginx failed; the previous configuration file is restored\n{stderr}")]
-    Reload { stderr: String },
+    Reload {
+        /// The reload's stderr, or its exit status when it printed nothing.
+        stderr: String,
+    },
+    /// An external command ran past [`ApplyOptions::timeout`] and was killed.
     #[error("{what} did not finish within {}s", .timeout.as_secs())]
-    Timeout { what: String, timeout: Duration },
+    Timeout {
+        /// The command, e.g. "nginx -t" or "reload command".
+        what: String,
+        /// The limit it ran past.
+        timeout: Duration,
+    },
 }
 
 impl ProxyError {
@@ -54,12 +72,15 @@ pub enum Reload {
     Command(String),
 }
 
+/// How [`validate_and_swap`] checks and loads a configuration; [`ApplyOptions::new`] gives the
+/// defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyOptions {
     /// The nginx executable.
     pub nginx: PathBuf,
     /// nginx's prefix directory (`-p`).
     pub prefix: PathBuf,
+    /// How the running nginx picks the new file up ([`Reload::Signal`] by default).
     pub reload: Reload,
     /// Limit for each external command (`nginx -t`, the reload).
     pub timeout: Duration,

@@ -39,15 +39,25 @@ pub struct HostState {
 pub enum AcmeMsg {
     /// Serve `key_auth` at `/.well-known/acme-challenge/TOKEN`; answer once nginx does.
     Publish {
+        /// The vhost being validated (the HTTP-01 request arrives with this `Host`).
         host: String,
+        /// The challenge token: the last path segment of the URL.
         token: String,
+        /// The exact body to answer with.
         key_auth: String,
+        /// Answered `Ok` once the data plane serves the answer, `Err` with why it cannot.
         done: oneshot::Sender<Result<(), String>>,
     },
     /// Stop serving `token`.
-    Withdraw { token: String },
+    Withdraw {
+        /// A token earlier given in [`AcmeMsg::Publish`].
+        token: String,
+    },
     /// A certificate was stored: read the store again and reload.
-    Stored { host: String },
+    Stored {
+        /// The vhost whose certificate is new.
+        host: String,
+    },
     /// The per-host state changed.
     State(BTreeMap<String, HostState>),
 }

@@ -35,16 +35,24 @@ pub const DATAPLANE_LABEL: &str = "flotilla.proxy.dataplane";
 /// Inside a node's container: nginx's prefix, holding nginx.conf, the pid and temp files.
 pub const NODE_PREFIX: &str = "/etc/flotilla-proxy";
 
+/// Why a configuration could not be checked or loaded, or the data plane not set up. The
+/// previous configuration keeps serving whatever the error.
 #[derive(Debug, thiserror::Error)]
 pub enum DataPlaneError {
+    /// nginx rejected the configuration, or a local file step or reload failed.
     #[error(transparent)]
     Proxy(#[from] ProxyError),
+    /// A call to the node's engine failed (inspect, create, start, upload, exec).
     #[error("{context}: {source}")]
     Docker {
+        /// What was being done, naming the container and the machine.
         context: String,
+        /// The Docker API error.
         #[source]
         source: bollard::errors::Error,
     },
+    /// Anything else (nginx would not start, a timeout, a foreign container in the way), as a
+    /// complete message with its hint.
     #[error("{0}")]
     Other(String),
 }
@@ -57,7 +65,9 @@ fn docker_err(context: impl Into<String>) -> impl FnOnce(bollard::errors::Error)
 /// A data plane: local nginx or a container on a node.
 #[derive(Debug)]
 pub enum DataPlane {
+    /// nginx on this host, supervised by flotilla or reloaded by `--reload-cmd`.
     Local(Local),
+    /// nginx in a container on a machine (`--node`), driven through the Docker API.
     Node(NginxContainer),
 }
 
@@ -148,8 +158,11 @@ impl DataPlane {
 /// nginx on this host.
 #[derive(Debug)]
 pub struct Local {
+    /// The configuration file nginx runs: `nginx.conf` in the configuration directory.
     pub target: PathBuf,
+    /// How each new configuration is checked and loaded (prefix = the configuration directory).
     pub apply: ApplyOptions,
+    /// How configurations are rendered for this nginx (listen address and ports, paths).
     pub render: RenderOptions,
     /// True: flotilla runs nginx itself. False: `apply.reload` (a command) tells nginx.
     pub supervise: bool,
@@ -300,9 +313,13 @@ impl Local {
 /// nginx as a container on a node.
 #[derive(Debug)]
 pub struct NginxContainer {
+    /// The machine (the store's name) whose engine runs the container.
     pub machine: String,
+    /// The container's name on that engine (`--proxy-name`).
     pub container: String,
     docker: Docker,
+    /// How configurations are rendered for it: nginx listens on 80 (and 443) inside, under
+    /// [`NODE_PREFIX`].
     pub render: RenderOptions,
     /// The network the container is attached to: containers of the same engine on it are
     /// reached at their own IP.
@@ -318,11 +335,16 @@ pub struct NginxContainer {
     pub http_addr: Option<SocketAddr>,
 }
 
-/// Options for `Node::setup`.
+/// Options for [`NginxContainer::setup`].
 #[derive(Debug, Clone)]
 pub struct NodeOptions {
+    /// The machine to run nginx on, for messages (the engine itself is given to `setup`).
     pub machine: String,
+    /// The nginx image; pulled when the node does not have it. An adopted container running
+    /// another image is kept, with a warning.
     pub image: String,
+    /// The container's name: an existing container of that name with [`DATAPLANE_LABEL`] is
+    /// adopted, one without it is refused.
     pub name: String,
     /// Host port published for the container's port 80.
     pub http_port: u16,
@@ -330,7 +352,10 @@ pub struct NodeOptions {
     pub https_port: u16,
     /// The node's address as this host reaches it (to check what the data plane answers).
     pub node_ip: Option<IpAddr>,
+    /// The local configuration directory, where a copy of what the container runs is kept
+    /// (`nginx.conf`, for humans).
     pub conf_dir: PathBuf,
+    /// Limit for each upload into the container and each command run in it.
     pub timeout: Duration,
 }
 

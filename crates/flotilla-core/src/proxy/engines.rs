@@ -11,14 +11,23 @@ use super::watch::WatchTarget;
 /// An engine to watch: a swarm member (or a machine, or `--docker-host`).
 pub use crate::cluster::members::Member;
 
+/// Why the engines to watch could not be listed.
 #[derive(Debug, thiserror::Error)]
 pub enum EnginesError {
+    /// A machine could not be loaded from the store, or its engine address not found.
     #[error(transparent)]
     Op(#[from] crate::driver::handle::MachineError),
+    /// The `--docker-host` URL (or `DOCKER_HOST`) is not a `tcp://` or `unix://` address.
     #[error(transparent)]
     Addr(#[from] crate::engine::AddrError),
+    /// A TCP engine's host name did not resolve.
     #[error("cannot resolve {host}: {message}")]
-    Resolve { host: String, message: String },
+    Resolve {
+        /// The engine's host name, as in its address.
+        host: String,
+        /// The resolver's error.
+        message: String,
+    },
 }
 
 /// The store's machines `names`, reached with their own certificates.
@@ -98,10 +107,20 @@ pub async fn host_ip(addr: &EngineAddr) -> Result<Option<IpAddr>, EnginesError> 
 pub enum Placement {
     /// nginx on this host. A unix-socket engine runs here too, so its containers are reached
     /// at their own IP (unless `engine_ip` says otherwise); TCP engines through published ports.
-    Local { engine_ip: Option<IpAddr> },
+    Local {
+        /// `--engine-ip`: the address the watched engines' published ports are reached on,
+        /// instead of their URL's host; it also sends a unix-socket engine's containers
+        /// through published ports. `None`: the URL's host, and own IPs on a unix socket.
+        engine_ip: Option<IpAddr>,
+    },
     /// nginx in a container on the machine `node`, attached to `network`: that engine's
     /// containers on that network are reached at their IP, everything else through published ports.
-    Node { node: String, network: String },
+    Node {
+        /// The machine (member name) that runs the nginx container.
+        node: String,
+        /// The docker network the nginx container is attached to.
+        network: String,
+    },
 }
 
 /// Builds the watch list.

@@ -26,15 +26,21 @@ const MAX_FILE: u64 = 1024 * 1024;
 /// One file the configuration uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// Where it was read, on this host.
     pub path: PathBuf,
+    /// Its whole content (at most 1 MiB: larger files are left out).
     pub bytes: Vec<u8>,
 }
 
 /// A certificate with its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundCert {
+    /// `STEM.crt`: the certificate chain, PEM.
     pub crt: Found,
+    /// `STEM.key`: its private key, PEM.
     pub key: Found,
+    /// SHA-256 of both files (hex): rendered into the configuration, so a renewal in place reloads
+    /// nginx.
     pub fingerprint: String,
     /// Unix seconds of the certificate's `notAfter`, when it parses.
     pub not_after: Option<u64>,
@@ -54,8 +60,12 @@ pub struct ProxyFiles {
 /// Where the three directories are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileDirs {
+    /// Certificates (`HOST.crt` + `HOST.key`, `default.crt` + `default.key`): `--certs`, else
+    /// `CONF_DIR/certs`.
     pub certs: PathBuf,
+    /// nginx-proxy's per-vhost includes (`HOST`, `HOST_location`, `default`, `default_location`).
     pub vhost_d: PathBuf,
+    /// nginx-proxy's basic-auth files, one per vhost (`HOST`).
     pub htpasswd: PathBuf,
 }
 

@@ -20,15 +20,25 @@ use crate::acme::{AcmeConfig, CertStore};
 /// The operator's settings for every vhost (flags and nginx-proxy's environment variables).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxySettings {
+    /// `DEFAULT_HOST`: the vhost that answers unknown host names; `None`: the 503 fallback does.
     pub default_host: Option<String>,
     /// `DEFAULT_ROOT`; `None`: `none`.
     pub default_root: Option<String>,
+    /// `TRUST_DOWNSTREAM_PROXY`: keep the client's `X-Forwarded-*` headers (true) or overwrite them.
     pub trust_downstream_proxy: bool,
+    /// The access log file (nginx-proxy's `vhost` format); `None`: no access log.
     pub access_log: Option<String>,
+    /// `HTTPS_METHOD` of vhosts that set none (nginx-proxy's default: redirect).
     pub https_method: HttpsMethod,
+    /// `HSTS` header value of vhosts that set none; `off` sends none.
     pub hsts: String,
+    /// `NON_GET_REDIRECT` of vhosts that set none: the HTTPS redirect's status for methods other
+    /// than GET and HEAD (301, 307 or 308).
     pub non_get_redirect: u16,
+    /// `TRUST_DEFAULT_CERT`: a vhost without a certificate of its own may be served with
+    /// `default.crt`.
     pub trust_default_cert: bool,
+    /// `ENABLE_HTTP2` on the HTTPS listeners.
     pub http2: bool,
 }
 
@@ -55,13 +65,17 @@ impl Default for ProxySettings {
 pub struct Outcome {
     /// The routes now served (the table without rejected vhosts).
     pub served: RouteTable,
+    /// The data plane's answer to the last apply; on `Err` the previous configuration keeps serving.
     pub result: Result<Changed, DataPlaneError>,
+    /// The vhosts nginx rejected each on its own, left out of `served`; empty unless nginx refused
+    /// the whole configuration.
     pub rejected: Vec<RejectedVhost>,
 }
 
 /// A data plane with everything a configuration refers to.
 #[derive(Debug)]
 pub struct Serving {
+    /// Where nginx runs.
     pub plane: DataPlane,
     settings: ProxySettings,
     dirs: FileDirs,
@@ -74,6 +88,8 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// Reads the files (and with `acme` the ACME store's certificates) once; `acme`: `None` turns
+    /// the built-in ACME client's certificates and challenges off.
     pub fn new(
         plane: DataPlane,
         settings: ProxySettings,

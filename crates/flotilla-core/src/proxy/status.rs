@@ -19,8 +19,10 @@ pub const STATUS_FILE: &str = "status.json";
 /// Bumped when a field changes meaning; readers refuse newer files.
 pub const STATUS_VERSION: u32 = 1;
 
+/// What `flotilla proxy` last wrote to `status.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
+    /// The writer's [`STATUS_VERSION`]; [`Status::read`] refuses a newer one.
     pub version: u32,
     /// The watcher's process id.
     pub pid: u32,
@@ -34,10 +36,12 @@ pub struct Status {
     pub config: String,
     /// Unix seconds.
     pub started_at: u64,
+    /// Unix seconds of the last write.
     pub updated_at: u64,
     /// True once the watcher stopped on SIGTERM/SIGINT.
     #[serde(default)]
     pub stopped: bool,
+    /// One entry per watched engine, in the order they were given.
     pub engines: Vec<EngineStatus>,
     /// True while a change waits for the debounce (`--wait`) to end; false once it was
     /// applied. With the engines' resync counters it tells a reader the watcher is quiet: every
@@ -48,6 +52,7 @@ pub struct Status {
     pub reloads: u64,
     /// Applies that failed (the previous configuration kept serving).
     pub failures: u64,
+    /// The last attempt to apply a configuration, whatever its result; `None` before the first.
     #[serde(default)]
     pub last_apply: Option<ApplyStatus>,
     /// The routes of the configuration being served (after the last successful apply).
@@ -63,6 +68,7 @@ pub struct Status {
 /// A vhost left out because nginx rejected it (`nginx -t` on a configuration with it alone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedVhost {
+    /// The vhost, as in the route table.
     pub host: String,
     /// `engine/container` of the containers that declare it.
     pub containers: Vec<String>,
@@ -74,6 +80,7 @@ pub struct RejectedVhost {
 /// certificate is missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertStatus {
+    /// The vhost, as in the route table.
     pub host: String,
     /// `cert-name`, `file`, `acme`, `parent`, `default`, or `none`.
     pub source: String,
@@ -94,10 +101,16 @@ pub struct CertStatus {
     pub acme_next: Option<u64>,
 }
 
+/// One watched engine: its connection and what the watcher counted on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineStatus {
+    /// The engine's name: the machine's, or for `--docker-host` its URL's host (`local` for a
+    /// unix socket).
     pub name: String,
+    /// The engine's URL (`tcp://HOST:PORT` or `unix:///PATH`).
     pub addr: String,
+    /// Whether the session to the engine is up now (its last known containers stay routed
+    /// while it is not).
     pub connected: bool,
     /// Unix seconds of the last connect or disconnect.
     pub since: u64,
@@ -112,26 +125,32 @@ pub struct EngineStatus {
     pub events: u64,
 }
 
+/// One attempt to render and apply a configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplyStatus {
     /// Unix seconds.
     pub at: u64,
     /// `updated`, `unchanged` or `failed`.
     pub result: String,
+    /// Why it failed; `None` unless `result` is `failed`.
     #[serde(default)]
     pub error: Option<String>,
+    /// How long applying took (including finding rejected vhosts), in milliseconds.
     pub millis: u64,
 }
 
 /// Whether the watcher that wrote a status file still runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Liveness {
+    /// A process with the writer's pid runs (checked through `/proc`; assumed without it).
     Running,
+    /// The watcher recorded a clean stop (SIGTERM/SIGINT).
     Stopped,
     /// The pid is gone but the watcher did not record a clean stop (killed or crashed).
     Dead,
 }
 
+/// Unix seconds now, as every timestamp of the status file (0 if the clock is before 1970).
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -139,25 +158,43 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Why the status file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
+    /// There is no status file: no watcher has written one in that directory.
     #[error("no proxy status in {dir}: is `flotilla proxy` running with this --conf-dir?")]
-    Missing { dir: PathBuf },
+    Missing {
+        /// The `--conf-dir` that was looked in.
+        dir: PathBuf,
+    },
+    /// The file exists but could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The status file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file could not be written (the previous one, if any, is left whole).
     #[error("cannot write {path}: {source}")]
     Write {
+        /// The status file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not a status this flotilla reads: bad JSON, or a newer version.
     #[error("corrupt status file {path}: {message}")]
-    Corrupt { path: PathBuf, message: String },
+    Corrupt {
+        /// The status file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Status {
+    /// Whether the writer still runs; only meaningful on the host that runs it (pids are local).
     pub fn liveness(&self) -> Liveness {
         if self.stopped {
             Liveness::Stopped
@@ -180,6 +217,8 @@ impl Status {
             .map_err(|source| StatusError::Write { path, source })
     }
 
+    /// Reads `dir/status.json`: [`StatusError::Missing`] when there is none,
+    /// [`StatusError::Corrupt`] when it does not parse or is newer than [`STATUS_VERSION`].
     pub fn read(dir: &Path) -> Result<Status, StatusError> {
         let path = dir.join(STATUS_FILE);
         let bytes = match std::fs::read(&path) {

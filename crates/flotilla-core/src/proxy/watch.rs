@@ -51,7 +51,9 @@ use crate::store::TlsFiles;
 /// The debounce window: apply once events pause for `min`, but at most `max` after the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wait {
+    /// Quiet time: apply once no event arrived for this long (`--wait`'s MIN, 100 ms by default).
     pub min: Duration,
+    /// Longest delay after the first pending change, however busy the engines (MAX, 500 ms).
     pub max: Duration,
 }
 
@@ -96,8 +98,12 @@ impl FromStr for Wait {
 /// One engine to watch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchTarget {
+    /// The engine's name (a machine's, or the host of `--docker-host`): in routes as
+    /// `engine/container` and in the status.
     pub name: String,
+    /// Where its API is reached.
     pub addr: EngineAddr,
+    /// Client certificates for a TLS engine; `None`: plain TCP or a unix socket.
     pub tls: Option<TlsFiles>,
     /// The address the data plane reaches this engine's published ports on.
     pub ip: Option<IpAddr>,
@@ -111,14 +117,20 @@ pub struct WatchTarget {
 /// Everything the watcher needs.
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
+    /// The engines whose containers are routed (from [`super::engines::specs`]).
     pub engines: Vec<WatchTarget>,
+    /// The debounce between a change and the apply.
     pub wait: Wait,
+    /// How often every engine is listed in full, as a safety net for lost events (`--resync`).
     pub resync: Duration,
+    /// Limit for connecting to an engine and for each API call; the first apply also waits at
+    /// most this long (plus a second) for every engine to answer.
     pub timeout: Duration,
     /// Where status.json goes.
     pub conf_dir: PathBuf,
     /// For the status file: `local`, `reload-cmd` or `node`.
     pub mode: String,
+    /// For the status file: the machine nginx runs on in node mode.
     pub node: Option<String>,
     /// For the status file: where the configuration lives.
     pub config: String,

@@ -34,28 +34,45 @@ pub const LABEL_CLUSTER: &str = "flotilla.cluster";
 /// The label holding a container's definition hash.
 pub const LABEL_HASH: &str = "flotilla.spec.hash";
 
+/// Why `up`, `down` or `status` stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// Steps failed (every failure of the phase, one a line), the local engine could not
+    /// export an image, or the containers depend on each other in a circle. Running `up` again
+    /// continues from what exists.
     #[error("{0}")]
     Steps(String),
+    /// `<store>/clusters/NAME.json` could not be read, parsed or written.
     #[error("cluster state {path}: {message}")]
-    State { path: PathBuf, message: String },
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// What went wrong with it.
+        message: String,
+    },
+    /// Creating the swarm's discovery token failed.
     #[error(transparent)]
     Discovery(#[from] discovery::DiscoveryError),
 }
 
 /// Told while `up` and `down` proceed; `object` is `KIND NAME`.
 pub trait Progress: Send + Sync {
+    /// The object is at a new step (`creating`, `placing`, `removing`, …).
     fn step(&self, object: &str, message: &str);
+    /// The object is finished, with its outcome (`running on NODE`, `removed`, …).
     fn done(&self, object: &str, message: &str);
+    /// Something about the object the user should see that does not stop `up`.
     fn warn(&self, object: &str, message: &str);
 }
 
+/// How `up`, `down`, `status` and the plan read and act.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
+    /// Remove what an earlier `up` made that the file no longer has (`--prune`).
     pub prune: bool,
     /// Each engine's time to answer.
     pub timeout: Duration,
+    /// How discovery URLs are reached and tokens created and deleted (`--discovery-url`).
     pub discovery: discovery::Settings,
 }
 
@@ -78,6 +95,8 @@ fn state_path(store: &Store, name: &str) -> PathBuf {
 }
 
 impl ClusterState {
+    /// The state of cluster `name`; empty (the default) when `up` never ran for it or `down`
+    /// removed it.
     pub fn read(store: &Store, name: &str) -> Result<ClusterState, ApplyError> {
         let path = state_path(store, name);
         match std::fs::read(&path) {
@@ -929,8 +948,11 @@ async fn node_of(
 /// What `down` removed.
 #[derive(Debug, Default)]
 pub struct DownReport {
+    /// The containers removed, by name.
     pub containers: Vec<String>,
+    /// The machines removed (none with `keep_machines`).
     pub machines: Vec<String>,
+    /// Whether a proxy was found and removed.
     pub proxy: bool,
 }
 
@@ -1028,10 +1050,14 @@ pub async fn down(
 /// One object of the file and how it stands.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusRow {
+    /// What the object is.
     pub kind: Kind,
+    /// The object's name, as in the plan's steps.
     pub name: String,
     /// ok, missing, changed, stopped, not in the file
     pub state: String,
+    /// The plan's reason when not ok; else what the object is (its driver, `on NODE`, the
+    /// proxy's port).
     pub detail: String,
 }
 

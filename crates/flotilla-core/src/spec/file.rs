@@ -97,10 +97,13 @@ pub struct EngineSpec {
     /// Daemon environment `KEY=VALUE` (`--engine-env`)
     #[serde(default)]
     pub env: Vec<String>,
+    /// Registries the daemon may reach without TLS verification (`--engine-insecure-registry`)
     #[serde(default)]
     pub insecure_registry: Vec<String>,
+    /// Registry mirrors for the daemon (`--engine-registry-mirror`)
     #[serde(default)]
     pub registry_mirror: Vec<String>,
+    /// The daemon's storage driver (`--engine-storage-driver`) [default: keep the host's]
     #[serde(default)]
     pub storage_driver: Option<String>,
     /// Install script URL when the host has no engine
@@ -136,13 +139,16 @@ pub struct GenericSpec {
     /// The host's address; with `count`, a list with one address per machine
     #[serde(default)]
     pub ip_address: Option<OneOrMany>,
+    /// SSH user; other than root it needs passwordless sudo [default: root]
     #[serde(default)]
     pub ssh_user: Option<String>,
     /// Private key (copied into the store) [default: ssh-agent and ~/.ssh]
     #[serde(default)]
     pub ssh_key: Option<PathBuf>,
+    /// SSH port [default: 22]
     #[serde(default)]
     pub ssh_port: Option<u16>,
+    /// Port the engine listens on with TLS [default: 2376]
     #[serde(default)]
     pub engine_port: Option<u16>,
 }
@@ -151,7 +157,9 @@ pub struct GenericSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
+    /// One value, for a single machine
     One(String),
+    /// One value per machine of the group, in the order of their numbers
     Many(Vec<String>),
 }
 
@@ -171,17 +179,22 @@ pub struct VirtualboxSpec {
     /// Memory in MB
     #[serde(default)]
     pub memory: Option<u32>,
+    /// Number of CPUs; 0 uses all of the host's, at most 32 [default: 1]
     #[serde(default)]
     pub cpu_count: Option<i32>,
     /// Disk size in MB
     #[serde(default)]
     pub disk_size: Option<u64>,
+    /// Boot ISO: http(s) URL (downloaded once into the store's cache), file:// URL or local path [default: boot2docker v19.03.12]
     #[serde(default)]
     pub boot2docker_url: Option<String>,
+    /// Host-only network as the host's address and prefix [default: 192.168.56.1/24]
     #[serde(default)]
     pub hostonly_cidr: Option<String>,
+    /// Folder to share as DIR:NAME (the name is after the last ':') [default: /home:hosthome]
     #[serde(default)]
     pub share_folder: Option<String>,
+    /// Do not share a folder with the VM [default: false]
     #[serde(default)]
     pub no_share: Option<bool>,
 }
@@ -240,10 +253,12 @@ pub struct ProxySpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerSpec {
+    /// The image to run; list it in `images` too to copy it from the local engine (no registry)
     pub image: String,
     /// The command and its arguments
     #[serde(default)]
     pub command: Vec<String>,
+    /// Overrides the image's entrypoint
     #[serde(default)]
     pub entrypoint: Option<String>,
     /// `KEY=VALUE`; `constraint:…`, `affinity:…` and `reschedule:…` entries are placement rules
@@ -258,33 +273,40 @@ pub struct ContainerSpec {
     /// Reschedule policy: off or on-node-failure
     #[serde(default)]
     pub reschedule: Option<String>,
+    /// Container labels (`flotilla.cluster` and `flotilla.spec.hash` are added by `up`)
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// `[IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]`
     #[serde(default)]
     pub ports: Vec<String>,
+    /// Ports or ranges exposed without publishing them
     #[serde(default)]
     pub expose: Vec<String>,
     /// `NAME[:ALIAS]`; the container is placed next to it
     #[serde(default)]
     pub links: Vec<String>,
+    /// Containers whose volumes are mounted; the container is placed next to them
     #[serde(default)]
     pub volumes_from: Vec<String>,
     /// `SRC:DST[:OPTS]` or a container path
     #[serde(default)]
     pub volumes: Vec<String>,
+    /// Network mode: bridge, host, none, container:NAME or a network name
     #[serde(default)]
     pub network: Option<String>,
     /// Memory limit and reservation (512m, 1g)
     #[serde(default)]
     pub memory: Option<String>,
+    /// CPU limit and reservation, in CPUs (0.5)
     #[serde(default)]
     pub cpus: Option<String>,
     /// no, always, unless-stopped, on-failure[:MAX] [default: unless-stopped]
     #[serde(default)]
     pub restart: Option<String>,
+    /// Working directory inside the container
     #[serde(default)]
     pub workdir: Option<String>,
+    /// NAME|UID[:GROUP|GID] inside the container
     #[serde(default)]
     pub user: Option<String>,
     /// How many alike containers, named NAME-1…NAME-N [default: 1, named NAME]
@@ -298,14 +320,23 @@ pub enum FileError {
     /// YAML that does not parse or does not fit the types.
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
+        /// The file as the caller named it.
         file: String,
+        /// 1-based; 0 when the parser gave no place.
         line: usize,
+        /// 1-based; 0 when the parser gave no place.
         column: usize,
+        /// The parser's words, without its own repetition of the place.
         message: String,
     },
     /// A value that fits the types but not the cluster (a missing machine, a bad pattern).
     #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    Invalid {
+        /// The file as the caller named it.
+        file: String,
+        /// What is wrong, naming the key where there is one (`machines.web: …`).
+        message: String,
+    },
 }
 
 /// Parses a cluster file; `file` names it in errors.
@@ -367,13 +398,22 @@ pub fn schema() -> serde_json::Value {
 /// A machine the file asks for, with everything `create` needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WantMachine {
+    /// The machine's name in the store: a group's pattern with `{n}` filled in.
     pub name: String,
+    /// The driver's name (`docker` unless the file or its defaults say otherwise).
     pub driver: String,
+    /// The driver's options, each unset one at its command-line default.
     pub driver_options: DriverOptions,
+    /// The engine options, with `labels` as `KEY=VALUE`: what `up` compares with the record and
+    /// provisions again when they differ.
     pub engine: EngineOptions,
+    /// Extra names and IPs for the engine's certificate (`--tls-san`).
     pub tls_san: Vec<String>,
+    /// `--swarm-addr`; empty: the engine's own address is registered.
     pub swarm_addr: String,
+    /// One of the swarm's masters (runs a manager).
     pub master: bool,
+    /// Joins the swarm: false without a swarm, or when listed in `swarm.exclude`.
     pub in_swarm: bool,
     /// What only a new machine can change (driver and its options), hashed.
     pub create_hash: String,
@@ -382,9 +422,14 @@ pub struct WantMachine {
 /// A container the file asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WantContainer {
+    /// The container's name: the file's key, or `KEY-N` with `replicas`.
     pub name: String,
+    /// The image, as the file gives it.
     pub image: String,
+    /// The command and its arguments; empty: the image's.
     pub command: Vec<String>,
+    /// `docker run`'s options: the placement rules joined into `env`, `restart` defaulting to
+    /// `unless-stopped`, always detached.
     pub options: DockerRunOptions,
     /// The definition, hashed (the container carries it as a label).
     pub hash: String,
@@ -395,11 +440,18 @@ pub struct WantContainer {
 /// The proxy the file asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WantProxy {
+    /// The machine nginx runs on, a member of the swarm.
     pub node: String,
+    /// Host port published for HTTP (80 unless set; never 0).
     pub http: u16,
+    /// Host port published for HTTPS (443 unless set); 0: none.
     pub https: u16,
+    /// The nginx image (`nginx` unless set).
     pub image: String,
+    /// The vhost that answers unknown hosts; `None`: the 503 fallback.
     pub default_host: Option<String>,
+    /// The nginx container's name (`flotilla-proxy` unless set); no container of the file may
+    /// have it.
     pub container: String,
 }
 
@@ -408,21 +460,33 @@ pub struct WantProxy {
 pub struct WantSwarm {
     /// A URL, or `None`: a token `up` creates and keeps.
     pub discovery: Option<String>,
+    /// `spread`, `binpack` or `random` (`spread` unless set).
     pub strategy: String,
+    /// Where the managers listen (`tcp://0.0.0.0:3376` unless set).
     pub host: String,
+    /// `--swarm-opt KEY=VALUE` for the managers.
     pub opts: Vec<String>,
+    /// The masters: the `master` machine, or the first `replicas` machines of the `master` group;
+    /// the first one also runs the proxy's watcher.
     pub masters: Vec<String>,
+    /// How many masters were asked for (the length of `masters`).
     pub replicas: u32,
 }
 
 /// The file with every group expanded and every default applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expanded {
+    /// The cluster's name: the file's, else the default the caller gave (the file's stem).
     pub name: String,
+    /// Images copied from the local engine onto every machine that lacks them.
     pub images: Vec<String>,
+    /// Every machine, groups expanded, in key order then by number.
     pub machines: Vec<WantMachine>,
+    /// `None`: no swarm (and then neither a proxy nor containers).
     pub swarm: Option<WantSwarm>,
+    /// `None`: no proxy.
     pub proxy: Option<WantProxy>,
+    /// Every container, replicas expanded, in key order then by number.
     pub containers: Vec<WantContainer>,
 }
 

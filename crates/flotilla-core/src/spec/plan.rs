@@ -12,9 +12,13 @@ use crate::store::machine::EngineOptions;
 /// A machine as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HaveMachine {
+    /// The driver the record names.
     pub driver: String,
+    /// The engine options the machine was last provisioned with.
     pub engine: EngineOptions,
+    /// The record makes it a swarm master.
     pub master: bool,
+    /// The swarm's discovery URL in the record; empty: in no swarm.
     pub discovery: String,
     /// The create hash `up` recorded when it made or adopted the machine.
     pub create_hash: Option<String>,
@@ -27,8 +31,11 @@ pub struct HaveMachine {
 /// A container of this cluster as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HaveContainer {
+    /// The swarm member it is on.
     pub node: String,
+    /// Its `flotilla.spec.hash` label; empty without one (never equal to a definition's).
     pub hash: String,
+    /// Whether it runs; a stopped one is started, not recreated.
     pub running: bool,
 }
 
@@ -55,11 +62,17 @@ pub struct Current {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// The discovery token `up` creates in the store (the step is named `swarm`).
     Token,
+    /// A machine of the store.
     Machine,
+    /// An image copied onto one machine (named by the image; the detail names the machine).
     Image,
+    /// A master's `flotilla manage` (named by the master).
     Manager,
+    /// The proxy: its watcher and nginx container (named by its node).
     Proxy,
+    /// A container of the cluster.
     Container,
 }
 
@@ -76,13 +89,21 @@ impl fmt::Display for Kind {
     }
 }
 
+/// What a step does to its object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Make what does not exist.
     Create,
+    /// Alter in place: provision a machine again, install or upgrade a manager, set the proxy up
+    /// again.
     Change,
+    /// Remove and create again: a machine's driver, driver options or swarm role changed, or its
+    /// create did not finish; a container's definition changed or its machine is replaced.
     Recreate,
+    /// Start what is stopped.
     Start,
+    /// Remove what the file no longer has (machines and containers only with `--prune`).
     Remove,
 }
 
@@ -101,8 +122,11 @@ impl fmt::Display for Action {
 /// One thing to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
+    /// What is done.
     pub action: Action,
+    /// To what kind of object.
     pub kind: Kind,
+    /// The object's name (see [`Kind`] for what names each kind).
     pub name: String,
     /// Why, or what changes.
     pub detail: String,
@@ -121,16 +145,19 @@ impl fmt::Display for Step {
 /// The plan: the steps, and what is left alone.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Plan {
+    /// By phase: the token, machines, images, managers, the proxy, containers, then removals.
     pub steps: Vec<Step>,
     /// Objects made by `up` that the file no longer has, kept without `--prune`.
     pub kept: Vec<(Kind, String)>,
 }
 
 impl Plan {
+    /// True when nothing is to be done; kept objects do not count.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
 
+    /// The first step on `kind NAME`, if any.
     pub fn has(&self, kind: Kind, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.kind == kind && s.name == name)
     }
