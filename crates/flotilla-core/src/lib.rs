@@ -18,67 +18,22 @@
 //! configuration (`proxy::{routes, nginx}`) are pure crates re-exported here. Nothing in this
 //! crate parses a command line or touches a terminal: that is the `flotilla` binary's.
 //!
-//! Every public item carries a doc comment (`missing_docs`, denied in CI); the modules marked
-//! `allow(missing_docs)` below are the ones still being documented.
+//! Every public item carries a doc comment (`missing_docs`, denied in CI).
 
 pub mod acme;
 pub mod certs;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod cluster;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod discovery;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod driver;
 pub mod duration;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod engine;
 pub mod manager;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod ops;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod provision;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod proxy;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod remote;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod serve;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod spec;
-#[allow(
-    missing_docs,
-    reason = "not yet documented item by item (issue 14, item 6)"
-)]
 pub mod store;
 pub mod tls_listener;
 
