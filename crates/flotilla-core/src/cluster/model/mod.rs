@@ -337,7 +337,9 @@ impl Model {
         let nodes = self.nodes();
         let now = shared::now_nano() as f64 / 1e9;
         let mut state = ClusterState {
-            strategy: self.with_snapshot(|s| s.state().strategy),
+            // A read, not `with_snapshot`: that takes the write lock, which counts as a change
+            // (it made every `/info` invalidate the answer it had just derived).
+            strategy: self.shared.read().snapshot.state().strategy,
             overcommit: DEFAULT_OVERCOMMIT,
             nodes: Vec::with_capacity(nodes.len()),
         };
@@ -399,5 +401,31 @@ impl Model {
             state.nodes.push(node);
         }
         Live::from_parts(self.shared.swarm.clone(), state, views)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Readers cache what they derive against the generation (`/info`): deriving must not move
+    /// it, or every answer invalidates itself (it did: `live` read the strategy under the write
+    /// lock, and `/info` at 1,000 engines was derived on every call, 60 ms each).
+    #[test]
+    fn reading_the_model_is_not_a_change() {
+        let (m, _rx) = Model::new(Swarm {
+            discovery: "token://abc".into(),
+            master: None,
+            strategy: Some("binpack".into()),
+        });
+        let g = m.generation();
+        let live = m.live(false);
+        let _ = m.live(true);
+        let _ = m.nodes();
+        assert_eq!(live.state.strategy.to_string(), "binpack");
+        assert_eq!(m.generation(), g);
+        // A scheduling decision may change the snapshot: it counts.
+        m.with_snapshot(|_| ());
+        assert!(m.generation() > g);
     }
 }
