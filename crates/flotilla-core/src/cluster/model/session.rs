@@ -241,7 +241,15 @@ impl Session {
                 () = tokio::time::sleep_until(next) => {
                     if facts_at.elapsed() >= FACTS_EVERY {
                         let (facts, _) = self.info(&mut docker).await?;
-                        self.shared.update(&name, |n| n.facts = Some(facts));
+                        let same = self
+                            .shared
+                            .read()
+                            .nodes
+                            .get(&name)
+                            .is_some_and(|n| n.facts.as_ref() == Some(&facts));
+                        if !same {
+                            self.shared.update(&name, |n| n.facts = Some(facts));
+                        }
                         facts_at = Instant::now();
                     }
                     self.resync(&docker, false).await?;
@@ -420,6 +428,23 @@ impl Session {
                 docker.list_volumes(None::<ListVolumesOptions>),
             )
             .await?;
+        let volumes = volumes.volumes.unwrap_or_default();
+        // A periodic resync that found what the model holds changes nothing: readers that keep
+        // what they derived until the model moves (`/info`) keep it. A full one (after a
+        // reconnect) is always announced.
+        let same = !full
+            && self.shared.read().nodes.get(self.name()).is_some_and(|n| {
+                n.containers.len() == keep.len()
+                    && keep
+                        .iter()
+                        .all(|(k, v)| n.containers.get(k).is_some_and(|o| Arc::ptr_eq(o, v)))
+                    && *n.images == images
+                    && *n.networks == networks
+                    && *n.volumes == volumes
+            });
+        if same {
+            return Ok(());
+        }
         let mut changed: Vec<String> = Vec::new();
         self.shared.update(self.name(), |n| {
             let old = std::mem::take(&mut n.containers);
@@ -433,7 +458,7 @@ impl Session {
             n.containers = keep;
             n.images = Arc::new(images);
             n.networks = Arc::new(networks);
-            n.volumes = Arc::new(volumes.volumes.unwrap_or_default());
+            n.volumes = Arc::new(volumes);
         });
         self.shared.notify(ModelChange::Containers {
             node: self.name().to_string(),
