@@ -3,32 +3,32 @@
 //!
 //! It runs on the swarm's long-lived model ([`crate::cluster::model`]): the lists that span the
 //! swarm come from memory; only the calls classic Swarm sent to several engines (pull, network
-//! and volume create, image remove, prune, …) ask them, through [`fanout`].
+//! and volume create, image remove, prune, …) ask them, through `fanout`.
 //!
-//! * `/_ping`, `/version` ([`system`]);
+//! * `/_ping`, `/version` (`system`);
 //! * `/info`: the swarm's totals, and classic Swarm's node block (with each node's health) in
 //!   `SystemStatus`, from the model;
-//! * `GET /containers/json`, `GET /images/json`, `GET /networks`, `GET /volumes` ([`lists`]):
+//! * `GET /containers/json`, `GET /images/json`, `GET /networks`, `GET /volumes` (`lists`):
 //!   from the model, names as `/NODE/NAME`, an Unhealthy node's containers with their last
 //!   known state;
-//! * `GET /events` ([`events`]): the model's buffer and broadcast, each event tagged with its
+//! * `GET /events` (`events`): the model's buffer and broadcast, each event tagged with its
 //!   node, plus classic's `engine_connect` / `engine_disconnect` / `engine_reconnect`;
-//! * `POST /containers/create` ([`create`]): decided on the model's kept scheduler snapshot
+//! * `POST /containers/create` (`create`): decided on the model's kept scheduler snapshot
 //!   under the swarm's decision lock (so `flotilla run` processes and the manager never
 //!   double-book), created on the chosen node, the image pulled there when missing.
 //!
 //! Calls about one container (`/containers/{id}/…`, `DELETE /containers/{id}`) and about an exec
 //! instance (`/exec/{id}/…`) are found in the model and relayed to the engine that holds it
-//! ([`containers`], [`forward`]) at a path rebuilt from the resolved ID and an allow-listed
+//! (`containers`, [`forward`]) at a path rebuilt from the resolved ID and an allow-listed
 //! sub-resource, hijacked streams included, so `start`, `logs`, `attach`, `wait`, `exec`, `stop`,
 //! `rm`, `inspect` work as on one engine; a container on a node that is not Healthy is answered
 //! at once ("running on unhealthy node").
 //!
-//! Networks, volumes and images ([`networks`], [`volumes`], [`images`]): created, removed,
+//! Networks, volumes and images (`networks`, `volumes`, `images`): created, removed,
 //! tagged, pruned on every Healthy node or on the one a `NODE/NAME` names, inspected where they
-//! are; pulls and loads stream every node's progress with its name ([`fanout`]). `POST /build`
-//! ([`build`]) on the node the scheduler picks from `constraint:` build args; `commit`,
-//! `containers/prune`, `system/df`, `auth`, `distribution` ([`rest`]). Anything else answers 404
+//! are; pulls and loads stream every node's progress with its name (`fanout`). `POST /build`
+//! (`build`) on the node the scheduler picks from `constraint:` build args; `commit`,
+//! `containers/prune`, `system/df`, `auth`, `distribution` (`rest`). Anything else answers 404
 //! with a message listing what is served.
 //!
 //! Clients authenticate with a certificate of the store's CA (the one `env` points at); the
@@ -286,7 +286,7 @@ pub async fn bind(store: &Store, opts: ManagerOptions) -> Result<Bound, ManagerE
 
 impl Bound {
     /// Takes part in replication: several managers of one swarm, one leader elected through
-    /// etcd ([`replica`]). Only the leader decides; the others relay to it.
+    /// etcd (`replica`). Only the leader decides; the others relay to it.
     pub fn replicate(mut self, r: ReplicationOptions) -> Result<Bound, ManagerError> {
         use crate::discovery::url::DiscoveryUrl;
         let url = match &r.store_url {

@@ -73,7 +73,7 @@ impl Service {
     }
 
     /// The file the init system reads, and its contents; `None` for a container node, which has
-    /// no init system (its boot script starts [`Service::boot_hook`]).
+    /// no init system (its boot script starts `Service::boot_hook`).
     pub fn init_file(&self, init: InitSystem) -> Option<(String, String, u32)> {
         match init {
             InitSystem::Systemd => Some((

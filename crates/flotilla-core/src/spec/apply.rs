@@ -481,7 +481,7 @@ fn fail_if(errors: Vec<String>) -> Result<(), ApplyError> {
     }
 }
 
-/// Carries out `plan` (made by [`plan`] from `want`): machines in parallel, then images, the
+/// Carries out `plan` (made by [`plan()`] from `want`): machines in parallel, then images, the
 /// managers and the proxy, then containers in waves of independent ones. Stops after a phase
 /// that failed, reporting every failure of it.
 pub async fn up(

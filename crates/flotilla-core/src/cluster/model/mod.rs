@@ -12,7 +12,7 @@
 //!                                           backoff, full resync
 //! ```
 //!
-//! * [`session`]: one per engine (connect, subscribe from the engine's clock read before the
+//! * `session`: one per engine (connect, subscribe from the engine's clock read before the
 //!   listing, full resync after every reconnect, refresh every `refresh_min..refresh_max` at
 //!   random, backoff with jitter). An event costs at most one request to its engine
 //!   ([`rules`]).
@@ -21,7 +21,7 @@
 //! * [`shared`]: the state and its lock; [`node`]: one node's data; [`lookup`]: finding a
 //!   container by ID, name or `NODE/NAME`; [`convert`]: list entries derived from inspect
 //!   answers; [`events`]: the swarm's event stream (tagging, filters, the bounded buffer).
-//! * [`membership`]: following discovery live.
+//! * `membership`: following discovery live.
 //!
 //! **Read API** ([`Model`]): [`Model::nodes`] / [`Model::node`] (each an `Arc<NodeData>`: health,
 //! facts, containers with their inspect answers, images, networks, volumes — copied out without
