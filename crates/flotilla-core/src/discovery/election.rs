@@ -15,10 +15,10 @@
 //! deciding before anyone else can start. Leadership is checked when a decision starts, not read
 //! from the last published [`Role`] (a task that is late to publish cannot extend it).
 //!
-//! etcd persists leases and extends them after its own restart. A session that ended because
-//! etcd was down could not revoke its lease: the next session resumes that lease when etcd kept
-//! it, so the leader before the outage is the leader after it (no second election, no change of
-//! primary for the clients). A manager that still finds the leader key holding its own address
+//! etcd persists leases and extends them after its own restart. A session that ends keeps its
+//! lease (only resigning revokes it): the next session resumes that lease when etcd still holds
+//! it, so the leader before an etcd outage is the leader after it (no second election, no change
+//! of primary for the clients). A manager that still finds the leader key holding its own address
 //! under another lease (a previous process) deletes that stale key (only while it holds its own
 //! address) and campaigns again.
 
@@ -199,15 +199,16 @@ impl Election {
                 }
                 SessionEnd::Failed(e) => {
                     tracing::warn!("replication: {e}");
-                    backoff = (backoff * 2).min(self.ttl);
+                    // At most a quarter of the TTL: once etcd is back (it extends leases by
+                    // their TTL when it restarts), a leader retries in time to resume its lease
+                    // before it expires and another manager takes the lead.
+                    backoff = (backoff * 2).min(self.ttl / 4);
                 }
             }
-            // Kept when etcd could not be told: the next session resumes it (below).
-            if let Some(id) = self.current_lease()
-                && self.client.revoke(id).await
-            {
-                self.take_lease();
-            }
+            // The lease is not revoked here: the next session resumes it while etcd still
+            // holds it (after an etcd outage it does: etcd extends leases when it restarts), so
+            // a leader that had to give up stays the leader instead of handing the lead to a
+            // new election; an expired lease is replaced (`session_inner`).
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = tokio::time::sleep(backoff) => {}
@@ -240,9 +241,9 @@ impl Election {
 
     async fn session_inner(&self) -> std::result::Result<std::convert::Infallible, SessionEnd> {
         let sent = Instant::now();
-        // The last session's lease, when etcd was down as it ended (not revoked) and has kept
-        // it through its restart, still holds this manager's keys, the leader key perhaps:
-        // resumed, a leader stays the leader instead of handing the lead to a new election.
+        // The last session's lease (never revoked when a session ends), while etcd still holds
+        // it, holds this manager's keys, the leader key perhaps: resumed, a leader stays the
+        // leader instead of handing the lead to a new election.
         let resumed = match self.current_lease() {
             Some(id) => self
                 .client
