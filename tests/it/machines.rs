@@ -424,13 +424,7 @@ fn unreachable_engine_is_explained() {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::support::free_port;
 
 /// Accepts connections and never answers: a blackholed engine.
 fn blackhole() -> (TcpListener, u16) {

@@ -26,13 +26,7 @@ pub(crate) fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> O
     panic!("{what}: still not so after {timeout:?}; last seen:\n{last}");
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
+pub(crate) use crate::support::free_port;
 
 /// A dockerd of the test's own, in its own network namespace.
 pub(crate) struct PrivateEngine {

@@ -193,11 +193,21 @@ impl Drop for Containers {
 }
 
 /// A free TCP port on loopback.
+/// A loopback TCP port nothing listens on, never handed out twice in this test process: two
+/// tests asking at once could get the same port back from the kernel, and the second then found
+/// the first's server on it.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// One HTTP/1.0 GET: (status, body). Status 0 when the connection failed.

@@ -136,6 +136,8 @@ impl TestStore {
     }
 }
 
+pub use crate::proxy_kit::free_port;
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_flotilla"))
 }

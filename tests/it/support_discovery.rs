@@ -210,12 +210,7 @@ impl TokenService {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use crate::support::free_port;
 
 /// A real etcd on random loopback ports with a temporary data dir.
 pub struct Etcd {
