@@ -1029,19 +1029,13 @@ fn the_rest_of_a_containers_life_through_the_manager() {
         "while :; do stty size > /size; sleep 0.2; done",
     ]);
     assert!(o.status.success(), "run -t: {}", stderr(&o));
-    let certs = s.path().join("certs");
-    let o = run(StdCommand::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-        .arg("--cacert")
-        .arg(certs.join("ca.pem"))
-        .arg("--cert")
-        .arg(certs.join("cert.pem"))
-        .arg("--key")
-        .arg(certs.join("key.pem"))
-        .arg(format!(
-            "https://127.0.0.1:{port}/v1.41/containers/{tty}/resize?h=33&w=111"
-        )));
-    assert_eq!(stdout(&o), "200", "resize: {}", stderr(&o));
+    let (code, body) = crate::model::raw(
+        &s,
+        port,
+        &["-X", "POST"],
+        &format!("/v1.41/containers/{tty}/resize?h=33&w=111"),
+    );
+    assert_eq!(code, 200, "resize: {body}");
     assert!(
         wait_until(Duration::from_secs(10), || stdout(&docker(&[
             "exec", &tty, "cat", "/size"
