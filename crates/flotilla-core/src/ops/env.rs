@@ -7,6 +7,7 @@ use crate::cluster::swarm_dir::ManagerRecord;
 use crate::driver::handle::{self, MachineError};
 use crate::engine::EngineAddr;
 use crate::store::Store;
+use crate::store::machine::SwarmOptions;
 
 /// Which machine `env` (or `config`) points at, and how long the check may take.
 #[derive(Debug, Clone)]
@@ -83,25 +84,17 @@ pub fn swarm_candidates(
     out
 }
 
-/// The `etcd://` stores a swarm's managers are elected through: its discovery when that is
-/// etcd, a `--swarm-opt replication-store=URL` of the master (what its deployed manager is
-/// given), and the `--replication-store` of the managers recorded on this machine (pure).
-pub fn replication_stores(
-    discovery: &str,
-    swarm_opts: &[String],
-    records: &[ManagerRecord],
-) -> Vec<String> {
+/// The `etcd://` stores a swarm's managers are elected through: the master's
+/// ([`SwarmOptions::election_store`], what its deployed manager is given), and the
+/// `--replication-store` of the managers recorded on this machine, each once (pure).
+pub fn replication_stores(swarm: &SwarmOptions, records: &[ManagerRecord]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let from_opts = swarm_opts.iter().filter_map(|o| {
-        o.trim()
-            .trim_start_matches('-')
-            .strip_prefix("replication-store=")
-    });
     let from_records = records
         .iter()
         .filter_map(|r| r.replication_store.as_deref());
-    for url in std::iter::once(discovery)
-        .chain(from_opts)
+    for url in swarm
+        .election_store()
+        .into_iter()
         .chain(from_records)
         .filter(|u| u.starts_with("etcd://"))
     {
@@ -169,11 +162,7 @@ pub async fn connection(store: &Store, opts: &EnvOptions) -> Result<Connection, 
         }
         let master = engine_addr.with_port(s.host_port());
         let records = ManagerRecord::running(store, &s.discovery);
-        let views = managers_views(
-            &replication_stores(&s.discovery, &s.arbitrary_flags, &records),
-            opts.timeout,
-        )
-        .await;
+        let views = managers_views(&replication_stores(s, &records), opts.timeout).await;
         let local: Vec<EngineAddr> = records.iter().filter_map(|r| r.url.parse().ok()).collect();
         let candidates = swarm_candidates(&views, &master, &local);
         // Probed concurrently, answers taken in rank order: the first that answers is the best.
@@ -342,16 +331,23 @@ mod tests {
             pid: 1,
             replication_store: store.map(str::to_string),
         };
+        let swarm = |discovery: &str, opts: &[String]| SwarmOptions {
+            discovery: discovery.into(),
+            arbitrary_flags: opts.to_vec(),
+            ..SwarmOptions::default()
+        };
         let etcd = "etcd://10.0.0.9:2379/prod";
-        assert_eq!(replication_stores(etcd, &[], &[]), vec![etcd.to_string()]);
         assert_eq!(
-            replication_stores(etcd, &[], &[record(Some(etcd)), record(None)]),
+            replication_stores(&swarm(etcd, &[]), &[]),
+            vec![etcd.to_string()]
+        );
+        assert_eq!(
+            replication_stores(&swarm(etcd, &[]), &[record(Some(etcd)), record(None)]),
             vec![etcd.to_string()]
         );
         assert_eq!(
             replication_stores(
-                "token://abc",
-                &[],
+                &swarm("token://abc", &[]),
                 &[
                     record(None),
                     record(Some("etcd://h:2379/ha")),
@@ -360,7 +356,7 @@ mod tests {
             ),
             vec!["etcd://h:2379/ha".to_string()]
         );
-        assert!(replication_stores("token://abc", &[], &[record(None)]).is_empty());
+        assert!(replication_stores(&swarm("token://abc", &[]), &[record(None)]).is_empty());
         // The master's `--swarm-opt`s, as its deployed manager gets them.
         let opts = [
             "strategy=binpack".to_string(),
@@ -369,7 +365,10 @@ mod tests {
             "replication-store=file:///not/etcd".into(),
         ];
         assert_eq!(
-            replication_stores("token://abc", &opts, &[record(Some("etcd://h:2379/ha"))]),
+            replication_stores(
+                &swarm("token://abc", &opts),
+                &[record(Some("etcd://h:2379/ha"))]
+            ),
             vec!["etcd://h:2379/ha".to_string()]
         );
     }

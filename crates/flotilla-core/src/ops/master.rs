@@ -25,7 +25,6 @@ use crate::provision::os::InitSystem;
 use crate::provision::service::{self, MANAGER_CERT, MANAGER_KEY, REMOTE_BINARY, REMOTE_STORE};
 use crate::provision::{self, Host, ProvisionError};
 use crate::remote::{Remote, sh_quote};
-use crate::store::machine::SwarmOptions;
 use crate::store::{self, Machine, Store};
 
 /// The manager's service name on the host.
@@ -218,31 +217,17 @@ pub enum Replication {
     },
 }
 
-/// The swarm options' keys (`--swarm-opt KEY[=VALUE]`, leading dashes dropped).
-fn opt_keys(s: &SwarmOptions) -> impl Iterator<Item = (&str, Option<&str>)> {
-    s.arbitrary_flags.iter().map(|o| {
-        let o = o.trim().trim_start_matches('-');
-        match o.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
-            None => (o, None),
-        }
-    })
-}
-
 /// Whether `m`'s manager is elected (pure): when the swarm has other masters in the store, or
 /// its options ask for it. Election needs an etcd store: the discovery when it is `etcd://`, or
 /// `--swarm-opt replication-store=etcd://…`; without one several masters are refused, since
 /// two managers deciding alone would place containers twice.
 pub fn replication(m: &Machine, other_masters: &[&str], ip: &str) -> Result<Replication, String> {
     let s = m.swarm();
-    let asked = opt_keys(s).any(|(k, _)| k == "replication");
+    let asked = s.opt("replication").is_some();
     if other_masters.is_empty() && !asked {
         return Ok(Replication::Alone);
     }
-    let has_store = s.discovery.starts_with("etcd://")
-        || opt_keys(s)
-            .any(|(k, v)| k == "replication-store" && v.is_some_and(|v| v.starts_with("etcd://")));
-    if !has_store {
+    if s.election_store().is_none() {
         let why = if other_masters.is_empty() {
             "--swarm-opt replication".to_string()
         } else {
@@ -252,10 +237,7 @@ pub fn replication(m: &Machine, other_masters: &[&str], ip: &str) -> Result<Repl
             "{why} need leader election through etcd: use an etcd:// discovery or --swarm-opt replication-store=etcd://HOST:PORT/PATH"
         ));
     }
-    let advertise = match opt_keys(s)
-        .find(|(k, _)| *k == "advertise")
-        .and_then(|(_, v)| v)
-    {
+    let advertise = match s.opt("advertise").filter(|a| !a.is_empty()) {
         Some(a) => a.to_string(),
         None => format!("{ip}:{}", s.host_port()),
     };
@@ -279,18 +261,17 @@ fn manager_service(m: &Machine, listen: &str, replication: &Replication) -> serv
         MANAGER_KEY.into(),
     ];
     // `--swarm-opt k=v` → `--k=v`, as docker-machine passed them to `swarm manage`.
-    for o in &s.arbitrary_flags {
-        let o = o.trim().trim_start_matches('-');
-        if !o.is_empty() {
-            args.push(format!("--{o}"));
-        }
+    for (k, v) in s.opts().filter(|(k, _)| !k.is_empty()) {
+        args.push(match v {
+            Some(v) => format!("--{k}={v}"),
+            None => format!("--{k}"),
+        });
     }
     if let Replication::Elected { advertise } = replication {
-        let given = |k: &str| opt_keys(s).any(|(key, _)| key == k);
-        if !given("replication") {
+        if s.opt("replication").is_none() {
             args.push("--replication".into());
         }
-        if !given("advertise") {
+        if s.opt("advertise").is_none() {
             args.push(format!("--advertise={advertise}"));
         }
     }

@@ -160,6 +160,33 @@ impl SwarmOptions {
             .and_then(|(_, p)| p.trim_end_matches('/').parse().ok())
             .unwrap_or(3376)
     }
+
+    /// The `--swarm-opt KEY[=VALUE]` options as (key, value) pairs, leading dashes dropped: what
+    /// the deployed manager is given as `--KEY[=VALUE]`.
+    pub fn opts(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.arbitrary_flags.iter().map(|o| {
+            let o = o.trim().trim_start_matches('-');
+            match o.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (o, None),
+            }
+        })
+    }
+
+    /// The value of `--swarm-opt KEY=VALUE`, or `Some("")` for a bare `--swarm-opt KEY`.
+    pub fn opt(&self, key: &str) -> Option<&str> {
+        self.opts()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.unwrap_or_default())
+    }
+
+    /// The etcd the swarm's managers are elected through, as `manage --replication` picks it:
+    /// `--swarm-opt replication-store=URL` when given, else the discovery. `None` when that is
+    /// not an `etcd://` URL (the manager refuses it).
+    pub fn election_store(&self) -> Option<&str> {
+        let store = self.opt("replication-store").unwrap_or(&self.discovery);
+        store.starts_with("etcd://").then_some(store)
+    }
 }
 
 /// Certificate locations, relative to the store root.
